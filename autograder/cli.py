@@ -1,0 +1,56 @@
+"""The ``autograder`` command. ``main(argv) -> int`` so it is testable without a subprocess.
+
+Each sub-command lives in ``autograder/commands/<name>.py`` with two
+functions, ``add_arguments(parser)`` and ``run(args) -> int``, and is listed
+in ``COMMANDS``. Exit status: 0 when the command did its job (a low score
+is not an error), 1 for ``--fail-under`` and failing checks, 2 when it could
+not run (bad course.yaml, missing folder), with the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import AutograderError
+
+__all__ = ["main", "COMMANDS"]
+
+COMMANDS: dict[str, str] = {
+    "grade": "grade one submission folder, or a class of them, with the hidden tests",
+    "build": "generate exercises/ (student stubs and notebooks) from solutions/",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Grade the Neurons unit safely.")
+    parser.add_argument("--version", action="version", version=f"autograder {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"autograder.commands.{name}")
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args))
+    except AutograderError as exc:
+        print(f"autograder {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"autograder {args.command}: interrupted; finished reports were kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

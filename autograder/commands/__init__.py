@@ -1,0 +1,1 @@
+"""Sub-commands of the ``autograder`` CLI, one module each (see ``autograder.cli``)."""

@@ -1,0 +1,70 @@
+"""Grade a submission folder with the hidden tests and print a per-exercise table.
+
+The student's code runs in a sandbox; the report is written as JSON with
+--json. Exit status is 0 whenever grading ran, whatever the score (use
+--fail-under PERCENT for a CI gate), and 2 when grading could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..grade import grade, resolve_course
+from ..model import GradeReport
+
+__all__ = ["add_arguments", "run", "format_table"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="a folder with the student's modules (activations.py, ...) or notebooks")
+    p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
+    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the canonical JSON report here")
+    p.add_argument("--isolation", default=None, help="auto (default), process, user or namespace")
+    p.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
+                   help="exit 1 when the score is below this percentage")
+    p.add_argument("--quiet", action="store_true", help="print only the total")
+
+
+def run(args: argparse.Namespace) -> int:
+    course = resolve_course(args.course)
+    report = grade(args.path, course, isolation=args.isolation)
+    if args.json:
+        write_json(report, args.json)
+    print(f"{report.submission}: {report.score:g}/{report.max_score:g}" if args.quiet else format_table(report))
+    if args.fail_under is not None and report.percent < args.fail_under:
+        print(f"score {report.percent:.1f}% is below --fail-under {args.fail_under:g}%", file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_json(report: GradeReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def format_table(report: GradeReport) -> str:
+    """A plain-text table: one row per exercise, then the failed tests with message and hint."""
+    width = max([len(e.id) for e in report.exercises] + [8])
+    lines = [f"{report.submission}  (isolation: {report.isolation})", ""]
+    lines.append(f"{'exercise':<{width}}  {'score':>11}  tests passed")
+    for e in report.exercises:
+        passed = sum(t.passed for t in e.tests)
+        lines.append(f"{e.id:<{width}}  {e.score:>5g}/{e.max_score:<5g}  {passed}/{len(e.tests)}")
+    lines.append(f"{'total':<{width}}  {report.score:>5g}/{report.max_score:<5g}  {report.percent:.0f}%")
+    failed = [t for t in report.tests if not t.passed]
+    if failed:
+        lines += ["", "What went wrong:"]
+        for t in failed:
+            lines.append(f"- {t.exercise}.{t.name} [{t.status}]")
+            for line in t.message.splitlines():
+                lines.append(f"    {line}")
+            if t.hint:
+                lines.append(f"    hint: {t.hint}")
+    for p in report.problems:
+        lines.append(f"note: {p}")
+    return "\n".join(lines)

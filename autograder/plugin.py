@@ -1,0 +1,443 @@
+"""The pytest plugin that turns hidden tests into grades.
+
+It gives hidden tests three fixtures:
+
+``student``
+    The sandboxed submission (``StudentSession``): ``student.neuron.dense(X,
+    W, b)`` runs in the worker and returns plain data. The grading process
+    never imports student code.
+``reference``
+    The solution modules, imported normally, answers memoised per input.
+``record``
+    ``record("key", data)`` keeps plain data for the HTML report's plots.
+
+One pytest session can grade many submissions: ``student`` is parametrized
+over them and the tests are ordered so each submission's tests run
+together, with one worker at a time. Outcomes come from the exception a
+test ends with, never from pytest's text output, and are collected into
+``TestResult`` objects; a callback receives each submission's
+``GradeReport`` as soon as its last test has run.
+
+Run with plain ``pytest tests/grading``, the plugin grades the reference
+solutions (or ``--submission PATH``) through the same sandbox.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.errors import Flaky
+
+from . import __version__
+from .config import Course, TestSpec, load_course
+from .errors import StudentCodeError
+from .model import ExerciseResult, GradeReport, TestResult
+from .reference import ReferenceModules
+from .sandbox import StudentSession, resolve_level
+
+__all__ = ["GradingRun", "Submission", "PROFILE"]
+
+PROFILE = "autograder-grading"
+RUN_NAME = "autograder-run"
+_MESSAGE_LIMIT = 4000
+
+
+def register_profile(max_examples: int) -> None:
+    """The deterministic hypothesis profile used for grading: same inputs for every submission, every time."""
+    settings.register_profile(
+        PROFILE,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=max_examples,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+
+
+@dataclass
+class Submission:
+    """A submission as the grader sees it: a label and the bytes of its modules."""
+
+    label: str
+    files: dict[str, bytes]
+    problems: tuple[str, ...] = ()
+    extra: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class GradingRun:
+    """What one pytest session grades, and where its reports go."""
+
+    course: Course
+    submissions: list[Submission]
+    level: str = "process"
+    on_report: Callable[[GradeReport], None] | None = None
+    reports: dict[str, GradeReport] = field(default_factory=dict)
+    suite_errors: list[str] = field(default_factory=list)
+    _results: dict[str, dict[tuple[str, str], TestResult]] = field(default_factory=dict)
+    _remaining: dict[str, int] = field(default_factory=dict)
+    _started: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _sessions: dict[str, StudentSession] = field(default_factory=dict)
+    _artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _suite_hash: str = ""
+
+    def __post_init__(self) -> None:
+        self._by_label = {s.label: s for s in self.submissions}
+        self._suite_hash = self.course.suite_hash()
+        self.reference = ReferenceModules(self.course.reference_dir)
+
+    # -- sessions ----------------------------------------------------------
+    def session(self, label: str) -> StudentSession:
+        if label not in self._sessions:
+            for other in list(self._sessions):  # one live worker at a time
+                self._close(other)
+            sub = self._by_label[label]
+            self._sessions[label] = StudentSession(
+                sub.files, level=self.level, limits=self.course.limits, extra=sub.extra  # type: ignore[arg-type]
+            )
+        return self._sessions[label]
+
+    def _close(self, label: str) -> str:
+        session = self._sessions.pop(label, None)
+        if session is None:
+            return ""
+        output = session.output
+        session.close()
+        return output
+
+    # -- results -----------------------------------------------------------
+    def start(self, label: str) -> None:
+        if label not in self._started:
+            now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            self._started[label] = (now, time.monotonic())
+
+    def add(self, label: str, result: TestResult) -> None:
+        self._results.setdefault(label, {})[(result.exercise, result.name)] = result
+        self._remaining[label] -= 1
+        if self._remaining[label] == 0:
+            self.finish(label)
+
+    def artifacts(self, label: str) -> dict[str, Any]:
+        return self._artifacts.setdefault(label, {})
+
+    def finish(self, label: str) -> None:
+        if label in self.reports:
+            return
+        output = self._close(label)
+        started_at, t0 = self._started.get(label, ("", time.monotonic()))
+        results = self._results.get(label, {})
+        exercises = []
+        for ex in self.course.exercises:
+            tests = tuple(results.get((ex.id, t.name)) or _not_run(t) for t in ex.tests)
+            exercises.append(
+                ExerciseResult(
+                    id=ex.id,
+                    title=ex.title,
+                    score=round(sum(t.score for t in tests), 6),
+                    max_score=ex.max_score,
+                    tests=tests,
+                )
+            )
+        sub = self._by_label[label]
+        report = GradeReport(
+            submission=label,
+            score=round(sum(e.score for e in exercises), 6),
+            max_score=self.course.max_score,
+            exercises=tuple(exercises),
+            isolation=self.level,
+            grader_version=__version__,
+            suite_hash=self._suite_hash,
+            course=self.course.name,
+            started_at=started_at,
+            duration=round(time.monotonic() - t0, 3),
+            output=output,
+            problems=sub.problems,
+            artifacts=self._artifacts.pop(label, {}),
+        )
+        self.reports[label] = report
+        if self.on_report is not None:
+            self.on_report(report)
+
+    def close_all(self) -> None:
+        for label in list(self._sessions):
+            self._close(label)
+
+
+def _not_run(spec: TestSpec) -> TestResult:
+    return TestResult(
+        name=spec.name,
+        exercise=spec.exercise,
+        status="error",
+        score=0.0,
+        max_score=spec.points,
+        message="this test did not run",
+        visibility=spec.visibility,
+    )
+
+
+# ----------------------------------------------------------------------------- pytest hooks
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder")
+    group.addoption("--submission", action="append", default=[], help="grade this folder (default: the reference)")
+    group.addoption("--course", default=None, help="course.yaml to use (default: the nearest one)")
+    group.addoption("--isolation", default=None, help="auto, process, user or namespace")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "hint(text): one-line hint shown to students when the test fails")
+    run: GradingRun | None = config.pluginmanager.get_plugin(RUN_NAME)  # type: ignore[assignment]
+    if run is None:
+        run = _standalone_run(config)
+        config.pluginmanager.register(run, RUN_NAME)
+    register_profile(run.course.hypothesis.max_examples)
+    settings.load_profile(PROFILE)
+
+
+def _standalone_run(config: pytest.Config) -> GradingRun:
+    """Plain ``pytest tests/grading``: grade the reference (or --submission folders)."""
+    from .submission import load_submission
+
+    course_opt = config.getoption("--course", default=None)
+    course = load_course(course_opt or Path(str(config.rootpath)))
+    folders = config.getoption("--submission", default=None) or [str(course.reference_dir)]
+    subs = [load_submission(Path(f)) for f in folders]
+    level = resolve_level(config.getoption("--isolation", default=None) or course.isolation, course.minimum_isolation)
+    return GradingRun(course=course, submissions=subs, level=level)
+
+
+def _run(config: pytest.Config) -> GradingRun:
+    return config.pluginmanager.get_plugin(RUN_NAME)  # type: ignore[return-value]
+
+
+def _identify(item: pytest.Item) -> tuple[str, str]:
+    """(exercise id, test name) from tests/grading/test_<exercise>.py::<test name>."""
+    module = Path(str(item.fspath)).stem
+    exercise = module[len("test_") :] if module.startswith("test_") else module
+    return exercise, getattr(item, "originalname", item.name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "student" in metafunc.fixturenames:
+        run = _run(metafunc.config)
+        labels = [s.label for s in run.submissions]
+        metafunc.parametrize("student", labels, indirect=True, ids=labels)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = _run(config)
+    known = {(t.exercise, t.name): t for e in run.course.exercises for t in e.tests}
+    seen = set()
+    tests_dir = run.course.tests_dir
+    for item in items:
+        if tests_dir not in Path(str(item.fspath)).resolve().parents:
+            continue  # not a hidden test (e.g. the project's own tests in the same session)
+        key = _identify(item)
+        seen.add(key)
+        if key not in known:
+            run.suite_errors.append(
+                f"{item.nodeid.split('[')[0]} has no points in {run.course.path.name}: "
+                f"add it under exercises.{key[0]}.tests"
+            )
+            continue
+        spec = known[key]
+        if spec.max_examples and hasattr(item, "obj") and getattr(item.obj, "is_hypothesis_test", False):
+            item.obj = settings(settings.get_profile(PROFILE), max_examples=spec.max_examples)(item.obj)  # type: ignore[attr-defined]
+    missing = sorted(set(known) - seen)
+    for ex, name in missing:
+        run.suite_errors.append(
+            f"{run.course.path.name} lists exercises.{ex}.tests.{name}, but {run.course.tests_dir.name}/test_{ex}.py "
+            "has no such test; fix the name or remove the entry"
+        )
+    if run.suite_errors:
+        raise pytest.UsageError("hidden test suite does not match course.yaml:\n  " + "\n  ".join(run.suite_errors))
+    order = {s.label: i for i, s in enumerate(run.submissions)}
+    items.sort(key=lambda it: order.get(_label(it), -1))
+    for sub in run.submissions:
+        run._remaining[sub.label] = 0
+    for item in items:
+        label = _label(item)
+        if label is not None:
+            run._remaining[label] += 1
+    for sub in run.submissions:
+        if run._remaining[sub.label] == 0:
+            run.finish(sub.label)
+
+
+def _label(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("student") if callspec else None
+
+
+@pytest.fixture
+def student(request: pytest.FixtureRequest) -> StudentSession:
+    """The submission under test, running in the sandbox."""
+    run = _run(request.config)
+    return run.session(request.param)
+
+
+@pytest.fixture(scope="session")
+def reference(request: pytest.FixtureRequest) -> ReferenceModules:
+    """The reference solutions (trusted, in-process, memoised)."""
+    return _run(request.config).reference
+
+
+@pytest.fixture
+def record(request: pytest.FixtureRequest) -> Callable[[str, Any], None]:
+    """Keep plain data for the report's plots: ``record("xor.loss", losses)``."""
+    run = _run(request.config)
+    label = _label(request.node)
+    exercise, _ = _identify(request.node)
+
+    def keep(key: str, value: Any) -> None:
+        if label is not None:
+            run.artifacts(label).setdefault(exercise, {})[key] = _plain(value)
+
+    return keep
+
+
+def _plain(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value).tolist()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    session = item.funcargs.get("student") if hasattr(item, "funcargs") else None  # type: ignore[attr-defined]
+    if isinstance(session, StudentSession):
+        session.begin_test()
+    try:
+        yield
+    finally:
+        if isinstance(session, StudentSession):
+            session.end_test()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    label = _label(item)
+    if label is None:
+        return
+    run = _run(item.config)
+    exercise, name = _identify(item)
+    spec = run.course.test(exercise, name)
+    if spec is None:
+        return
+    if call.when == "setup":
+        run.start(label)
+        if report.passed:
+            return
+    elif call.when != "call":
+        return  # teardown runs trusted fixtures only
+    run.add(label, _result(item, call, spec))
+
+
+def _result(item: pytest.Item, call: pytest.CallInfo[None], spec: TestSpec) -> TestResult:
+    description = ((getattr(item, "obj", None) and item.obj.__doc__) or "").strip().splitlines()  # type: ignore[attr-defined]
+    base = dict(
+        name=spec.name,
+        exercise=spec.exercise,
+        max_score=spec.points,
+        visibility=spec.visibility,
+        duration=round(call.duration, 4),
+        description=description[0] if description else "",
+    )
+    if call.excinfo is None:
+        return TestResult(status="passed", score=spec.points, **base)  # type: ignore[arg-type]
+    exc = call.excinfo.value
+    status, message, hint = _classify(exc, item)
+    return TestResult(status=status, score=0.0, message=message, hint=hint or spec.hint, **base)  # type: ignore[arg-type]
+
+
+def _classify(exc: BaseException, item: pytest.Item) -> tuple[str, str, str]:
+    """(status, student-facing message, hint) for the exception a test ended with."""
+    inner = _student_error_in(exc)
+    if inner is not None:
+        exc = inner
+    if isinstance(exc, StudentCodeError):
+        status, message, hint = exc.status, exc.message, exc.hint
+    elif isinstance(exc, Flaky):
+        status = "failed"
+        message = "your code gave different answers when called twice with the same input"
+        hint = "Do not keep state between calls and do not use unseeded randomness."
+    elif isinstance(exc, AssertionError):
+        status, message, hint = "failed", str(exc) or "the answer was wrong", getattr(exc, "hint", "")
+    elif isinstance(exc, pytest.skip.Exception):
+        status, message, hint = "error", "the grader skipped this test", ""
+    else:
+        status = "failed"
+        message = f"your answer could not be checked ({type(exc).__name__}: {exc})"
+        hint = "Check the type and shape of what you return against the stub's docstring."
+    if not hint:
+        marker = item.get_closest_marker("hint")
+        hint = str(marker.args[0]) if marker and marker.args else ""
+    notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str)]
+    notes = [_tidy_note(n) for n in notes if n.strip()]
+    if notes:
+        message = message.rstrip() + "\n" + "\n".join(notes)
+    if len(message) > _MESSAGE_LIMIT:
+        message = message[:_MESSAGE_LIMIT] + " [...]"
+    return status, message, hint
+
+
+_GROUP = getattr(builtins, "BaseExceptionGroup", ())  # Python 3.11+
+
+
+def _student_error_in(exc: BaseException) -> StudentCodeError | None:
+    """The student's error inside an exception group (hypothesis wraps inconsistent failures in one)."""
+    if _GROUP and isinstance(exc, _GROUP):
+        for sub in exc.exceptions:
+            found = _student_error_in(sub)
+            if found is not None:
+                return found
+    return None
+
+
+_FIXTURE_LINE = re.compile(r"^\s*(student|reference|record)=.*,\s*$")
+
+
+def _tidy_note(note: str) -> str:
+    """Hypothesis notes, worded for students: "Smallest failing input", without the fixture arguments."""
+    lines = [line for line in note.splitlines() if not _FIXTURE_LINE.match(line)]
+    return "\n".join(lines).replace("Falsifying example:", "Smallest failing input:")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = _run(session.config)
+    if run is None:
+        return
+    for sub in run.submissions:
+        if sub.label in run._remaining and sub.label not in run.reports and run._remaining[sub.label] <= 0:
+            run.finish(sub.label)
+    run.close_all()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = _run(config)
+    if run is None:
+        return
+    for report in run.reports.values():
+        terminalreporter.write_line(
+            f"autograder: {report.submission}: {report.score:g}/{report.max_score:g} (isolation: {report.isolation})"
+        )
+

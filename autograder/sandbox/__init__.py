@@ -1,0 +1,15 @@
+"""The untrusted side: where student code runs, and the only way to reach it.
+
+- ``wire``: the data-only frame format (no pickle, bounded sizes).
+- ``_worker``: the process that imports the submission (copied, stand-alone).
+- ``worker``: starting, talking to and killing one worker process.
+- ``isolation``: the levels (process < user < namespace) and bubblewrap.
+- ``limits``: rlimits and timeouts.
+- ``session``: the ``student`` object hidden tests call.
+"""
+
+from .isolation import LEVELS, Level, available_levels, best_level, resolve_level
+from .limits import SandboxLimits
+from .session import StudentSession
+
+__all__ = ["LEVELS", "Level", "SandboxLimits", "StudentSession", "available_levels", "best_level", "resolve_level"]

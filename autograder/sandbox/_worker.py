@@ -1,0 +1,126 @@
+"""The untrusted side: a process that imports a submission and answers calls.
+
+This file is copied, with ``wire.py``, into a private runtime folder and run
+with a scrubbed environment. It imports nothing from the ``autograder``
+package, because in the namespace sandbox that package is not visible.
+
+Start-up order matters: limits and the uid drop happen before any student
+code is imported, and numpy is imported before the submission folder is put
+on ``sys.path`` so a student file called ``numpy.py`` cannot replace it.
+
+Protocol (one frame each way per request, see ``wire.py``)::
+
+    -> {"op": "import", "module": m}
+    <- {"ok": [public callable names]} | {"raised": {...}}
+    -> {"op": "call", "module": m, "func": f, "args": [...], "kwargs": {...}}
+    <- {"ok": value} | {"raised": {...}} | {"bad_value": message}
+"""
+
+import os
+import sys
+import traceback
+
+
+def _apply_limits(spec):
+    import resource
+
+    for name, value in spec.get("rlimits", {}).items():
+        limit = getattr(resource, name)
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            soft, hard = resource.getrlimit(limit)
+            if hard == resource.RLIM_INFINITY or value <= hard:
+                resource.setrlimit(limit, (value, hard))
+    uid = spec.get("uid")
+    if uid is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+
+def _student_frames(tb, root):
+    """The student's own traceback lines, so the message can point at their code."""
+    lines = []
+    for frame in traceback.extract_tb(tb):
+        if frame.filename.startswith(root):
+            name = os.path.relpath(frame.filename, root)
+            lines.append(f"{name}, line {frame.lineno}, in {frame.name}: {frame.line or ''}".rstrip(": "))
+    return lines[-5:]
+
+
+def _raised(exc, root):
+    try:
+        message = str(exc)
+    except BaseException:  # an exception whose __str__ itself raises
+        message = "<message could not be shown>"
+    return {
+        "raised": {
+            "type": type(exc).__name__,
+            "message": message[:2000],
+            "where": _student_frames(exc.__traceback__, root),
+        }
+    }
+
+
+def main():
+    import json
+
+    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
+    spec = json.loads(sys.argv[3])
+    _apply_limits(spec)
+
+    import numpy  # noqa: F401  (imported before student files are on the path)
+    import _ag_wire as wire
+
+    root = os.path.realpath(spec["submission"])
+    os.chdir(root)
+    sys.path.insert(0, root)
+    sys.argv = [os.path.join(root, "submission")]
+    modules = {}
+
+    write = wire.write_frame
+    reader = wire.Reader(fd_in)
+    write(fd_out, {"ok": "ready"})
+    while True:
+        try:
+            request = reader.read_frame()
+        except EOFError:
+            os._exit(0)
+        reply = _serve(request, modules, root)
+        try:
+            write(fd_out, reply, convert=True)
+        except wire.WireError as exc:
+            write(fd_out, {"bad_value": str(exc)})
+
+
+def _serve(request, modules, root):
+    import importlib
+
+    name = request["module"]
+    try:
+        if name not in modules:
+            modules[name] = importlib.import_module(name)
+        module = modules[name]
+        if request["op"] == "import":
+            return {"ok": sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))}
+        func = getattr(module, request["func"], None)
+        if func is None or not callable(func):
+            return {"missing": request["func"]}
+        if not request.get("warnings"):
+            return {"ok": func(*request["args"], **request["kwargs"])}
+        # Report the warnings the call emits (numpy overflow and the like) next to its value.
+        import warnings
+
+        import numpy as np
+
+        with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+            warnings.simplefilter("always")
+            value = func(*request["args"], **request["kwargs"])
+        return {"ok": [value, [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]]}
+    except BaseException as exc:  # noqa: BLE001 - everything the student raises is reported, even SystemExit
+        return _raised(exc, root)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+"""One submission's sandbox session: the ``student`` object hidden tests call.
+
+``StudentSession`` owns the private copy of a submission and a worker that
+is started lazily and restarted after it dies. It remembers what went wrong
+so that a submission pays for a mistake once: a module whose import failed,
+or a function that timed out, fails every later call at once with the same
+message instead of costing another timeout.
+
+Hidden tests use it through attribute access::
+
+    student.activations.sigmoid(z)      # runs in the worker, returns plain data
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+from ..errors import (
+    AutograderError,
+    StudentBadValue,
+    StudentCodeError,
+    StudentCrashed,
+    StudentImportError,
+    StudentMissing,
+    StudentRaised,
+    StudentTimeout,
+)
+from .isolation import Level
+from .limits import SandboxLimits
+from .worker import Worker, WorkerDied, WorkerTimeout, prepare_copy
+
+__all__ = ["StudentSession"]
+
+_STARTUP_TIMEOUT = 60.0
+_MAX_CRASHES = 3  # a function that crashed the worker this often is not called again
+
+
+class StudentSession:
+    """The sandboxed submission; attribute access gives module proxies."""
+
+    def __init__(
+        self,
+        files: dict[str, bytes],
+        *,
+        level: Level,
+        limits: SandboxLimits,
+        extra: dict[str, Path] | None = None,
+    ) -> None:
+        self._files = files
+        self._level = level
+        self._limits = limits
+        self._copy = prepare_copy(files, extra)
+        self._worker: Worker | None = None
+        self._imported: set[str] = set()
+        self._broken: dict[str, StudentCodeError] = {}
+        self._timed_out: dict[tuple[str, str], StudentCodeError] = {}
+        self._crashes: Counter[tuple[str, str]] = Counter()
+        self._deadline: float | None = None
+        self._output = bytearray()
+        self._dropped = 0
+        self.calls = 0
+        self.workers_started = 0
+
+    # -- the test's view ---------------------------------------------------
+    def __repr__(self) -> str:
+        return "<your submission>"
+
+    def __getattr__(self, module: str) -> _ModuleProxy:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return _ModuleProxy(self, module)
+
+    def has_module(self, module: str) -> bool:
+        """True when the submission contains ``module.py`` (no student code runs)."""
+        return f"{module}.py" in self._files
+
+    def begin_test(self) -> None:
+        self._deadline = time.monotonic() + self._limits.test_timeout
+
+    def end_test(self) -> None:
+        self._deadline = None
+
+    @property
+    def output(self) -> str:
+        """What the student's code printed (stdout and stderr), truncated to the limit."""
+        self._collect_output()
+        text = self._output.decode("utf-8", "replace")
+        if self._dropped:
+            text += f"\n[... {self._dropped} more bytes of output were not kept]"
+        return text
+
+    # -- calls -------------------------------------------------------------
+    def call(self, module: str, func: str, args: tuple, kwargs: dict, *, warnings: bool = False) -> object:
+        """Run ``module.func(*args, **kwargs)`` in the worker and return its answer.
+
+        Every failure leaves from the one ``raise`` below, so hypothesis sees one
+        failure origin however the student's code went wrong (otherwise it would
+        call a deterministic failure flaky).
+        """
+        try:
+            return self._call(module, func, args, kwargs, warnings)
+        except StudentCodeError as err:
+            failure = _again(err)
+        raise failure
+
+    def _call(self, module: str, func: str, args: tuple, kwargs: dict, warnings: bool) -> object:
+        if module in self._broken:
+            raise _again(self._broken[module])
+        if (module, func) in self._timed_out:
+            raise _again(self._timed_out[(module, func)])
+        self._ensure_imported(module)
+        self.calls += 1
+        timeout, budget_bound = self._timeout()
+        what = f"{func}() in your {module}.py"
+        try:
+            reply = self._worker_or_start().request(
+                {"op": "call", "module": module, "func": func, "args": list(args), "kwargs": dict(kwargs),
+                 "warnings": warnings},
+                timeout,
+            )
+        except WorkerTimeout:
+            self._retire_worker()
+            if budget_bound:
+                raise StudentTimeout(
+                    f"this test's calls into your code took more than {self._limits.test_timeout:g} s in total"
+                ) from None
+            err = StudentTimeout(f"{what} did not return within {self._limits.call_timeout:g} s")
+            self._timed_out[(module, func)] = err
+            raise _again(err) from None
+        except WorkerDied as died:
+            self._retire_worker()
+            self._crashes[(module, func)] += 1
+            err = StudentCrashed(f"{what} crashed the process that runs your code: {died}")
+            if self._crashes[(module, func)] >= _MAX_CRASHES:
+                self._timed_out[(module, func)] = err
+            raise _again(err) from None
+        return self._unwrap(reply, what, module, func)
+
+    def _unwrap(self, reply: dict, what: str, module: str, func: str) -> object:
+        if "ok" in reply:
+            return reply["ok"]
+        if "missing" in reply:
+            raise StudentMissing(f"your {module}.py has no function {func}()")
+        if "bad_value" in reply:
+            raise StudentBadValue(f"{what} returned something that is not plain data: {reply['bad_value']}")
+        raise _from_raised(reply.get("raised") or {}, what, func)
+
+    def _ensure_imported(self, module: str) -> None:
+        if module in self._imported:
+            return
+        if not self.has_module(module):
+            err = StudentImportError(
+                f"your submission has no {module}.py",
+                hint=f"Hand in {module}.py next to your other files, with the stub's function names.",
+            )
+            self._broken[module] = err
+            raise _again(err)
+        timeout, _ = self._timeout()
+        try:
+            reply = self._worker_or_start().request({"op": "import", "module": module}, timeout)
+        except WorkerTimeout:
+            self._retire_worker()
+            err = StudentTimeout(f"importing your {module}.py did not finish within {timeout:g} s")
+            self._broken[module] = err
+            raise _again(err) from None
+        except WorkerDied as died:
+            self._retire_worker()
+            err = StudentCrashed(f"importing your {module}.py ended the process that runs your code: {died}")
+            self._broken[module] = err
+            raise _again(err) from None
+        if "ok" not in reply:
+            raised = reply.get("raised") or {}
+            detail = f"{raised.get('type', 'an error')}: {raised.get('message', '')}".rstrip(": ")
+            where = "; ".join(raised.get("where") or [])
+            err = StudentImportError(
+                f"importing your {module}.py raised {detail}" + (f" (at {where})" if where else "")
+            )
+            self._broken[module] = err
+            raise _again(err)
+        self._imported.add(module)
+
+    def _timeout(self) -> tuple[float, bool]:
+        call = self._limits.call_timeout
+        if self._deadline is None:
+            return call, False
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise StudentTimeout(
+                f"this test's calls into your code took more than {self._limits.test_timeout:g} s in total"
+            )
+        return (remaining, True) if remaining < call else (call, False)
+
+    # -- worker lifecycle --------------------------------------------------
+    def _worker_or_start(self) -> Worker:
+        if self._worker is None or not self._worker.alive:
+            room = self._limits.output_kb * 1024 - len(self._output)
+            self._worker = Worker(self._copy, self._level, self._limits, output_limit=max(room, 0))
+            self.workers_started += 1
+            self._imported.clear()
+            try:
+                self._worker.wait_ready(_STARTUP_TIMEOUT)
+            except (WorkerTimeout, WorkerDied) as exc:
+                self._retire_worker()
+                raise AutograderError(
+                    f"the sandbox worker did not start at isolation level {self._level!r} ({exc}); "
+                    "try --isolation process to see whether the sandbox is the problem"
+                ) from None
+        return self._worker
+
+    def _retire_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+            self._collect_output()
+            self._worker = None
+            self._imported.clear()
+
+    def _collect_output(self) -> None:
+        w = self._worker
+        if w is not None and w.output.kept:
+            self._output += w.output.kept
+            self._dropped += w.output.dropped
+            w.output.kept = bytearray()
+            w.output.dropped = 0
+            w.output.limit = max(0, self._limits.output_kb * 1024 - len(self._output))
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._collect_output()
+            self._worker = None
+        shutil.rmtree(self._copy, ignore_errors=True)
+
+
+class _ModuleProxy:
+    def __init__(self, session: StudentSession, module: str) -> None:
+        self._session = session
+        self._module = module
+
+    def __getattr__(self, func: str) -> _FunctionProxy:
+        if func.startswith("_"):
+            raise AttributeError(func)
+        return _FunctionProxy(self._session, self._module, func)
+
+
+class _FunctionProxy:
+    def __init__(self, session: StudentSession, module: str, func: str) -> None:
+        self._session, self._module, self._func = session, module, func
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return self._session.call(self._module, self._func, args, kwargs)
+
+    def with_warnings(self, *args: object, **kwargs: object) -> tuple[object, list[str]]:
+        """Call, and also return the warnings (numpy overflow, ...) the call emitted."""
+        value, caught = self._session.call(self._module, self._func, args, kwargs, warnings=True)  # type: ignore[misc]
+        return value, list(caught)
+
+    def __repr__(self) -> str:
+        return f"<student {self._module}.{self._func}>"
+
+
+def _again(err: StudentCodeError) -> StudentCodeError:
+    """A fresh exception with the same message (exceptions carry tracebacks and notes; don't reuse)."""
+    fresh = type(err).__new__(type(err))
+    fresh.__dict__.update(err.__dict__)
+    fresh.args = err.args
+    return fresh
+
+
+_FRIENDLY = {
+    "MemoryError": (StudentCrashed, "used more memory than the sandbox allows"),
+    "RecursionError": (StudentRaised, "recursed too deeply (RecursionError)"),
+    "SystemExit": (StudentRaised, "tried to exit the program (SystemExit)"),
+    "KeyboardInterrupt": (StudentRaised, "raised KeyboardInterrupt"),
+}
+
+
+def _from_raised(raised: dict, what: str, func: str) -> StudentCodeError:
+    exc_type = str(raised.get("type", "Exception"))
+    message = str(raised.get("message", ""))
+    where = "; ".join(raised.get("where") or [])
+    at = f" (at {where})" if where else ""
+    if exc_type == "NotImplementedError":
+        return StudentRaised(
+            f"{what} is not implemented yet (it raises NotImplementedError)",
+            exc_type=exc_type,
+            where=where,
+            hint=f"Replace the `raise NotImplementedError` line in {func}() with your code.",
+        )
+    if exc_type in _FRIENDLY:
+        cls, text = _FRIENDLY[exc_type]
+        if cls is StudentCrashed:
+            return StudentCrashed(f"{what} {text}{at}")
+        return StudentRaised(f"{what} {text}{at}", exc_type=exc_type, where=where)
+    detail = f"{exc_type}: {message}" if message else exc_type
+    return StudentRaised(
+        f"{what} raised {detail}{at}",
+        exc_type=exc_type,
+        where=where,
+        hint="Call your function with the input shown and read the traceback.",
+    )

@@ -1,0 +1,232 @@
+"""The wire format between the grader and the untrusted worker.
+
+Only plain data crosses: ``None``, bools, ints, floats (NaN and infinities
+included), strings, numeric numpy arrays and scalars, and lists, tuples and
+dicts (string keys) of these. Nothing is ever unpickled: a frame is a JSON
+header that describes the value tree plus the raw bytes of each array, and
+the decoder checks every dtype, shape and byte count before it touches a
+buffer. Sizes and nesting are bounded so a hostile peer cannot make the
+grader allocate without limit.
+
+This module is copied next to the worker and imported there on its own, so
+it must depend on nothing but the standard library and numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+
+import numpy as np
+
+__all__ = ["WireError", "encode", "decode", "Reader", "write_frame", "Limits"]
+
+# A frame: header length, number of buffers, total buffer bytes; then one
+# uint64 size per buffer, the JSON header, and the buffers back to back.
+_HEAD = struct.Struct("!IIQ")
+_NUMERIC_KINDS = frozenset("biuf")
+
+
+class WireError(ValueError):
+    """A value cannot be sent, or a frame is malformed or too large."""
+
+
+class Limits:
+    """Bounds that every frame must respect (both directions)."""
+
+    max_bytes = 256 * 1024 * 1024  # raw array bytes in one frame
+    max_header = 16 * 1024 * 1024  # JSON header bytes
+    max_depth = 32  # nesting of lists/tuples/dicts
+    max_nodes = 1_000_000  # values in one tree
+    max_str = 1024 * 1024  # characters in one string
+
+
+def _describe(value: object) -> str:
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__qualname__
+
+
+_SCALARS = (type(None), bool, int, float)
+
+
+def encode(value: object, *, convert: bool = False) -> tuple[bytes, list[bytes]]:
+    """Turn ``value`` into (header bytes, array buffers).
+
+    With ``convert`` (the worker side), values numpy understands (a torch
+    tensor, a ``memoryview``, an array subclass) are converted with
+    ``np.asarray`` first; anything else is refused with a message that names
+    the type. NaN and infinities travel as JSON's ``NaN``/``Infinity``.
+    """
+    buffers: list[bytes] = []
+    count = 0
+
+    def enc(v: object, depth: int) -> object:
+        nonlocal count
+        count += 1
+        t = type(v)
+        if t in _SCALARS:
+            return v
+        if count > Limits.max_nodes:
+            raise WireError(f"the value has more than {Limits.max_nodes} parts")
+        if depth > Limits.max_depth:
+            raise WireError(f"the value is nested more than {Limits.max_depth} levels deep")
+        if t is str:
+            if len(v) > Limits.max_str:  # type: ignore[arg-type]
+                raise WireError("a string in the value is longer than 1 MiB")
+            return v
+        if t is list:
+            return [enc(x, depth + 1) for x in v]  # type: ignore[attr-defined]
+        if t is np.ndarray or isinstance(v, np.generic):
+            return enc_array(v)  # type: ignore[arg-type]
+        if t is tuple:
+            return {"$t": [enc(x, depth + 1) for x in v]}  # type: ignore[attr-defined]
+        if t is dict:
+            items = []
+            for k, x in v.items():  # type: ignore[attr-defined]
+                if type(k) is not str:
+                    raise WireError(f"dict keys must be strings, got {_describe(k)}")
+                items.append([k, enc(x, depth + 1)])
+            return {"$d": items}
+        if isinstance(v, np.ndarray) or convert:
+            try:
+                arr = np.asarray(v)
+            except Exception:
+                arr = None
+            if arr is not None and arr.dtype.kind in _NUMERIC_KINDS:
+                return enc_array(arr)
+        raise WireError(f"a value of type {_describe(v)} cannot be sent; use numbers, strings, lists, dicts or numpy arrays")
+
+    def enc_array(v: np.ndarray | np.generic) -> object:
+        scalar = not isinstance(v, np.ndarray)
+        arr = np.asarray(v)
+        if type(arr) is not np.ndarray:
+            arr = np.array(arr)  # drop subclasses (matrix, masked arrays) to plain data
+        if arr.dtype.kind not in _NUMERIC_KINDS:
+            what = "Python objects" if arr.dtype.kind == "O" else f"dtype {arr.dtype}"
+            raise WireError(f"an array of {what} cannot be sent; return a numeric array")
+        buffers.append(arr.tobytes())
+        node: dict[str, object] = {"$a": len(buffers) - 1, "dtype": arr.dtype.str, "shape": arr.shape}
+        if scalar:
+            node["scalar"] = True
+        return node
+
+    tree = enc(value, 0)
+    total = sum(len(b) for b in buffers)
+    if total > Limits.max_bytes:
+        raise WireError(f"the value holds {total} bytes of arrays, more than the limit of {Limits.max_bytes}")
+    header = _dumps(tree).encode()
+    if len(header) > Limits.max_header:
+        raise WireError("the value is too large to send")
+    return header, buffers
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def decode(header: bytes, sizes: list[int], payload: bytes) -> object:
+    """Rebuild a value from a header, the buffer sizes and the concatenated buffers, checking everything."""
+    if sum(sizes) != len(payload) or any(n < 0 for n in sizes):
+        raise WireError("buffer sizes do not match the payload")
+    offsets = [0]
+    for n in sizes:
+        offsets.append(offsets[-1] + n)
+
+    def hook(node: dict) -> object:
+        if "$a" in node:
+            return dec_array(node)
+        if "$t" in node:
+            return tuple(node["$t"])
+        if "$d" in node:
+            return {str(k): x for k, x in node["$d"]}
+        raise WireError("malformed value")
+
+    def dec_array(node: dict) -> object:
+        index, shape = node["$a"], node["shape"]
+        dtype = np.dtype(str(node["dtype"]))
+        if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
+            raise WireError(f"refused dtype {dtype}")
+        if type(index) is not int or not 0 <= index < len(offsets) - 1:
+            raise WireError("bad buffer index")
+        if not isinstance(shape, list) or len(shape) > 32 or not all(type(d) is int and d >= 0 for d in shape):
+            raise WireError("bad array shape")
+        size = dtype.itemsize
+        for d in shape:
+            size *= d
+        start, end = offsets[index], offsets[index + 1]
+        if size != end - start:
+            raise WireError("array bytes do not match its shape")
+        arr = np.frombuffer(payload, dtype=dtype, count=size // dtype.itemsize if dtype.itemsize else 0, offset=start)
+        arr = arr.reshape(shape).copy()
+        return arr[()] if node.get("scalar") else arr
+
+    try:
+        return json.loads(header, object_hook=hook)
+    except WireError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
+        raise WireError(f"malformed frame: {exc}") from None
+
+
+def write_frame(fd: int, value: object, *, convert: bool = False) -> None:
+    """Encode ``value`` and write it as one frame to the file descriptor (one write for small frames)."""
+    header, buffers = encode(value, convert=convert)
+    total = sum(len(b) for b in buffers)
+    sizes = struct.pack(f"!{len(buffers)}Q", *(len(b) for b in buffers))
+    parts = [_HEAD.pack(len(header), len(buffers), total), sizes, header, *buffers]
+    if total < (1 << 20):
+        _write_all(fd, b"".join(parts))
+    else:
+        for part in parts:
+            _write_all(fd, part)
+
+
+class Reader:
+    """Reads frames from a file descriptor, buffering what arrives early.
+
+    A frame usually arrives in one ``read``; the buffer keeps the system
+    calls per frame at one or two.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._buf = bytearray()
+
+    def read_frame(self, deadline: float | None = None) -> object:
+        """Read and decode one frame.
+
+        Raises EOFError when the peer has gone and TimeoutError when
+        ``deadline`` (a ``time.monotonic()`` value) passes first.
+        """
+        self._fill(_HEAD.size, deadline)
+        hlen, nbuf, total = _HEAD.unpack_from(self._buf)
+        if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_nodes:
+            raise WireError("frame exceeds the size limits")
+        start = _HEAD.size + 8 * nbuf
+        end = start + hlen + total
+        self._fill(end, deadline)
+        sizes = list(struct.unpack_from(f"!{nbuf}Q", self._buf, _HEAD.size))
+        header = bytes(self._buf[start : start + hlen])
+        payload = bytes(self._buf[start + hlen : end])
+        del self._buf[:end]
+        return decode(header, sizes, payload)
+
+    def _fill(self, n: int, deadline: float | None) -> None:
+        while len(self._buf) < n:
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                    raise TimeoutError("no answer before the deadline")
+            chunk = os.read(self.fd, max(1 << 16, n - len(self._buf)))
+            if not chunk:
+                raise EOFError("the peer closed the connection")
+            self._buf += chunk
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]

@@ -1,0 +1,279 @@
+"""The trusted side's handle on one worker process.
+
+``Worker`` starts ``_worker.py`` at the chosen isolation level, sends
+requests, and waits for answers with a wall-clock deadline. It never trusts
+the answer: frames are decoded by ``wire.decode`` (no pickle) and anything
+malformed counts as a crash. Output the student prints is drained by a
+thread into a bounded buffer, so printing a gigabyte costs the student a
+truncated log, not the grader its memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import wire
+from .isolation import NOBODY, RUNTIME_MOUNT, SUBMISSION_MOUNT, Level, bwrap_argv
+from .limits import SandboxLimits
+
+__all__ = ["Worker", "WorkerDied", "WorkerTimeout", "prepare_copy"]
+
+_HERE = Path(__file__).parent
+ENV_ALLOW = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
+class WorkerDied(Exception):
+    """The worker ended (or sent garbage) while a request was open."""
+
+
+class WorkerTimeout(Exception):
+    """The worker did not answer before the deadline; it has been killed."""
+
+
+def prepare_copy(files: dict[str, bytes], extra: dict[str, Path] | None = None) -> Path:
+    """Write a private temporary copy of the submission (and read-only extras) and return its folder."""
+    root = Path(tempfile.mkdtemp(prefix="ag-sub-"))
+    for rel, data in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    for rel, source in (extra or {}).items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(source, target)
+    (root / "tmp").mkdir(exist_ok=True)
+    return root
+
+
+def _runtime_dir() -> Path:
+    """A private folder with the worker and the wire module, outside any checkout."""
+    folder = Path(tempfile.mkdtemp(prefix="ag-rt-"))
+    shutil.copyfile(_HERE / "_worker.py", folder / "_ag_worker.py")
+    shutil.copyfile(_HERE / "wire.py", folder / "_ag_wire.py")
+    folder.chmod(0o755)
+    for f in folder.iterdir():
+        f.chmod(0o644)
+    return folder
+
+
+class _Output:
+    """Drains the worker's stdout+stderr, keeping the first ``limit`` bytes."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, fd: int) -> None:
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                break
+            if not chunk:
+                break
+            room = self.limit - len(self.kept)
+            if room > 0:
+                self.kept += chunk[:room]
+            self.dropped += max(0, len(chunk) - max(room, 0))
+        os.close(fd)
+
+    def join(self, timeout: float = 1.0) -> None:
+        self._thread.join(timeout)
+
+
+class Worker:
+    """One running worker process for one submission copy."""
+
+    def __init__(self, copy_dir: Path, level: Level, limits: SandboxLimits, output_limit: int | None = None) -> None:
+        self.copy_dir = copy_dir
+        self.level = level
+        self.limits = limits
+        self.runtime = _runtime_dir()
+        self.exit_reason = ""
+        self.token = secrets.token_hex(8)
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        in_sandbox = level == "namespace"
+        spec = {
+            "submission": SUBMISSION_MOUNT if in_sandbox else str(copy_dir),
+            "rlimits": limits.rlimits(),
+            "uid": NOBODY if level in ("user", "namespace") else None,
+        }
+        runtime = RUNTIME_MOUNT if in_sandbox else str(self.runtime)
+        boot = (
+            "import sys; sys.path[:] = [p for p in sys.path if p]; "
+            f"sys.path.insert(0, {runtime!r}); import _ag_worker; _ag_worker.main()"
+        )
+        argv = [sys.executable, "-s", "-B", "-c", boot, str(req_r), str(rep_w), json.dumps(spec)]
+        if in_sandbox:
+            argv = bwrap_argv(str(copy_dir), str(self.runtime)) + argv
+        if level in ("user", "namespace") and os.geteuid() == 0:
+            _chown_tree(copy_dir, NOBODY)
+        home = "/tmp" if in_sandbox else str(copy_dir / "tmp")
+        env = {
+            **ENV_ALLOW,
+            "PATH": "/usr/bin:/bin",
+            "HOME": home,
+            "TMPDIR": home,
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+            "AG_WORKER_TOKEN": self.token,
+        }
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                pass_fds=(req_r, rep_w),
+                env=env,
+                cwd=str(copy_dir),
+                start_new_session=True,
+                close_fds=True,
+            )
+        finally:
+            for fd in (req_r, rep_w, out_w):
+                os.close(fd)
+        self._req, self._rep = req_w, rep_r
+        self._reader = wire.Reader(rep_r)
+        self.output = _Output(out_r, output_limit if output_limit is not None else limits.output_kb * 1024)
+        self.alive = True
+
+    # -- requests --------------------------------------------------------
+    def wait_ready(self, timeout: float) -> None:
+        self._receive(time.monotonic() + timeout)
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one request and return the decoded reply; kills the worker on timeout or garbage."""
+        if not self.alive:
+            raise WorkerDied(self.exit_reason or "the worker is not running")
+        try:
+            wire.write_frame(self._req, message)
+        except (BrokenPipeError, OSError):
+            detail = self._describe_exit()
+            self.kill()
+            raise WorkerDied(detail) from None
+        return self._receive(time.monotonic() + timeout)
+
+    def _receive(self, deadline: float) -> dict:
+        try:
+            reply = self._reader.read_frame(deadline)
+        except TimeoutError:
+            self.kill()
+            raise WorkerTimeout() from None
+        except (EOFError, OSError, wire.WireError, ValueError) as exc:
+            detail = self._describe_exit()
+            self.kill()
+            if isinstance(exc, wire.WireError):
+                detail = f"it sent something that is not a valid answer ({exc})"
+            raise WorkerDied(detail) from None
+        if not isinstance(reply, dict) or len(reply) != 1:
+            self.kill()
+            raise WorkerDied("it sent something that is not a valid answer")
+        return reply
+
+    # -- ending ------------------------------------------------------------
+    def _describe_exit(self) -> str:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "it stopped answering"
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            sig = signal.Signals(-code)
+            if sig == signal.SIGXCPU:
+                return f"it used more than {self.limits.cpu_seconds} s of CPU time"
+            if sig == signal.SIGXFSZ:
+                return f"it wrote a file larger than {self.limits.max_file_mb} MiB"
+            return f"it was killed by signal {sig.name}"
+        if self.level == "namespace" and code == 1 and not self.output.kept:
+            return "it ended the process"
+        return f"it ended the process with exit status {code}"
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started; idempotent."""
+        if not self.alive:
+            return
+        self.alive = False
+        for fd in (self._req, self._rep):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        if self.level != "namespace":
+            _kill_leftovers(self.token)
+        self.output.join()
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+    def close(self) -> None:
+        """Ask the worker to end (EOF on its request pipe), then make sure it did."""
+        if not self.alive:
+            return
+        try:
+            os.close(self._req)
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass
+        self._req = -1
+        self.kill()
+
+
+def _chown_tree(root: Path, uid: int) -> None:
+    os.chown(root, uid, uid)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            os.lchown(os.path.join(dirpath, name), uid, uid)
+
+
+def _kill_leftovers(token: str) -> None:
+    """Kill processes the worker left behind (daemons that left its process group).
+
+    Outside the namespace sandbox there is no PID namespace to tear down, so
+    leftovers are found by the token in their environment. A process that
+    scrubbed its own environment can escape this; the namespace level is the
+    real answer to daemons.
+    """
+    needle = f"AG_WORKER_TOKEN={token}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if needle in fh.read().split(b"\0"):
+                    os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue

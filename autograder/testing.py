@@ -1,0 +1,159 @@
+"""Checks for hidden-test authors, with messages written for students.
+
+Every check raises ``Mismatch`` (an ``AssertionError``) whose message says
+what was received and what was expected, and carries a one-line hint. The
+plugin shows the message and the hint; it never shows the test's source.
+Inputs are shown by hypothesis's "Falsifying example" note, or by the
+``call`` text the test passes in.
+
+    got = student.activations.sigmoid(z)
+    expect_close(got, reference.activations.sigmoid(z), call="sigmoid(z)",
+                 hint="Use a form that never computes exp of a large positive number.")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Mismatch",
+    "fail",
+    "show",
+    "as_array",
+    "expect_close",
+    "expect_equal",
+    "expect_shape",
+    "expect_float",
+    "expect_true",
+]
+
+
+class Mismatch(AssertionError):
+    """A student's answer is wrong. ``hint`` is one line on what to try."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def fail(message: str, hint: str = "") -> None:
+    raise Mismatch(message, hint)
+
+
+def show(value: Any, *, width: int = 12) -> str:
+    """A short, readable rendering of a value for a message."""
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        arr = np.asarray(value)
+        text = np.array2string(arr, threshold=width, edgeitems=3, precision=6, max_line_width=100)
+        if arr.ndim == 0:
+            return f"{text} ({arr.dtype})"
+        return f"{text} (shape {arr.shape}, {arr.dtype})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {show(v, width=width)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)) and len(value) > width:
+        return f"{type(value).__name__} of {len(value)} items"
+    text = repr(value)
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+def as_array(got: Any, *, call: str, hint: str = "") -> np.ndarray:
+    """The student's answer as a numeric array, or a Mismatch saying why it is not one."""
+    try:
+        arr = np.asarray(got)
+    except Exception:  # ragged lists and the like
+        fail(f"{call} returned {show(got)}, which is not an array of numbers", hint or "Return a numpy array.")
+    if arr.dtype.kind not in "biuf":
+        fail(f"{call} returned {show(got)}, which is not an array of numbers", hint or "Return a numpy array of floats.")
+    return arr
+
+
+def expect_shape(got: Any, shape: tuple[int, ...], *, call: str, hint: str = "") -> np.ndarray:
+    arr = as_array(got, call=call, hint=hint)
+    if arr.shape != tuple(shape):
+        fail(
+            f"{call} returned an array of shape {arr.shape}, expected shape {tuple(shape)}",
+            hint or "Keep the input's shape: work element by element, and do not flatten or sum.",
+        )
+    return arr
+
+
+def expect_float(got: Any, *, call: str, hint: str = "") -> np.ndarray:
+    arr = as_array(got, call=call, hint=hint)
+    if arr.dtype.kind != "f":
+        fail(
+            f"{call} returned values of dtype {arr.dtype}, expected floating-point numbers",
+            hint or "Convert the input with np.asarray(x, dtype=float) first, so integer input gives float output.",
+        )
+    return arr
+
+
+def expect_close(
+    got: Any,
+    want: Any,
+    *,
+    call: str,
+    rtol: float = 1e-7,
+    atol: float = 1e-12,
+    hint: str = "",
+    check_dtype: bool = True,
+) -> np.ndarray:
+    """``got`` has ``want``'s shape, is floating (if ``want`` is), finite where ``want`` is, and close to it.
+
+    float32 answers are compared at float32 precision.
+    """
+    want_arr = np.asarray(want)
+    arr = expect_shape(got, want_arr.shape, call=call, hint=hint)
+    if check_dtype and want_arr.dtype.kind == "f":
+        expect_float(arr, call=call, hint=hint)
+    if arr.dtype == np.float32 or want_arr.dtype == np.float32:
+        rtol, atol = max(rtol, 2e-6), max(atol, 1e-30)
+    a = arr.astype(np.float64)
+    w = want_arr.astype(np.float64)
+    bad_nan = np.isnan(a) & ~np.isnan(w)
+    if bad_nan.any():
+        idx = _first(bad_nan)
+        fail(
+            f"{call} returned NaN at index {idx} where the right answer is {w[idx]!r}; you returned {show(arr)}",
+            hint or "NaN usually comes from inf/inf or 0*inf: look for an overflow in exp().",
+        )
+    bad_inf = np.isinf(a) & ~np.isinf(w)
+    if bad_inf.any():
+        idx = _first(bad_inf)
+        fail(
+            f"{call} returned {a[idx]} at index {idx} where the right answer is {w[idx]!r}; you returned {show(arr)}",
+            hint or "An infinity usually means exp() overflowed: rewrite so the exponent is never large and positive.",
+        )
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.isclose(a, w, rtol=rtol, atol=atol, equal_nan=True)
+    if not close.all():
+        idx = _first(~close)
+        fail(
+            f"{call} returned {show(arr)}, expected {show(want_arr)} "
+            f"(first difference at index {idx}: got {a[idx]!r}, expected {w[idx]!r})",
+            hint,
+        )
+    return arr
+
+
+def expect_equal(got: Any, want: Any, *, call: str, hint: str = "") -> np.ndarray:
+    """Exact equality of numeric arrays (0/1 predictions, integer indices)."""
+    want_arr = np.asarray(want)
+    arr = expect_shape(got, want_arr.shape, call=call, hint=hint)
+    if not np.array_equal(arr, want_arr):
+        idx = _first(arr != want_arr)
+        fail(f"{call} returned {show(arr)}, expected {show(want_arr)} (first difference at index {idx})", hint)
+    return arr
+
+
+def expect_true(condition: bool, message: str, hint: str = "") -> None:
+    if not condition:
+        fail(message, hint)
+
+
+def _first(mask: np.ndarray) -> tuple[int, ...] | int:
+    if mask.ndim == 0:
+        return ()  # type: ignore[return-value]
+    idx = tuple(int(i) for i in np.argwhere(mask)[0])
+    return idx[0] if len(idx) == 1 else idx

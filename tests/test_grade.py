@@ -1,0 +1,37 @@
+"""End-to-end: grade() on the reference, the untouched stubs and a buggy submission."""
+
+from __future__ import annotations
+
+import shutil
+
+from autograder import grade
+
+
+def test_reference_gets_full_marks(course):
+    report = grade(course.reference_dir, course)
+    assert report.score == report.max_score == course.max_score
+    assert all(t.status == "passed" for t in report.tests)
+
+
+def test_reference_graded_twice_gives_identical_reports(course):
+    first = grade(course.reference_dir, course)
+    second = grade(course.reference_dir, course)
+    assert first.without_timing() == second.without_timing()
+
+
+def test_untouched_stubs_get_zero_with_not_implemented_messages(course, tmp_path):
+    stubs = tmp_path / "stubs"
+    shutil.copytree(course.exercises_dir, stubs, ignore=shutil.ignore_patterns("*.ipynb", "test_*", "data"))
+    report = grade(stubs, course)
+    assert report.score == 0
+    for t in report.tests:
+        assert t.status == "error", t
+        assert "not implemented yet" in t.message, t.message
+
+
+def test_overflowing_sigmoid_loses_points_only_in_the_stability_test(course, root):
+    report = grade(root / "examples" / "submissions" / "bob", course)
+    failed = {t.name for t in report.tests if not t.passed and t.exercise == "activations"}
+    assert failed == {"test_sigmoid_is_stable_for_extreme_inputs"}
+    t = next(t for t in report.tests if t.name == "test_sigmoid_is_stable_for_extreme_inputs")
+    assert "overflow" in t.message and t.hint
