@@ -70,6 +70,7 @@ def grade_many(
         "-o", "addopts=",
         "-o", "python_files=test_*.py",
         "--capture=sys",
+        "--tb=native",  # hypothesis formats every failing example through pytest: keep that cheap
         "-q",
     ]  # fmt: skip
     out = io.StringIO()
