@@ -27,6 +27,7 @@ __all__ = [
     "StudentImportError",
     "StudentMissing",
     "StudentBadValue",
+    "StudentStop",
 ]
 
 
@@ -93,3 +94,15 @@ class StudentMissing(StudentCodeError):
 class StudentBadValue(StudentCodeError):
     status = "failed"
     hint = "Return numbers, lists, tuples, dicts or numeric numpy arrays."
+
+
+class StudentStop(BaseException):
+    """Carries a StudentCodeError that no other input can change (a stub, a broken import, a timeout).
+
+    It derives from ``BaseException`` so that hypothesis does not catch it and
+    spend time shrinking an input that cannot matter; the plugin unwraps it.
+    """
+
+    def __init__(self, error: StudentCodeError) -> None:
+        super().__init__(error.message)
+        self.error = error

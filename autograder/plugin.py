@@ -38,7 +38,7 @@ from hypothesis.errors import Flaky
 
 from . import __version__
 from .config import Course, TestSpec, load_course
-from .errors import StudentCodeError
+from .errors import StudentCodeError, StudentStop
 from .model import ExerciseResult, GradeReport, TestResult
 from .reference import ReferenceModules
 from .sandbox import StudentSession, resolve_level
@@ -371,6 +371,8 @@ def _result(item: pytest.Item, call: pytest.CallInfo[None], spec: TestSpec) -> T
 
 def _classify(exc: BaseException, item: pytest.Item) -> tuple[str, str, str]:
     """(status, student-facing message, hint) for the exception a test ended with."""
+    if isinstance(exc, StudentStop):
+        exc = exc.error
     inner = _student_error_in(exc)
     if inner is not None:
         exc = inner

@@ -26,6 +26,7 @@ from ..errors import (
     StudentImportError,
     StudentMissing,
     StudentRaised,
+    StudentStop,
     StudentTimeout,
 )
 from .isolation import Level
@@ -103,8 +104,19 @@ class StudentSession:
         try:
             return self._call(module, func, args, kwargs, warnings)
         except StudentCodeError as err:
-            failure = _again(err)
+            failure: BaseException = _again(err)
+            if self._is_sticky(module, func, err):
+                failure = StudentStop(failure)  # type: ignore[arg-type]
         raise failure
+
+    def _is_sticky(self, module: str, func: str, err: StudentCodeError) -> bool:
+        """True when no other input can change the outcome, so searching for a smaller one is pointless."""
+        if module in self._broken or (module, func) in self._timed_out or isinstance(err, StudentMissing):
+            return True
+        if isinstance(err, StudentRaised) and err.exc_type == "NotImplementedError":
+            self._timed_out[(module, func)] = err  # a stub stays a stub: do not call it again
+            return True
+        return False
 
     def _call(self, module: str, func: str, args: tuple, kwargs: dict, warnings: bool) -> object:
         if module in self._broken:
@@ -127,7 +139,10 @@ class StudentSession:
                 raise StudentTimeout(
                     f"this test's calls into your code took more than {self._limits.test_timeout:g} s in total"
                 ) from None
-            err = StudentTimeout(f"{what} did not return within {self._limits.call_timeout:g} s")
+            err = StudentTimeout(
+                f"{what} did not return within {self._limits.call_timeout:g} s "
+                f"(called as {func}({_render_args(args, kwargs)}))"
+            )
             self._timed_out[(module, func)] = err
             raise _again(err) from None
         except WorkerDied as died:
@@ -259,6 +274,19 @@ class _FunctionProxy:
 
     def __repr__(self) -> str:
         return f"<student {self._module}.{self._func}>"
+
+
+def _render_args(args: tuple, kwargs: dict, limit: int = 300) -> str:
+    """A short rendering of call arguments for a message."""
+    import numpy as np
+
+    def one(v: object) -> str:
+        if isinstance(v, np.ndarray):
+            return np.array2string(v, threshold=8, edgeitems=2, precision=4) + (f" (shape {v.shape})" if v.ndim > 1 else "")
+        return repr(v)
+
+    text = ", ".join([one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()])
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _again(err: StudentCodeError) -> StudentCodeError:
