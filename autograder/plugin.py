@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
 from . import __version__
@@ -61,6 +61,8 @@ def register_profile(max_examples: int) -> None:
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
         print_blob=False,
+        # No "explain" phase: its notes name grader files and lines, which students need not see.
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
     )
 
 
@@ -393,7 +395,7 @@ def _classify(exc: BaseException, item: pytest.Item) -> tuple[str, str, str]:
     if not hint:
         marker = item.get_closest_marker("hint")
         hint = str(marker.args[0]) if marker and marker.args else ""
-    notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str)]
+    notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str) and n.startswith("Falsifying")]
     notes = [_tidy_note(n) for n in notes if n.strip()]
     if notes:
         message = message.rstrip() + "\n" + "\n".join(notes)
