@@ -295,6 +295,12 @@ def reference(request: pytest.FixtureRequest) -> ReferenceModules:
     return _run(request.config).reference
 
 
+@pytest.fixture(scope="session")
+def course(request: pytest.FixtureRequest) -> Course:
+    """The validated course.yaml (e.g. ``course.data`` for the cat images' source)."""
+    return _run(request.config).course
+
+
 @pytest.fixture
 def record(request: pytest.FixtureRequest) -> Callable[[str, Any], None]:
     """Keep plain data for the report's plots: ``record("xor.loss", losses)``."""
