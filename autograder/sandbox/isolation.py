@@ -71,8 +71,13 @@ def _parents(path: str) -> list[str]:
     return out
 
 
-def bwrap_argv(copy_dir: str, runtime_dir: str) -> list[str]:
-    """The bubblewrap command line that sandboxes one worker."""
+def bwrap_argv(copy_dir: str, runtime_dir: str, tmp_bytes: int = 64 * 1024 * 1024) -> list[str]:
+    """The bubblewrap command line that sandboxes one worker.
+
+    The submission copy is mounted read-only; the only writable place is a
+    size-bounded ``/tmp``, so student code cannot fill the disk or the memory
+    through files.
+    """
     argv = [
         shutil.which("bwrap") or "bwrap",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -81,7 +86,8 @@ def bwrap_argv(copy_dir: str, runtime_dir: str) -> list[str]:
         "--ro-bind-try", "/lib", "/lib", "--ro-bind-try", "/lib64", "/lib64",
         "--ro-bind-try", "/bin", "/bin", "--ro-bind-try", "/sbin", "/sbin",
         "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp",
     ]  # fmt: skip
     made: set[str] = {"/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/tmp", "/proc", "/dev"}
     for d in _python_dirs():
@@ -90,7 +96,7 @@ def bwrap_argv(copy_dir: str, runtime_dir: str) -> list[str]:
                 argv += ["--perms", "0755", "--dir", parent]
                 made.add(parent)
         argv += ["--ro-bind", d, d]
-    argv += ["--ro-bind", runtime_dir, RUNTIME_MOUNT, "--bind", copy_dir, SUBMISSION_MOUNT]
+    argv += ["--ro-bind", runtime_dir, RUNTIME_MOUNT, "--ro-bind", copy_dir, SUBMISSION_MOUNT]
     if _is_root():
         # Root in the sandbox may only change its own uid: the worker drops to nobody itself.
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
