@@ -50,15 +50,19 @@ def grade_many(
     isolation: str | None = None,
     on_report: Callable[[GradeReport], None] | None = None,
     quiet: bool = True,
+    seed: int | None = None,
 ) -> dict[str, GradeReport]:
-    """Grade submissions in one pytest session; ``on_report`` gets each report as soon as it is ready."""
+    """Grade submissions in one pytest session; ``on_report`` gets each report as soon as it is ready.
+
+    ``seed`` (for ``autograder audit`` only) runs hypothesis seeded instead of derandomized.
+    """
     course = resolve_course(course)
     subs = list(submissions)
     labels = [s.label for s in subs]
     if len(set(labels)) != len(labels):
         raise ValueError("submission labels must be unique")
     level = resolve_level(isolation or course.isolation, course.minimum_isolation)
-    run = GradingRun(course=course, submissions=subs, level=level, on_report=on_report)
+    run = GradingRun(course=course, submissions=subs, level=level, on_report=on_report, seed=seed)
     args = [
         str(course.tests_dir),
         "-p", "autograder.plugin",

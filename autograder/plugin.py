@@ -50,11 +50,14 @@ RUN_NAME = "autograder-run"
 _MESSAGE_LIMIT = 4000
 
 
-def register_profile(max_examples: int) -> None:
-    """The deterministic hypothesis profile used for grading: same inputs for every submission, every time."""
+def register_profile(max_examples: int, derandomize: bool = True) -> None:
+    """The deterministic hypothesis profile used for grading: same inputs for every submission, every time.
+
+    ``derandomize=False`` is only for ``autograder audit``'s flakiness check, which seeds hypothesis itself.
+    """
     settings.register_profile(
         PROFILE,
-        derandomize=True,
+        derandomize=derandomize,
         database=None,
         deadline=None,
         max_examples=max_examples,
@@ -84,6 +87,7 @@ class GradingRun:
     submissions: list[Submission]
     level: str = "process"
     on_report: Callable[[GradeReport], None] | None = None
+    seed: int | None = None  # audit only: explore with this hypothesis seed instead of the derandomized profile
     reports: dict[str, GradeReport] = field(default_factory=dict)
     suite_errors: list[str] = field(default_factory=list)
     _results: dict[str, dict[tuple[str, str], TestResult]] = field(default_factory=dict)
@@ -203,8 +207,20 @@ def pytest_configure(config: pytest.Config) -> None:
     if run is None:
         run = _standalone_run(config)
         config.pluginmanager.register(run, RUN_NAME)
-    register_profile(run.course.hypothesis.max_examples)
+    register_profile(run.course.hypothesis.max_examples, derandomize=run.seed is None)
     settings.load_profile(PROFILE)
+    if run.seed is not None:
+        from hypothesis import core  # what ``pytest --hypothesis-seed`` sets; ignored while derandomized
+
+        core.global_force_seed = run.seed
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run: GradingRun | None = config.pluginmanager.get_plugin(RUN_NAME)  # type: ignore[assignment]
+    if run is not None and run.seed is not None:
+        from hypothesis import core
+
+        core.global_force_seed = None  # a seeded audit run leaves no seed behind for later sessions
 
 
 def _standalone_run(config: pytest.Config) -> GradingRun:
