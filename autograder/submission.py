@@ -50,7 +50,8 @@ def load_submission(path: Path | str, label: str | None = None) -> Submission:
     if notebooks:
         from .notebooks import modules_from_notebooks
 
-        nb_files, nb_problems = modules_from_notebooks(notebooks, existing=set(files))
+        # the .py contents, so a worked notebook beats an untouched stub of the same lesson
+        nb_files, nb_problems = modules_from_notebooks(notebooks, existing=dict(files))
         files.update(nb_files)
         problems.extend(nb_problems)
     name = label or (path.stem if path.is_file() else path.resolve().name)
