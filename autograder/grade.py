@@ -12,7 +12,7 @@ import contextlib
 import io
 import os
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import pytest
 
@@ -20,6 +20,7 @@ from .config import Course, load_course
 from .errors import SuiteError
 from .model import GradeReport
 from .plugin import RUN_NAME, GradingRun, Submission
+from .reference import ReferenceModules
 from .sandbox import resolve_level
 from .submission import load_submission
 
@@ -51,10 +52,14 @@ def grade_many(
     on_report: Callable[[GradeReport], None] | None = None,
     quiet: bool = True,
     seed: int | None = None,
+    reference: ReferenceModules | None = None,
+    plugins: Sequence[object] = (),
 ) -> dict[str, GradeReport]:
     """Grade submissions in one pytest session; ``on_report`` gets each report as soon as it is ready.
 
     ``seed`` (for ``autograder audit`` only) runs hypothesis seeded instead of derandomized.
+    ``reference`` and ``plugins`` let a batch job keep the reference's memoised answers and its
+    recorded examples (``autograder.replay``) from one session to the next.
     """
     course = resolve_course(course)
     subs = list(submissions)
@@ -62,7 +67,7 @@ def grade_many(
     if len(set(labels)) != len(labels):
         raise ValueError("submission labels must be unique")
     level = resolve_level(isolation or course.isolation, course.minimum_isolation)
-    run = GradingRun(course=course, submissions=subs, level=level, on_report=on_report, seed=seed)
+    run = GradingRun(course=course, submissions=subs, level=level, on_report=on_report, seed=seed, reference=reference)
     args = [
         str(course.tests_dir),
         "-p", "autograder.plugin",
@@ -82,7 +87,7 @@ def grade_many(
     cwd = os.getcwd()
     try:
         with redirect:
-            code = pytest.main(args, plugins=[_Registrar(run)])
+            code = pytest.main(args, plugins=[_Registrar(run), *plugins])
     finally:
         os.chdir(cwd)
         run.close_all()

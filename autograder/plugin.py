@@ -88,6 +88,7 @@ class GradingRun:
     level: str = "process"
     on_report: Callable[[GradeReport], None] | None = None
     seed: int | None = None  # audit only: explore with this hypothesis seed instead of the derandomized profile
+    reference: ReferenceModules | None = None  # a batch job passes one in to keep its memo across sessions
     reports: dict[str, GradeReport] = field(default_factory=dict)
     suite_errors: list[str] = field(default_factory=list)
     _results: dict[str, dict[tuple[str, str], TestResult]] = field(default_factory=dict)
@@ -100,7 +101,8 @@ class GradingRun:
     def __post_init__(self) -> None:
         self._by_label = {s.label: s for s in self.submissions}
         self._suite_hash = self.course.suite_hash()
-        self.reference = ReferenceModules(self.course.reference_dir)
+        if self.reference is None:
+            self.reference = ReferenceModules(self.course.reference_dir)
 
     # -- sessions ----------------------------------------------------------
     def session(self, label: str) -> StudentSession:

@@ -1,0 +1,160 @@
+"""Replaying hypothesis's examples across the submissions of a batch.
+
+Grading is derandomized, so hypothesis feeds every submission the same
+inputs as long as the submission keeps passing: its choice of the next input
+depends only on the test, the seed (fixed by the test's source) and the
+outcomes so far. Generating those inputs is most of what a hidden test
+costs in-process (hypothesis draws, mutates and bookkeeps for every one), so
+a batch records them once and replays them.
+
+How it stays exact:
+
+- The book is filled by a *calibration* run: the reference solutions graded
+  through the sandbox like any submission. Only tests the reference passes
+  are recorded, with every input in order and whether it was rejected by
+  ``assume``. Which inputs a student sees never depends on other students or
+  on the order of the batch.
+- A replayed test can only *pass*: every recorded input must give the same
+  outcome as in the calibration (pass, or rejected). Then hypothesis would
+  have generated exactly those inputs for this submission too, so the
+  outcome is the one hypothesis gives.
+- Anything else (an assertion fails, the student's code raises, a hidden
+  test calls ``note`` or ``target``) stops the replay and the test runs under
+  hypothesis from the start, shrinking included: the student gets the same
+  message as without replay. ``StudentStop`` (a timeout, a broken import, a
+  stub) is re-raised at once, which is what hypothesis does with it too.
+- Recorded values are deep-copied in and out, so a test that mutates its
+  input cannot change what the next submission is given.
+
+Not used when grading runs seeded (``autograder audit``) or for a single
+submission (nothing to amortise).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+from hypothesis.errors import UnsatisfiedAssumption
+from hypothesis.internal.reflection import function_digest
+
+from .errors import StudentStop
+
+__all__ = ["ExampleBook", "ReplayPlugin"]
+
+_MAX_EXAMPLES_PER_TEST = 10_000
+
+
+@dataclass
+class _Recording:
+    kwargs: list[dict[str, Any]] = field(default_factory=list)
+    valid: list[bool] = field(default_factory=list)
+    replayable: bool = True
+
+
+@dataclass
+class ExampleBook:
+    """Recorded inputs per hidden test (keyed by node id without the submission), for one suite."""
+
+    suite_hash: str
+    tests: dict[str, _Recording] = field(default_factory=dict)
+    replayed: int = 0  # tests that passed by replay
+    fallbacks: int = 0  # tests whose replay stopped and ran under hypothesis
+
+    def examples(self, key: str) -> _Recording | None:
+        rec = self.tests.get(key)
+        return rec if rec is not None and rec.replayable else None
+
+
+def _key(item: pytest.Item) -> str:
+    return item.nodeid.split("[", 1)[0]
+
+
+def _plain_value(value: Any) -> bool:
+    """Values hypothesis generated that can be replayed (not a ``st.data()`` handle or other live object)."""
+    return not type(value).__module__.startswith("hypothesis")
+
+
+class ReplayPlugin:
+    """A pytest plugin: records hypothesis examples (``recording=True``) or replays them."""
+
+    def __init__(self, book: ExampleBook, *, recording: bool) -> None:
+        self.book = book
+        self.recording = recording
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        test = pyfuncitem.obj
+        if not getattr(test, "is_hypothesis_test", False) or not hasattr(test, "hypothesis"):
+            return None
+        testargs = {arg: pyfuncitem.funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+        if self.recording:
+            self._record(pyfuncitem, test, testargs)
+            return True
+        rec = self.book.examples(_key(pyfuncitem))
+        if rec is None:
+            return None
+        if _replay(test.hypothesis.inner_test, testargs, rec):
+            self.book.replayed += 1
+            return True
+        self.book.fallbacks += 1
+        return None  # pytest's own call: hypothesis from the start, shrinking included
+
+    def _record(self, item: pytest.Function, test: Any, testargs: dict[str, Any]) -> None:
+        inner = test.hypothesis.inner_test
+        rec = _Recording()
+
+        @functools.wraps(inner)
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            drawn = {k: v for k, v in kwargs.items() if k not in testargs}
+            if args or len(rec.kwargs) >= _MAX_EXAMPLES_PER_TEST or not all(map(_plain_value, drawn.values())):
+                rec.replayable = False
+            elif rec.replayable:
+                try:
+                    drawn = copy.deepcopy(drawn)
+                except Exception:  # noqa: BLE001 - an uncopyable value just means "do not replay this test"
+                    rec.replayable = False
+            try:
+                result = inner(*args, **kwargs)
+            except UnsatisfiedAssumption:
+                if rec.replayable:
+                    rec.kwargs.append(drawn)
+                    rec.valid.append(False)
+                raise
+            if rec.replayable:
+                rec.kwargs.append(drawn)
+                rec.valid.append(True)
+            return result
+
+        # The seed of a derandomized test comes from its source: the wrapper must not change it.
+        rec.replayable = function_digest(recording) == function_digest(inner)
+        test.hypothesis.inner_test = recording
+        try:
+            test(**testargs)
+        except BaseException:
+            rec.replayable = False  # only inputs of a passing run are the sequence every passing submission sees
+            raise
+        finally:
+            test.hypothesis.inner_test = inner
+            self.book.tests[_key(item)] = rec
+
+
+def _replay(inner: Callable[..., Any], testargs: dict[str, Any], rec: _Recording) -> bool:
+    """True when every recorded input gives its recorded outcome; StudentStop propagates as under hypothesis."""
+    for drawn, valid in zip(rec.kwargs, rec.valid):
+        try:
+            inner(**testargs, **copy.deepcopy(drawn))
+        except UnsatisfiedAssumption:
+            if valid:
+                return False
+            continue
+        except StudentStop:
+            raise
+        except Exception:  # noqa: BLE001 - any failure: let hypothesis run and explain it
+            return False
+        if not valid:
+            return False
+    return True
