@@ -10,7 +10,9 @@ One lesson module becomes one notebook, cut where a reader expects cells:
    student notebook, the solution with its markers in nbgrader's source;
 4. the public tests of ``exercises/tests/test_<lesson>.py`` (read-only),
    preceded by a line that makes their ``import <lesson>`` mean the
-   notebook itself, and a ``from autograder import check; check()`` cell;
+   notebook itself, and a ``from autograder import check; check("<lesson>")``
+   cell (the lesson is named so the check works in nbgrader's release
+   folder too, where the public tests are copied to ``tests/``);
 5. "how this lesson is graded": one read-only, graded cell per hidden test
    of course.yaml, with its points. These are nbgrader grade cells, so
    nbgrader's gradebook and formgrader show a score per hidden test. Their
@@ -61,7 +63,7 @@ HIDDEN_TEST_MESSAGE = (
     "this cell is scored by the autograder's hidden tests: grade with "
     "`autograder grade --nbgrader COURSE_DIR ASSIGNMENT`, not `nbgrader autograde`"
 )
-CHECK_LINE = "from autograder import check; check()"
+CHECK_LINE = "from autograder import check; check({lesson!r})"
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,8 @@ def _how_to(lesson: str, has_tests: bool) -> str:
     if has_tests:
         lines += [
             "",
-            f"Check your work with the public tests at the end (`{CHECK_LINE}`); the hidden tests check "
-            "more inputs and edge cases.",
+            f"Check your work with the public tests at the end (`{CHECK_LINE.format(lesson=lesson)}`, which needs "
+            "the autograder installed where Jupyter runs); the hidden tests check more inputs and edge cases.",
         ]
     return "\n".join(lines)
 
@@ -257,7 +259,10 @@ def _public_test_cells(lesson: str, tests: str) -> list[Cell]:
         f"sys.modules[{lesson!r}] = sys.modules[__name__]  # `import {lesson}` in the tests means this notebook\n\n"
         + tests.strip("\n")
     )
-    check = f"# Runs the public tests above on your current definitions and shows a table.\n{CHECK_LINE}"
+    check = (
+        "# Runs the public tests on your current definitions and shows a table.\n"
+        + CHECK_LINE.format(lesson=lesson)
+    )
     return [
         Cell("markdown", "public_tests_title", "public_tests_title", title, title),
         Cell("code", "public_tests", "public_tests", code, code),
@@ -385,4 +390,12 @@ def build_nbgrader_source(course: Course, out: Path | str, assignment: str = DEF
         target = folder / module.name
         shutil.copyfile(module, target)
         written.append(target)
+    # the public tests, so that check() finds them in the released folder too
+    public = course.exercises_dir / "tests"
+    names = {f"test_{lesson}.py" for lesson, _ in lessons(course)} | {"conftest.py"}
+    for test in sorted(public.glob("*.py")) if public.is_dir() else []:
+        if test.name in names:
+            (folder / "tests").mkdir(exist_ok=True)
+            shutil.copyfile(test, folder / "tests" / test.name)
+            written.append(folder / "tests" / test.name)
     return written

@@ -1,6 +1,8 @@
-"""Generate exercises/ from solutions/: each solution region becomes a stub.
+"""Generate exercises/ from solutions/: each solution region becomes a stub, each lesson a notebook.
 
-With --check, write nothing and exit 1 when exercises/ is out of date.
+With --check, write nothing and exit 1 when exercises/ is out of date. With
+--nbgrader-source COURSE_DIR, also write nbgrader's source notebooks
+(COURSE_DIR/source/<assignment>/<lesson>.ipynb, with the solutions).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from ..build import build_exercises, check_exercises
 from ..config import load_course
+from ..notebook_build import DEFAULT_ASSIGNMENT, build_nbgrader_source, build_notebooks, check_notebooks
 
 __all__ = ["add_arguments", "run"]
 
@@ -17,15 +20,25 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     p.add_argument("--check", action="store_true", help="only check that exercises/ is up to date")
+    p.add_argument("--nbgrader-source", type=Path, default=None, metavar="COURSE_DIR",
+                   help="also write nbgrader's source/<assignment>/ notebooks into this nbgrader course folder")
+    p.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
+                   help=f"the nbgrader assignment name (default: {DEFAULT_ASSIGNMENT})")
 
 
 def run(args: argparse.Namespace) -> int:
     course = load_course(args.course)
     if args.check:
-        stale = check_exercises(course.reference_dir, course.exercises_dir)
+        stale = check_exercises(course.reference_dir, course.exercises_dir) + check_notebooks(course)
         for f in stale:
             print(f"out of date: {f} (run: autograder build)")
         return 1 if stale else 0
     for f in build_exercises(course.reference_dir, course.exercises_dir):
         print(f"wrote {f}")
+    for f in build_notebooks(course):
+        print(f"wrote {f}")
+    if args.nbgrader_source is not None:
+        for f in build_nbgrader_source(course, args.nbgrader_source, args.assignment):
+            print(f"wrote {f}")
+        print(f"next: cd {args.nbgrader_source} && nbgrader generate_assignment {args.assignment}")
     return 0
