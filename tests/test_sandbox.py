@@ -1,0 +1,198 @@
+"""The sandbox session: calls, failures, limits and what the student's process can see."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from autograder.errors import (
+    IsolationError,
+    StudentBadValue,
+    StudentCrashed,
+    StudentImportError,
+    StudentMissing,
+    StudentRaised,
+    StudentStop,
+    StudentTimeout,
+)
+from autograder.sandbox import LEVELS, SandboxLimits, StudentSession, available_levels, resolve_level
+
+LEVELS_HERE = available_levels()
+
+MODULE = b'''
+import os, sys, time
+import numpy as np
+print("imported")
+calls = 0
+
+def double(x):
+    return np.asarray(x) * 2
+
+def count():
+    global calls
+    calls += 1
+    return calls
+
+def env():
+    return dict(os.environ)
+
+def where():
+    return {"cwd": os.getcwd(), "uid": os.getuid(), "files": sorted(os.listdir("."))}
+
+def loud(n):
+    sys.stdout.write("y" * n)
+    return n
+
+def slow(seconds):
+    time.sleep(seconds)
+    return seconds
+
+def boom():
+    raise ValueError("bad input")
+
+def stub():
+    raise NotImplementedError
+
+def mutate(a):
+    a[0] = 99
+    return a
+
+def warns(x):
+    return np.exp(np.asarray(x, dtype=float))
+'''
+
+
+@pytest.fixture(params=LEVELS_HERE)
+def session(request):
+    s = StudentSession(
+        {"mod.py": MODULE, "broken.py": b"def f(:\n", "hangs.py": b"import time\ntime.sleep(60)\n"},
+        level=request.param,
+        limits=SandboxLimits(call_timeout=1.5, test_timeout=4, output_kb=1),
+    )
+    yield s
+    s.close()
+
+
+def test_calls_return_plain_data(session):
+    out = session.mod.double(np.arange(3.0))
+    assert isinstance(out, np.ndarray) and out.tolist() == [0.0, 2.0, 4.0]
+    assert session.mod.double([1, 2]).dtype == np.int64
+
+
+def test_arguments_are_copies(session):
+    a = np.zeros(3)
+    back = session.mod.mutate(a)
+    assert a[0] == 0 and back[0] == 99
+
+
+def test_state_lives_in_one_worker_until_it_dies(session):
+    assert [session.mod.count() for _ in range(3)] == [1, 2, 3]
+    assert session.workers_started == 1
+
+
+def test_environment_is_scrubbed(session, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_should_not_leak")
+    env = session.mod.env()
+    assert "GITHUB_TOKEN" not in env
+    assert set(env) <= {"LANG", "LC_ALL", "PATH", "HOME", "TMPDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
+                        "PYTHONUNBUFFERED", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                        "MPLBACKEND", "AG_WORKER_TOKEN", "PWD"}
+
+
+def test_worker_sees_only_its_copy(session):
+    seen = session.mod.where()
+    assert "mod.py" in seen["files"]
+    if session._level == "namespace":
+        assert seen["cwd"] == "/submission" and seen["uid"] != 0
+
+
+def test_output_is_captured_and_truncated(session):
+    assert session.mod.loud(10_000) == 10_000
+    text = session.output
+    assert text.startswith("imported")
+    assert "more bytes of output were not kept" in text
+    assert len(text) < 1100
+
+
+def test_timeout_is_paid_once_per_function(session):
+    start = time.monotonic()
+    with pytest.raises(StudentStop) as first:
+        session.mod.slow(30)
+    assert isinstance(first.value.error, StudentTimeout)
+    assert "did not return within 1.5 s" in first.value.error.message
+    with pytest.raises(StudentStop):
+        session.mod.slow(0)  # not called again: fails at once
+    assert time.monotonic() - start < 6
+    assert session.mod.double(1) == 2  # a fresh worker serves the other functions
+
+
+def test_test_budget_bounds_all_calls_of_a_test(session):
+    session.begin_test()
+    with pytest.raises(StudentTimeout, match="in total"):
+        for _ in range(10):
+            session.mod.slow(1.0)
+    session.end_test()
+
+
+def test_exceptions_are_reported_with_the_students_line(session):
+    with pytest.raises(StudentRaised) as err:
+        session.mod.boom()
+    assert "ValueError: bad input" in err.value.message
+    assert "mod.py, line" in err.value.message
+
+
+def test_not_implemented_is_sticky_and_friendly(session):
+    with pytest.raises(StudentStop) as err:
+        session.mod.stub()
+    assert "not implemented yet" in err.value.error.message
+    assert "raise NotImplementedError" in err.value.error.hint
+
+
+def test_import_failures_are_remembered(session):
+    for _ in range(2):
+        with pytest.raises(StudentStop) as err:
+            session.broken.f()
+        assert isinstance(err.value.error, StudentImportError)
+        assert "SyntaxError" in err.value.error.message
+    with pytest.raises(StudentStop) as err:
+        session.hangs.f()
+    assert "importing your hangs.py did not finish" in err.value.error.message
+    with pytest.raises(StudentStop) as err:
+        session.missing.f()
+    assert "has no missing.py" in err.value.error.message
+
+
+def test_missing_function(session):
+    with pytest.raises(StudentStop) as err:
+        session.mod.nope()
+    assert isinstance(err.value.error, StudentMissing)
+
+
+def test_warnings_are_reported_on_request(session):
+    value, warnings = session.mod.warns.with_warnings([1000.0])
+    assert np.isinf(value[0]) and any("overflow" in w for w in warnings)
+
+
+def test_session_cleans_up_its_copy(session):
+    copy = session._copy
+    session.mod.double(1)
+    session.close()
+    assert not copy.exists()
+
+
+def test_resolve_level_refuses_below_the_minimum():
+    assert resolve_level("process") == "process"
+    assert resolve_level("auto") == LEVELS_HERE[-1]
+    with pytest.raises(IsolationError, match="unknown isolation level"):
+        resolve_level("docker")
+    missing = [lvl for lvl in LEVELS if lvl not in LEVELS_HERE]
+    for lvl in missing:
+        with pytest.raises(IsolationError, match="not available on this machine"):
+            resolve_level(lvl)
+    strongest = LEVELS_HERE[-1]
+    if strongest != "process":
+        with pytest.raises(IsolationError, match="demands isolation of at least"):
+            resolve_level("process", minimum=strongest)
