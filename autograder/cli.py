@@ -21,6 +21,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, str] = {
     "grade": "grade one submission folder, or a class of them, with the hidden tests",
     "build": "generate exercises/ (student stubs and notebooks) from solutions/",
+    "report": "summarise a class: gradebook CSV and class summary (Markdown, HTML) from per-student JSON reports",
 }
 
 

@@ -1,0 +1,53 @@
+"""Summarise a class: a gradebook CSV and a class summary (Markdown and HTML) from per-student reports.
+
+RESULTS_DIR holds one canonical JSON report per student (<student>.json, as
+written by `autograder grade --json`); the file name is the student's
+identifier in the gradebook. Column names come from course.yaml's
+`gradebook:` section. A report that cannot be read is named on stderr and
+in the summary, and every other student is still written; the exit status
+is then 1 so a script notices. See docs/reports.md for the Canvas and
+Moodle import recipes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..classreport import canvas_rows, gradebook_rows, load_results, write_csv
+from ..grade import resolve_course
+from ..writers.classsummary import write_summary_html, write_summary_markdown
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", type=Path, metavar="RESULTS_DIR", help="folder with one <student>.json report per student")
+    p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="where to write gradebook.csv, summary.md and summary.html (default: RESULTS_DIR)")
+    p.add_argument("--gradebook", type=Path, default=None, metavar="FILE", help="gradebook CSV path")
+    p.add_argument("--markdown", type=Path, default=None, metavar="FILE", help="class summary Markdown path")
+    p.add_argument("--html", type=Path, default=None, metavar="FILE", help="class summary HTML path")
+    p.add_argument("--canvas", type=Path, default=None, metavar="FILE",
+                   help="also write a CSV laid out for Canvas's gradebook import (final score only)")
+
+
+def run(args: argparse.Namespace) -> int:
+    course = resolve_course(args.course)
+    results = load_results(args.results, course)
+    out = args.out or args.results
+    written = [
+        write_csv(gradebook_rows(results, course.gradebook), args.gradebook or out / "gradebook.csv"),
+        write_summary_markdown(results, args.markdown or out / "summary.md"),
+        write_summary_html(results, args.html or out / "summary.html"),
+    ]
+    if args.canvas:
+        written.append(write_csv(canvas_rows(results, course.gradebook), args.canvas))
+    s = results.summary()
+    mean = f", mean {s['mean']:.1f}%" if s["students"] else ""
+    print(f"{s['students']} students{mean}; wrote " + ", ".join(str(w) for w in written))
+    for problem in results.problems:
+        print(f"autograder report: warning: {problem}", file=sys.stderr)
+    return 1 if results.unreadable else 0

@@ -1,0 +1,20 @@
+"""Output formats. Each module reads a ``GradeReport`` and writes one format.
+
+=================  =========================================================
+``canonical``      the JSON report (``docs/schema/report.schema.json``)
+``gradescope``     Gradescope ``results.json``
+``classroom``      GitHub Classroom: ``Points X/Y`` and the runner result
+``junit``          JUnit XML for any CI
+``markdown``       a CI job summary / feedback file
+``html``           a self-contained HTML report with plots
+=================  =========================================================
+
+The model knows nothing about formats. Who may see which test is decided in
+one place, ``_visibility``; every student-facing writer takes a ``View``.
+The class-level outputs (gradebook CSV, class summary) are in
+``autograder.classreport``.
+"""
+
+from ._visibility import View, Withheld, split
+
+__all__ = ["View", "Withheld", "split"]
