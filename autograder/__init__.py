@@ -30,4 +30,15 @@ __all__ = [
     "IsolationError",
     "SubmissionError",
     "SuiteError",
+    "check",
 ]
+
+
+def __getattr__(name: str):
+    """``check`` is loaded on first use: ``from autograder import check; check()`` in a notebook."""
+    if name == "check":
+        from .check import check
+
+        globals()["check"] = check
+        return check
+    raise AttributeError(f"module 'autograder' has no attribute {name!r}")

@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "grade": "grade one submission folder, or a class of them, with the hidden tests",
     "build": "generate exercises/ (student stubs and notebooks) from solutions/",
     "report": "summarise a class: gradebook CSV and class summary (Markdown, HTML) from per-student JSON reports",
+    "check": "run the public tests on your own work (fast, with hints; exit 1 while any fails)",
+    "release": "build the student starter repository (no solutions, no hidden tests) into a folder",
 }
 
 
