@@ -88,6 +88,11 @@ def test_arguments_are_copies(session):
     assert a[0] == 0 and back[0] == 99
 
 
+def test_with_inputs_shows_mutation_inside_the_worker(session):
+    value, (after,) = session.mod.mutate.with_inputs(np.zeros(3))
+    assert value[0] == 99 and after[0] == 99
+
+
 def test_state_lives_in_one_worker_until_it_dies(session):
     assert [session.mod.count() for _ in range(3)] == [1, 2, 3]
     assert session.workers_started == 1

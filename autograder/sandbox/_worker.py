@@ -107,17 +107,27 @@ def _serve(request, modules, root):
         func = getattr(module, request["func"], None)
         if func is None or not callable(func):
             return {"missing": request["func"]}
-        if not request.get("warnings"):
-            return {"ok": func(*request["args"], **request["kwargs"])}
-        # Report the warnings the call emits (numpy overflow and the like) next to its value.
+        args, kwargs = request["args"], request["kwargs"]
+        extras = request.get("extras") or ()
+        if not extras:
+            return {"ok": func(*args, **kwargs)}
+        # Extras ride along with the value: the warnings the call emitted (numpy overflow and
+        # the like) and the arguments as they are after the call (to catch in-place mutation).
         import warnings
 
         import numpy as np
 
-        with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+        with warnings.catch_warnings(record=True) as caught, np.errstate(
+            over="warn", invalid="warn", divide="warn", under="ignore"
+        ):
             warnings.simplefilter("always")
-            value = func(*request["args"], **request["kwargs"])
-        return {"ok": [value, [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]]}
+            value = func(*args, **kwargs)
+        out = {"value": value}
+        if "warnings" in extras:
+            out["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]
+        if "args" in extras:
+            out["args"] = list(args)
+        return {"ok": out}
     except BaseException as exc:  # noqa: BLE001 - everything the student raises is reported, even SystemExit
         return _raised(exc, root)
 

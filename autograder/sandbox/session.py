@@ -94,7 +94,7 @@ class StudentSession:
         return text
 
     # -- calls -------------------------------------------------------------
-    def call(self, module: str, func: str, args: tuple, kwargs: dict, *, warnings: bool = False) -> object:
+    def call(self, module: str, func: str, args: tuple, kwargs: dict, *, extras: tuple[str, ...] = ()) -> object:
         """Run ``module.func(*args, **kwargs)`` in the worker and return its answer.
 
         Every failure leaves from the one ``raise`` below, so hypothesis sees one
@@ -102,7 +102,7 @@ class StudentSession:
         call a deterministic failure flaky).
         """
         try:
-            return self._call(module, func, args, kwargs, warnings)
+            return self._call(module, func, args, kwargs, extras)
         except StudentCodeError as err:
             failure: BaseException = _again(err)
             if self._is_sticky(module, func, err):
@@ -118,7 +118,7 @@ class StudentSession:
             return True
         return False
 
-    def _call(self, module: str, func: str, args: tuple, kwargs: dict, warnings: bool) -> object:
+    def _call(self, module: str, func: str, args: tuple, kwargs: dict, extras: tuple[str, ...]) -> object:
         if module in self._broken:
             raise _again(self._broken[module])
         if (module, func) in self._timed_out:
@@ -130,7 +130,7 @@ class StudentSession:
         try:
             reply = self._worker_or_start().request(
                 {"op": "call", "module": module, "func": func, "args": list(args), "kwargs": dict(kwargs),
-                 "warnings": warnings},
+                 "extras": list(extras)},
                 timeout,
             )
         except WorkerTimeout:
@@ -269,8 +269,19 @@ class _FunctionProxy:
 
     def with_warnings(self, *args: object, **kwargs: object) -> tuple[object, list[str]]:
         """Call, and also return the warnings (numpy overflow, ...) the call emitted."""
-        value, caught = self._session.call(self._module, self._func, args, kwargs, warnings=True)  # type: ignore[misc]
-        return value, list(caught)
+        out = self._extras(("warnings",), args, kwargs)
+        return out["value"], list(out["warnings"])
+
+    def with_inputs(self, *args: object, **kwargs: object) -> tuple[object, list[object]]:
+        """Call, and also return the positional arguments as they are after the call (mutation check)."""
+        out = self._extras(("args",), args, kwargs)
+        return out["value"], list(out["args"])
+
+    def _extras(self, extras: tuple[str, ...], args: tuple, kwargs: dict) -> dict:
+        out = self._session.call(self._module, self._func, args, kwargs, extras=extras)
+        if not isinstance(out, dict) or "value" not in out or any(e not in out for e in extras):
+            raise StudentBadValue("the process running your code sent a malformed answer")
+        return out
 
     def __repr__(self) -> str:
         return f"<student {self._module}.{self._func}>"
