@@ -96,6 +96,7 @@ class GradingRun:
     _started: dict[str, tuple[str, float]] = field(default_factory=dict)
     _sessions: dict[str, StudentSession] = field(default_factory=dict)
     _artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _module_problems: dict[str, list[str]] = field(default_factory=dict)
     _suite_hash: str = ""
 
     def __post_init__(self) -> None:
@@ -120,6 +121,7 @@ class GradingRun:
         if session is None:
             return ""
         output = session.output
+        self._module_problems[label] = session.module_problems()
         session.close()
         return output
 
@@ -169,7 +171,7 @@ class GradingRun:
             started_at=started_at,
             duration=round(time.monotonic() - t0, 3),
             output=output,
-            problems=sub.problems,
+            problems=tuple(sub.problems) + tuple(self._module_problems.pop(label, ())),
             artifacts=self._artifacts.pop(label, {}),
         )
         self.reports[label] = report

@@ -84,6 +84,10 @@ class StudentSession:
     def end_test(self) -> None:
         self._deadline = None
 
+    def module_problems(self) -> list[str]:
+        """One line per module that could not be used at all (missing, failed or hung on import)."""
+        return [err.message for _, err in sorted(self._broken.items())]
+
     @property
     def output(self) -> str:
         """What the student's code printed (stdout and stderr), truncated to the limit."""
