@@ -1,0 +1,392 @@
+"""Grading a whole class: every submission folder of CLASS_DIR, in parallel, resumable.
+
+``grade_class(class_dir, out_dir)`` reads each student's folder, skips the
+ones already graded by the same suite (resume), grades the rest on
+``jobs`` processes (``autograder.jobs``) or on a Dask cluster
+(``autograder.distributed``), and writes:
+
+- ``OUT_DIR/<student>.json``: the canonical report, written to a temporary
+  file, flushed to disk and renamed, so a crash or Ctrl-C never leaves half
+  a report and never loses a finished one;
+- ``OUT_DIR/.autograder/<student>.json``: what the report was graded from
+  (content hash, suite hash, grader version, isolation level), which is how
+  a re-run knows it may skip the student;
+- ``OUT_DIR/gradebook.csv``: one row per student of CLASS_DIR
+  (``autograder.classreport``, the same gradebook ``autograder report``
+  writes).
+
+A class folder is told apart from a single submission by its shape: it holds
+no ``.py`` or ``.ipynb`` file itself, and at least one of its sub-folders
+does. Every non-hidden sub-folder is one student, named by the folder (an
+empty one is graded too: that student handed in nothing).
+
+One broken submission never stops the batch: a folder that cannot be read
+gets a report saying so (every test 0 points, status ``error``); a
+submission that kills its grading process is retried once on its own and
+then gets such a report. Only a broken *suite* (hidden tests that do not
+match course.yaml, an isolation level this machine lacks) stops the run,
+because then no grade would be right.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from . import __version__
+from .config import Course
+from .errors import AutograderError
+from .grade import resolve_course
+from .model import ExerciseResult, GradeReport, TestResult
+from .plugin import Submission
+from .sandbox import resolve_level
+from .submission import load_submission, submission_files
+
+__all__ = [
+    "STATE_DIR",
+    "ClassSummary",
+    "Progress",
+    "content_hash",
+    "error_report",
+    "find_submissions",
+    "grade_class",
+    "is_class_dir",
+    "write_atomic",
+]
+
+STATE_DIR = ".autograder"
+GRADEBOOK = "gradebook.csv"
+_SKIP_DIRS = {"__pycache__", "__MACOSX", "node_modules"}
+
+
+# ----------------------------------------------------------------------------- the class folder
+
+
+def is_class_dir(path: Path | str) -> bool:
+    """True for a folder with no .py/.ipynb of its own and at least one sub-folder that has some."""
+    path = Path(path)
+    if not path.is_dir():
+        return False
+    if submission_files(path):
+        return False
+    return any(_has_code(sub) for sub in _student_dirs(path))
+
+
+def _student_dirs(path: Path) -> list[Path]:
+    return [
+        p
+        for p in sorted(path.iterdir())
+        if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and p.name not in _SKIP_DIRS
+    ]
+
+
+def _has_code(folder: Path) -> bool:
+    try:
+        return bool(submission_files(folder))
+    except (OSError, AutograderError):
+        return True  # unreadable, but meant as a submission: it gets a report saying so
+
+
+def find_submissions(class_dir: Path | str) -> list[tuple[str, Path]]:
+    """(student, folder) for every student sub-folder of a class folder, sorted by name."""
+    class_dir = Path(class_dir)
+    if not class_dir.is_dir():
+        raise AutograderError(f"{class_dir}: no such class folder")
+    return [(p.name, p) for p in _student_dirs(class_dir)]
+
+
+def content_hash(sub: Submission) -> str:
+    """A hash of exactly what is graded: each module's name and bytes (notebooks already turned into modules)."""
+    h = hashlib.sha256()
+    for name in sorted(sub.files):
+        data = sub.files[name]
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
+    for problem in sub.problems:
+        h.update(b"problem\0" + problem.encode("utf-8", "replace"))
+    return h.hexdigest()[:24]
+
+
+# ----------------------------------------------------------------------------- reports on disk
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file next to ``path``, flush it to disk, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _report_json(report: GradeReport) -> str:
+    from .writers.canonical import to_json
+
+    return to_json(report)
+
+
+def error_report(course: Course, label: str, message: str, *, level: str, suite_hash: str) -> GradeReport:
+    """A report for a submission that could not be graded at all: every test 0 points with ``message``."""
+    exercises = tuple(
+        ExerciseResult(
+            id=ex.id,
+            title=ex.title,
+            score=0.0,
+            max_score=ex.max_score,
+            tests=tuple(
+                TestResult(name=t.name, exercise=ex.id, status="error", score=0.0, max_score=t.points,
+                           message=message, visibility=t.visibility)
+                for t in ex.tests
+            ),
+        )
+        for ex in course.exercises
+    )
+    return GradeReport(
+        submission=label, score=0.0, max_score=course.max_score, exercises=exercises, isolation=level,
+        grader_version=__version__, suite_hash=suite_hash, course=course.name, problems=(message,),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Key:
+    """What a report was graded from; equal keys mean a re-run may keep the report."""
+
+    content_hash: str
+    suite_hash: str
+    grader_version: str
+    isolation: str
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+def _state_path(out_dir: Path, student: str) -> Path:
+    return out_dir / STATE_DIR / f"{student}.json"
+
+
+def _already_graded(out_dir: Path, student: str, key: _Key) -> bool:
+    """True when the report exists, reads back, and its sidecar records the same key."""
+    try:
+        state = json.loads(_state_path(out_dir, student).read_text(encoding="utf-8"))
+        report = json.loads((out_dir / f"{student}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return state == key.to_dict() and report.get("suite_hash") == key.suite_hash and report.get("submission") == student
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """done/total, rate and ETA on stderr: one updating line on a terminal, plain lines otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, *, skipped: int = 0) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.t0 = time.monotonic()
+        self.skipped = skipped
+
+    def line(self, last: str = "") -> str:
+        elapsed = max(time.monotonic() - self.t0, 1e-9)
+        rate = self.done / elapsed
+        left = self.total - self.done
+        eta = _clock(left / rate) if rate > 0 else "?"
+        text = f"{self.done}/{self.total} graded  {rate * 60:.1f}/min  ETA {eta}"
+        return text + (f"  {last}" if last else "")
+
+    def update(self, last: str = "") -> None:
+        self.done += 1
+        if self.tty:
+            width = 24
+            filled = int(width * self.done / self.total) if self.total else width
+            bar = "#" * filled + "." * (width - filled)
+            self.stream.write(f"\r[{bar}] {self.line(last)}"[:200].ljust(100))
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"autograder: {self.line(last)}\n")
+        self.stream.flush()
+
+    def note(self, text: str) -> None:
+        if self.tty and 0 < self.done < self.total:
+            self.stream.write("\n")
+        self.stream.write(f"autograder: {text}\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+# ----------------------------------------------------------------------------- grading a class
+
+
+@dataclass
+class ClassSummary:
+    """What a class run did; the reports themselves are on disk."""
+
+    out_dir: Path
+    students: list[str] = field(default_factory=list)
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # the grader could not grade them (their job died twice)
+    gradebook: Path | None = None
+    seconds: float = 0.0
+    calibration: list[dict[str, Any]] = field(default_factory=list)
+
+
+def grade_class(
+    class_dir: Path | str,
+    out_dir: Path | str,
+    course: Course | Path | str | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    isolation: str | None = None,
+    dask: str | Any | None = None,
+    replay: bool = True,
+    stream: TextIO | None = None,
+    on_report: Callable[[GradeReport], None] | None = None,
+) -> ClassSummary:
+    """Grade every student folder of ``class_dir`` into ``out_dir``; see the module docstring.
+
+    ``dask`` is a scheduler address (or a ``distributed.Client``): grade on
+    that cluster instead of local processes. ``replay=False`` turns off
+    example replay (for measuring what it saves).
+    """
+    t0 = time.monotonic()
+    course = resolve_course(course)
+    out = Path(out_dir)
+    if dask is None:
+        level = resolve_level(isolation or course.isolation, course.minimum_isolation)
+    else:  # resolved on each worker, which checks course.yaml's minimum there
+        level = isolation or course.isolation
+    suite = course.suite_hash()
+    summary = ClassSummary(out_dir=out)
+    entries = find_submissions(class_dir)
+    if not entries:
+        raise AutograderError(f"{class_dir}: no student folders in it; each student's work goes in its own sub-folder")
+    out.mkdir(parents=True, exist_ok=True)
+    folders = dict(entries)
+    summary.students = [s for s, _ in entries]
+
+    todo: list[Submission] = []
+    keys: dict[str, _Key] = {}
+    unreadable: list[tuple[str, str]] = []
+    for student, folder in entries:
+        try:
+            sub = load_submission(folder, label=student)
+        except Exception as exc:  # noqa: BLE001 - any unreadable folder gets a report, the batch goes on
+            unreadable.append((student, f"your submission could not be read: {_reason(exc)}"))
+            continue
+        key = _Key(content_hash(sub), suite, __version__, level)
+        if not force and _already_graded(out, student, key):
+            summary.skipped.append(student)
+            continue
+        keys[student] = key
+        todo.append(sub)
+
+    progress = Progress(len(todo) + len(unreadable), stream, skipped=len(summary.skipped))
+    if summary.skipped:
+        progress.note(f"{len(summary.skipped)} of {len(entries)} already graded with this suite (use --force to regrade)")
+
+    def save(report: GradeReport, key: _Key | None) -> None:
+        report = _with_late_policy(report, course, folders.get(report.submission))
+        write_atomic(out / f"{report.submission}.json", _report_json(report))
+        state = _state_path(out, report.submission)
+        if key is None:
+            state.unlink(missing_ok=True)  # nothing to compare next time: always regrade
+        else:
+            write_atomic(state, json.dumps(key.to_dict(), indent=1) + "\n")
+        if on_report is not None:
+            on_report(report)
+        progress.update(f"{report.submission} {report.score:g}/{report.max_score:g}")
+
+    for student, message in unreadable:
+        save(error_report(course, student, message, level=level, suite_hash=suite), None)
+        summary.unreadable.append(student)
+
+    def reported(label: str, data: dict[str, Any]) -> None:
+        save(GradeReport.from_dict(data), keys[label])
+        summary.graded.append(label)
+
+    def failed(label: str, reason: str) -> None:
+        message = f"the grader could not grade this submission: {reason}; ask your instructor to look at it"
+        save(error_report(course, label, message, level=level, suite_hash=suite), None)
+        summary.failed.append(label)
+
+    def ready(info: dict[str, Any]) -> None:
+        summary.calibration.append(info)
+        missed = info.get("not_passed") or []
+        if missed and len(summary.calibration) == 1:
+            progress.note(
+                f"the reference solutions fail {len(missed)} hidden test(s) ({', '.join(missed[:5])}); "
+                "those tests are graded without replay. Check the suite with: pytest tests/grading"
+            )
+
+    try:
+        if todo:
+            if dask is not None:
+                from .distributed import grade_on_dask
+
+                grade_on_dask(dask, course, todo, on_report=reported, on_failed=failed, isolation=level, replay=replay)
+            else:
+                from .jobs import JobPool
+
+                pool = JobPool(course, jobs=jobs or default_jobs(), level=level, replay=replay)
+                pool.run(todo, on_report=reported, on_failed=failed, on_ready=ready)
+    finally:
+        summary.gradebook = _write_gradebook(out, course, set(summary.students))
+        summary.seconds = round(time.monotonic() - t0, 3)
+    return summary
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, AutograderError) else f"{type(exc).__name__}: {text}"
+
+
+def _with_late_policy(report: GradeReport, course: Course, folder: Path | None) -> GradeReport:
+    """Apply course.yaml's late policy when the folder says when it was handed in (nbgrader's timestamp.txt, git)."""
+    if folder is None or course.deadline is None:
+        return report
+    try:
+        from .late import apply_late_policy, submission_time
+
+        when, _ = submission_time(folder, course_root=course.root)
+    except AutograderError as exc:
+        return dataclasses.replace(report, problems=(*report.problems, f"submission time not read: {exc}"))
+    return apply_late_policy(report, course, when)
+
+
+def _write_gradebook(out: Path, course: Course, students: set[str]) -> Path | None:
+    """The class gradebook from the reports on disk, for the students of this class only."""
+    from .classreport import gradebook_rows, load_results, write_csv
+
+    results = load_results(out, course)
+    mine = tuple(s for s in results.students if s.student in students)
+    results = dataclasses.replace(results, students=mine)
+    return write_csv(gradebook_rows(results, course.gradebook), out / GRADEBOOK)

@@ -1,0 +1,189 @@
+"""Grading on a Dask cluster: ``autograder grade CLASS_DIR --out OUT --dask SCHEDULER_ADDRESS``.
+
+For a MOOC: the same per-submission grading as on one machine, spread over
+the workers of a ``dask.distributed`` cluster. Install with
+``pip install neurons-autograder[dask]`` on the grading machine and on every
+worker; Dask is never imported for one machine.
+
+How it is shaped:
+
+- No shared filesystem. The course (course.yaml, the hidden tests, the
+  reference solutions, data files inside the course folder) travels once as
+  bytes (``CourseBundle``, scattered to every worker); each task carries one
+  submission's bytes. A worker writes the course to a private temporary
+  folder once per process, and the sandbox writes each submission to its
+  own private copy, as on one machine.
+- Each worker process keeps one ``Grader`` per suite: the reference's
+  memoised answers and the example book of its calibration (the reference
+  graded once through the sandbox, see ``autograder.replay``), reused for
+  every task it runs.
+- pytest sessions are not thread-safe, so tasks in one worker process run
+  one at a time (a lock). Start workers with one thread and one process per
+  core: ``dask worker tcp://scheduler:8786 --nworkers auto --nthreads 1``.
+- Results come back as plain dicts (``GradeReport.to_dict()``); the client
+  writes the reports, the gradebook and the resume state, as on one machine.
+- Isolation is resolved on each worker (``auto`` = the strongest it has);
+  course.yaml's ``minimum_isolation`` is enforced there, and each report
+  names the level it was graded at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import Course, load_course
+from .errors import AutograderError, ConfigError, IsolationError, SuiteError
+from .plugin import Submission
+
+__all__ = ["CourseBundle", "grade_on_dask", "grade_task", "bundle_course"]
+
+_SKIP = {"__pycache__", ".pytest_cache", ".hypothesis", ".git"}
+_MAX_BUNDLE_BYTES = 512 * 1024 * 1024
+_FATAL = (SuiteError, ConfigError, IsolationError)
+
+
+@dataclass(frozen=True)
+class CourseBundle:
+    """The files a worker needs to grade, by path relative to the course folder."""
+
+    course_yaml: str  # course.yaml's path relative to the course folder
+    files: dict[str, bytes]
+    suite_hash: str
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            h.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
+        return h.hexdigest()[:24]
+
+
+def bundle_course(course: Course) -> CourseBundle:
+    """Collect the course's files; every folder course.yaml names must lie inside the course folder."""
+    root = course.root.resolve()
+    files: dict[str, bytes] = {}
+    total = 0
+
+    def add_tree(folder: Path, what: str) -> None:
+        nonlocal total
+        folder = folder.resolve()
+        if folder != root and root not in folder.parents:
+            raise AutograderError(
+                f"{what} ({folder}) is outside the course folder {root}; for --dask every folder course.yaml "
+                "names must be inside it, so the course can be sent to the workers"
+            )
+        paths = [folder] if folder.is_file() else sorted(folder.rglob("*"))
+        for p in paths:
+            rel = p.relative_to(root)
+            if not p.is_file() or p.is_symlink() or any(part in _SKIP for part in rel.parts):
+                continue
+            data = p.read_bytes()
+            total += len(data)
+            if total > _MAX_BUNDLE_BYTES:
+                raise AutograderError(f"the course is larger than {_MAX_BUNDLE_BYTES >> 20} MiB; too big to send")
+            files[rel.as_posix()] = data
+
+    add_tree(course.path, "course.yaml")
+    add_tree(course.tests_dir, "the hidden tests")
+    add_tree(course.reference_dir, "the reference solutions")
+    if course.data.path is not None and Path(course.data.path).exists():
+        add_tree(Path(course.data.path), "the data")
+    return CourseBundle(course.path.resolve().relative_to(root).as_posix(), files, course.suite_hash())
+
+
+# ----------------------------------------------------------------------------- the worker's side
+
+_LOCK = threading.Lock()
+_GRADERS: dict[tuple[str, str, bool], Any] = {}
+_COURSES: dict[str, Path] = {}
+
+
+def _materialise(bundle: CourseBundle) -> Course:
+    folder = _COURSES.get(bundle.key)
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="ag-course-"))
+        for rel, data in bundle.files.items():
+            target = (folder / rel).resolve()
+            if folder.resolve() not in target.parents:
+                raise AutograderError(f"course bundle path {rel!r} leaves its folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        (folder / "exercises").mkdir(exist_ok=True)
+        _COURSES[bundle.key] = folder
+    course = load_course(folder / bundle.course_yaml)
+    if course.suite_hash() != bundle.suite_hash:
+        raise SuiteError("the course arrived on the worker with a different suite hash; was a file left out?")
+    return course
+
+
+def grade_task(bundle: CourseBundle, submission: dict[str, Any], isolation: str | None, replay: bool) -> dict[str, Any]:
+    """One submission, graded on a Dask worker; returns the report as a plain dict."""
+    from .jobs import Grader, submission_from_json
+
+    with _LOCK:  # one pytest session at a time per process
+        key = (bundle.key, str(isolation), replay)
+        grader = _GRADERS.get(key)
+        if grader is None:
+            grader = Grader(_materialise(bundle), isolation=isolation, replay=replay)
+            if replay:
+                grader.calibrate()
+            _GRADERS[key] = grader
+        sub = submission_from_json(submission)
+        return grader.grade([sub])[sub.label].to_dict()
+
+
+# ----------------------------------------------------------------------------- the client's side
+
+
+def grade_on_dask(
+    scheduler: str | Any,
+    course: Course,
+    submissions: list[Submission],
+    *,
+    on_report: Callable[[str, dict[str, Any]], None],
+    on_failed: Callable[[str, str], None],
+    isolation: str | None = None,
+    replay: bool = True,
+) -> None:
+    """Grade ``submissions`` on the cluster at ``scheduler`` (an address or a ``distributed.Client``)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise AutograderError(
+            "--dask needs Dask's distributed scheduler: pip install 'neurons-autograder[dask]'"
+        ) from None
+    from .jobs import submission_to_json
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="30s")
+    owned = client is not scheduler
+    futures: dict[Any, str] = {}
+    try:
+        [bundle] = client.scatter([bundle_course(course)], broadcast=True, hash=False)
+        for sub in submissions:
+            future = client.submit(
+                grade_task, bundle, submission_to_json(sub), isolation, replay,
+                key=f"autograder-grade-{sub.label}-{hashlib.sha256(sub.label.encode()).hexdigest()[:8]}",
+                pure=False, retries=1,
+            )  # fmt: skip
+            futures[future] = sub.label
+        for future in as_completed(list(futures)):
+            label = futures.pop(future)
+            if future.status == "finished":
+                on_report(label, future.result())
+                continue
+            exc = future.exception()
+            if isinstance(exc, _FATAL):
+                raise AutograderError(f"grading cannot go on: {exc}")
+            on_failed(label, f"{type(exc).__name__}: {exc}")
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        if owned:
+            client.close()
