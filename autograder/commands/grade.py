@@ -14,26 +14,34 @@ from pathlib import Path
 
 from ..grade import grade, resolve_course
 from ..model import GradeReport
+from ..writers._common import log_safe
+from ._classgrade import add_class_arguments, is_class_request, run_class
+from ._outputs import add_output_arguments, finish_report, submitted_at, write_outputs
 
 __all__ = ["add_arguments", "run", "format_table"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, help="a folder with the student's modules (activations.py, ...) or notebooks")
+    p.add_argument("path", type=Path, help="a folder with the student's modules (activations.py, ...) or notebooks, "
+                   "or a class folder with one such sub-folder per student (then give --out)")
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the canonical JSON report here")
     p.add_argument("--isolation", default=None, help="auto (default), process, user or namespace")
     p.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
                    help="exit 1 when the score is below this percentage")
     p.add_argument("--quiet", action="store_true", help="print only the total")
+    add_output_arguments(p)
+    add_class_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
+    if is_class_request(args):
+        return run_class(args)
     course = resolve_course(args.course)
-    report = grade(args.path, course, isolation=args.isolation)
-    if args.json:
-        write_json(report, args.json)
-    print(f"{report.submission}: {report.score:g}/{report.max_score:g}" if args.quiet else format_table(report))
+    submitted = submitted_at(course, args.path, args)
+    report = finish_report(grade(args.path, course, isolation=args.isolation), course, submitted)
+    print(log_safe(f"{report.submission}: {report.score:g}/{report.max_score:g}" if args.quiet else format_table(report)))
+    write_outputs(report, course, args)
     if args.fail_under is not None and report.percent < args.fail_under:
         print(f"score {report.percent:.1f}% is below --fail-under {args.fail_under:g}%", file=sys.stderr)
         return 1

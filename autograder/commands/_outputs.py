@@ -1,0 +1,83 @@
+"""The report-format options of ``autograder grade``, and writing them.
+
+Kept apart from commands/grade.py so that command stays about grading:
+``add_output_arguments`` adds the flags, ``submitted_at`` reads the
+submission time (before grading, so a bad one costs no grading run),
+``finish_report`` applies the late policy, and ``write_outputs`` writes
+every format asked for.
+
+Student-facing formats (HTML, Markdown, JUnit, Classroom) show what a
+student may see now (``View.student``: hidden tests counted only,
+``after_due_date`` tests once course.yaml's deadline has passed);
+``--show-hidden`` writes the instructor's view instead. The Gradescope
+file always carries every test with its visibility, because Gradescope
+enforces visibility itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from ..config import Course
+from ..late import apply_late_policy, submission_time
+from ..model import GradeReport
+from ..writers import View
+from ..writers.canonical import write_report
+from ..writers.classroom import emit_classroom
+from ..writers.gradescope import write_gradescope
+from ..writers.html import write_html
+from ..writers.junit import write_junit
+from ..writers.markdown import write_markdown
+
+__all__ = ["add_output_arguments", "submitted_at", "finish_report", "write_outputs", "student_view"]
+
+
+def add_output_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reports", "other formats (see docs/reports.md)")
+    g.add_argument("--html", type=Path, default=None, metavar="FILE", help="self-contained HTML report with plots")
+    g.add_argument("--markdown", type=Path, default=None, metavar="FILE",
+                   help="Markdown report (e.g. \"$GITHUB_STEP_SUMMARY\")")
+    g.add_argument("--junit", type=Path, default=None, metavar="FILE", help="JUnit XML, one testcase per hidden test")
+    g.add_argument("--gradescope", type=Path, default=None, metavar="FILE", help="Gradescope results.json")
+    g.add_argument("--classroom", action="store_true",
+                   help="print 'Points X/Y' and append result=<base64> to $GITHUB_OUTPUT for GitHub Classroom")
+    g.add_argument("--submitted-at", default=None, metavar="TIME",
+                   help="submission time for the late policy (ISO 8601); default: the folder's nbgrader "
+                        "timestamp.txt or its last git commit")  # fmt: skip
+    g.add_argument("--show-hidden", action="store_true",
+                   help="instructor's view: show hidden tests' names and messages in HTML/Markdown/JUnit/Classroom")
+
+
+def student_view(course: Course, args: argparse.Namespace, now: dt.datetime | None = None) -> View:
+    if getattr(args, "show_hidden", False):
+        return View.everything()
+    return View.student(now=now, deadline=course.deadline)
+
+
+def submitted_at(course: Course, folder: Path | None, args: argparse.Namespace) -> dt.datetime | None:
+    """The submission time (``--submitted-at``, timestamp.txt, git), read before grading so a bad one costs nothing."""
+    return submission_time(folder, getattr(args, "submitted_at", None), course_root=course.root)[0]
+
+
+def finish_report(report: GradeReport, course: Course, submitted: dt.datetime | None) -> GradeReport:
+    """The report with the late policy applied, when a submission time is known."""
+    return apply_late_policy(report, course, submitted)
+
+
+def write_outputs(report: GradeReport, course: Course, args: argparse.Namespace) -> None:
+    """Write every format the command line asked for."""
+    view = student_view(course, args)
+    if getattr(args, "json", None):
+        write_report(report, args.json)
+    if getattr(args, "html", None):
+        write_html(report, args.html, view)
+    if getattr(args, "markdown", None):
+        write_markdown(report, args.markdown, view)
+    if getattr(args, "junit", None):
+        write_junit(report, args.junit, view)
+    if getattr(args, "gradescope", None):
+        write_gradescope(report, args.gradescope)
+    if getattr(args, "classroom", False):
+        emit_classroom(report, view)
