@@ -51,6 +51,7 @@ class NbgraderRun:
 
     course_dir: Path
     assignment: str
+    db_url: str = ""
     reports: dict[str, GradeReport] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -129,7 +130,7 @@ def grade_nbgrader(
     """Grade every ``submitted/<student>/<assignment>/`` and write gradebook, autograded/ and feedback/."""
     course = resolve_course(course)
     nbc = open_course(course_dir)
-    run = NbgraderRun(course_dir=nbc.root, assignment=assignment)
+    run = NbgraderRun(course_dir=nbc.root, assignment=assignment, db_url=nbc.db_url)
     folders = find_submissions(nbc, assignment)
     run.notes += register_assignment(nbc, course, assignment)
 
