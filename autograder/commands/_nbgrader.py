@@ -39,8 +39,9 @@ def run_nbgrader(args: argparse.Namespace) -> int:
 
     course_dir, assignment = args.nbgrader
     course = resolve_course(args.course)
-    run = grade_nbgrader(course_dir, assignment, course, isolation=args.isolation,
-                         on_report=lambda r: print(_line(r), flush=True))  # fmt: skip
+    run = grade_nbgrader(course_dir, assignment, course, isolation=args.isolation)
+    for student in sorted(run.reports):
+        print(_line(run.reports[student]))
     for note in run.notes:
         print(f"note: {note}", file=sys.stderr)
     n = len(run.reports)

@@ -12,17 +12,20 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import AutograderError
 from ..grade import grade, resolve_course
 from ..model import GradeReport
 from ..writers._common import log_safe
 from ._classgrade import add_class_arguments, is_class_request, run_class
+from ._nbgrader import add_nbgrader_arguments, is_nbgrader_request, run_nbgrader
 from ._outputs import add_output_arguments, finish_report, submitted_at, write_outputs
 
 __all__ = ["add_arguments", "run", "format_table"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, help="a folder with the student's modules (activations.py, ...) or notebooks, "
+    p.add_argument("path", type=Path, nargs="?", default=None,
+                   help="a folder with the student's modules (activations.py, ...) or notebooks, "
                    "or a class folder with one such sub-folder per student (then give --out)")
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the canonical JSON report here")
@@ -32,9 +35,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print only the total")
     add_output_arguments(p)
     add_class_arguments(p)
+    add_nbgrader_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
+    if is_nbgrader_request(args):
+        if args.path is not None:
+            raise AutograderError("give either a submission folder or --nbgrader COURSE_DIR ASSIGNMENT, not both")
+        return run_nbgrader(args)
+    if args.path is None:
+        raise AutograderError("give a submission folder to grade (or --nbgrader COURSE_DIR ASSIGNMENT)")
     if is_class_request(args):
         return run_class(args)
     course = resolve_course(args.course)
