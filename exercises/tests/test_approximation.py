@@ -19,7 +19,7 @@ def test_relu_net_with_given_weights():
 
 
 def test_relu_net_keeps_the_shape_of_x():
-    params = {"W1": np.array([[1.0, 1.0]]), "b1": np.array([0.0, -1.0]), "W2": np.array([[1.0], [-1.0]]), "b2": np.array([0.0])}
+    params = {"W1": np.array([[1.0, 1.0]]), "b1": np.array([0.0, -1.0]), "W2": np.array([[2.0], [-1.0]]), "b2": np.array([0.0])}
     x = np.arange(6).reshape(2, 3)
     got = approximation.relu_net(x, params)
     assert np.shape(got) == (2, 3), f"relu_net of x with shape (2, 3) should have shape (2, 3), got {np.shape(got)}"
