@@ -253,7 +253,9 @@ PLOTTERS: dict[tuple[str, str], Callable[[dict[str, Any]], Plot]] = {
 
 def exercise_plots(exercise: str, artifacts: dict[str, Any]) -> list[Plot]:
     """Every plot the recorded data of ``exercise`` allows; malformed data is skipped."""
-    plots = []
+    plots: list[Plot] = []
+    if not isinstance(artifacts, dict):
+        return plots
     for (ex, key), plotter in PLOTTERS.items():
         if ex != exercise or not isinstance(artifacts.get(key), dict):
             continue

@@ -162,6 +162,11 @@ def _exercise(ex: ExerciseResult, artifacts: dict[str, Any], view: View) -> str:
     return "".join(out)
 
 
+def _artifacts(report: GradeReport, exercise: str) -> dict[str, Any]:
+    found = report.artifacts.get(exercise) if isinstance(report.artifacts, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def html_report(report: GradeReport, view: View | None = None) -> str:
     view = view or View()
     final = final_score(report)
@@ -182,7 +187,7 @@ def html_report(report: GradeReport, view: View | None = None) -> str:
     )
     head.append(f"<table><thead><tr><th>Exercise</th><th class=\"num\">Points</th><th class=\"num\">Tests passed</th>"
                 f"</tr></thead><tbody>{rows}</tbody></table></header>")  # fmt: skip
-    body = head + [_exercise(ex, report.artifacts.get(ex.id) or {}, view) for ex in report.exercises]
+    body = head + [_exercise(ex, _artifacts(report, ex.id), view) for ex in report.exercises]
     if report.problems:
         body.append("<section class=\"exercise\"><h2>Notes</h2><ul>" +
                     "".join(f"<li>{_e(p)}</li>" for p in report.problems) + "</ul></section>")  # fmt: skip

@@ -1,0 +1,81 @@
+"""Plots from recorded data: one per documented key, none (and no error) for missing or odd data."""
+
+from __future__ import annotations
+
+import base64
+import copy
+
+import pytest
+
+from autograder.writers._plots import PLOTTERS, exercise_plots, histogram
+from tests.report_samples import artifacts
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(b64: str) -> tuple[int, int]:
+    raw = base64.b64decode(b64)
+    assert raw.startswith(PNG)
+    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+
+
+@pytest.mark.parametrize("exercise, key", sorted(PLOTTERS))
+def test_every_documented_key_gives_a_real_png(exercise, key):
+    plots = exercise_plots(exercise, {key: artifacts()[exercise][key]})
+    assert len(plots) == 1
+    width, height = png_size(plots[0].png_base64)
+    assert width > 200 and height > 150 and plots[0].alt and plots[0].title
+
+
+def test_each_exercise_gets_all_its_plots():
+    data = artifacts()
+    assert {ex: len(exercise_plots(ex, data[ex])) for ex in data} == {
+        "activations": 1, "xor": 2, "cat": 1, "spiking": 1, "approximation": 1}  # fmt: skip
+
+
+def test_missing_keys_and_unknown_exercises_give_no_plot():
+    assert exercise_plots("activations", {}) == []
+    assert exercise_plots("gates", {"curves": artifacts()["activations"]["curves"]}) == []
+
+
+@pytest.mark.parametrize(
+    "exercise, key, breaker",
+    [
+        ("activations", "curves", lambda d: d.pop("z")),
+        ("activations", "curves", lambda d: d.update(reference={})),
+        ("xor", "boundary", lambda d: d.update(student=[[1, 2], [3]], reference=None)),
+        ("xor", "boundary", lambda d: d.update(xs="abc")),
+        ("xor", "losses", lambda d: d.update(student=None, reference=None)),
+        ("cat", "costs", lambda d: d.update(student=[[1, 2]], reference="x")),
+        ("spiking", "trace", lambda d: d.pop("dt")),
+        ("spiking", "trace", lambda d: d.update(student_v=None, reference_v=None)),
+        ("approximation", "fit", lambda d: d.update(target=[])),
+    ],
+)
+def test_malformed_data_gives_no_plot_and_no_error(exercise, key, breaker):
+    data = copy.deepcopy(artifacts()[exercise][key])
+    breaker(data)
+    assert exercise_plots(exercise, {key: data}) == []
+
+
+def test_partial_data_still_plots_what_is_there():
+    data = copy.deepcopy(artifacts())
+    del data["xor"]["boundary"]["student"]  # the student's network never produced a grid
+    data["xor"]["losses"]["student"] = [1.0, None, None]  # diverged: NaN written as null
+    data["spiking"]["trace"].pop("current")
+    assert len(exercise_plots("xor", data["xor"])) == 2
+    assert len(exercise_plots("spiking", data["spiking"])) == 1
+    curves = data["activations"]["curves"]
+    curves["student"] = {}
+    plot = exercise_plots("activations", data["activations"])[0]
+    assert "not drawn: sigmoid, tanh, relu" in plot.alt
+
+
+def test_same_data_same_bytes():
+    data = artifacts()["approximation"]
+    assert exercise_plots("approximation", data)[0].png_base64 == exercise_plots("approximation", data)[0].png_base64
+
+
+def test_histogram_of_class_scores():
+    plot = histogram([0, 12.5, 55, 55, 99.9, 100, 100])
+    assert png_size(plot.png_base64)[0] > 200 and "7 students" in plot.alt
