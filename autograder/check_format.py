@@ -60,11 +60,12 @@ def _groups(lesson: LessonCheck) -> tuple[list[PublicTest], list[PublicTest]]:
     return [t for t in failing if t.status != "todo"], todo
 
 
-def _todo_line(todo: list[PublicTest], lesson: LessonCheck) -> str:
+def _todo_line(todo: list[PublicTest], lesson: LessonCheck, source: str = "files") -> str:
     funcs = list(dict.fromkeys(t.message.split(" is not written yet")[0] for t in todo))
     tests = "test" if len(todo) == 1 else "tests"
+    where = "your notebook" if source == "notebook" else f"{lesson.id}.py"
     return (f"not written yet: {', '.join(funcs)} ({len(todo)} {tests}); replace each "
-            f"`raise NotImplementedError(...)` in {lesson.id} with your code")  # fmt: skip
+            f"`raise NotImplementedError(...)` in {where} with your code")  # fmt: skip
 
 
 def _heading(report: CheckReport) -> str:
@@ -97,7 +98,7 @@ def format_text(report: CheckReport) -> str:
             if t.hint:
                 details.append(f"        hint: {t.hint}")
         if todo:
-            details.append(f"    - {_todo_line(todo, lesson)}")
+            details.append(f"    - {_todo_line(todo, lesson, report.source)}")
     if details:
         out += ["", "What to fix:", *details]
     out += ["", *(f"note: {n}" for n in report.notes)]
@@ -129,7 +130,7 @@ def format_markdown(report: CheckReport) -> str:
             if t.hint:
                 details.append(f"  - hint: {_md(t.hint)}")
         if todo:
-            details.append(f"- **{lesson.id}**: {_md(_todo_line(todo, lesson))}")
+            details.append(f"- **{lesson.id}**: {_md(_todo_line(todo, lesson, report.source))}")
     if details:
         out += ["", "### What to fix", "", *details]
     out += ["", *(f"> note: {_md(n)}" for n in report.notes), "", f"_{_COUSIN}_", ""]
@@ -157,7 +158,7 @@ def format_html(report: CheckReport) -> str:
             items.append(f"<li><b>{e(lesson.id)}</b> <code>{e(t.name)}</code> ({e(t.status)}):"
                          f"<pre style='margin:2px 0'>{e(chr(10).join(_lines(t.message)))}</pre>{hint}</li>")  # fmt: skip
         if todo:
-            items.append(f"<li><b>{e(lesson.id)}</b>: {e(_todo_line(todo, lesson))}</li>")
+            items.append(f"<li><b>{e(lesson.id)}</b>: {e(_todo_line(todo, lesson, report.source))}</li>")
     parts = [
         "<div class='autograder-check'>",
         f"<p><b>{e(_heading(report))}</b></p>",

@@ -63,6 +63,8 @@ while read -r name repo _ || [ -n "${name:-}" ]; do
     echo "warning: could not fetch $repo for $name ($(tr '\n' ' ' < "$work/error")); no report for them this time" >&2
     failed=$((failed + 1)); continue
   fi
+  # symbolic links were checked out as small text files (core.symlinks=false): drop them
+  git -C "$dest" ls-files -s | awk '$1 == "120000" { print $4 }' | while IFS= read -r link; do rm -f -- "$dest/$link"; done
   when=$(date -u '+%Y-%m-%d %H:%M:%S.000000 UTC')
   rm -rf "${out:?}/$name"
   mkdir -p "$out/$name"

@@ -286,3 +286,38 @@ def test_gitlab_grading_pipeline_end_to_end(tmp_path):
     bob = next(r for r in reports if r.get("submission") == "bob-repo")
     assert bob["score"] == bob["max_score"] == course.max_score
     assert "t0ken" not in json.dumps(reports)
+
+
+def test_fetch_copies_only_top_level_code_and_refuses_odd_names(tmp_path):
+    repo = tmp_path / "carol"
+    (repo / "sub").mkdir(parents=True)
+    (repo / "activations.py").write_text("x = 1\n", encoding="utf-8")
+    (repo / "work.ipynb").write_text("{}", encoding="utf-8")
+    (repo / "sub" / "neuron.py").write_text("y = 2\n", encoding="utf-8")
+    (repo / "notes.txt").write_text("not code\n", encoding="utf-8")
+    (repo / "gates.py").symlink_to(ROOT / "solutions" / "gates.py")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "work")
+    roster = tmp_path / "roster.txt"
+    roster.write_text(f"\n# a comment\ncarol {repo}\n../evil {repo}\n{repo}", encoding="utf-8")  # last line without newline
+    out = tmp_path / "subs"
+    proc = subprocess.run(["bash", str(TEMPLATES / "fetch-submissions.sh"), str(roster), str(out)],
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["carol"]  # twice the same name: one folder
+    assert sorted(p.name for p in (out / "carol").iterdir()) == ["activations.py", "timestamp.txt", "work.ipynb"]
+    assert "skipped '../evil'" in proc.stderr
+    assert not (tmp_path / "evil").exists()
+
+    folder = tmp_path / "class"
+    (folder / "dave").mkdir(parents=True)
+    (folder / "dave" / "activations.py").write_text("x = 1\n", encoding="utf-8")
+    proc = subprocess.run(["bash", str(TEMPLATES / "fetch-submissions.sh"), str(folder), str(tmp_path / "subs2")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0 and (tmp_path / "subs2" / "dave" / "activations.py").is_file()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nobody yet\n", encoding="utf-8")
+    proc = subprocess.run(["bash", str(TEMPLATES / "fetch-submissions.sh"), str(empty), str(tmp_path / "subs3")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1 and "fetched 0 submission(s)" in proc.stdout
