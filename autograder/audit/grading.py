@@ -1,0 +1,171 @@
+"""Grading many audit submissions fast, and exactly as students are graded.
+
+Three things make an audit affordable without changing what a grade means:
+
+- **Scope.** A mutant of ``gates.py`` is graded with the gates exercise's
+  hidden tests only (a scoped course whose tests folder holds just that
+  exercise's test file): mistakes in an exercise must be caught by that
+  exercise's tests, and the other exercises would only burn time.
+- **Replay.** Each group first grades the reference (the *control*) while
+  recording hypothesis's inputs; every mutant then replays them
+  (``autograder.replay``, the same mechanism batch grading uses). A replayed
+  test passes only when hypothesis would have passed it too.
+- **Stop at the first failure.** A mutant is killed by its first failing
+  test; its remaining tests are skipped (``StopAtFirstFailure``).
+
+The control also proves the audit's tighter time limits are fair: if the
+reference does not get full marks under them, kills in that group mean
+nothing, and the audit says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from ..config import Course
+from ..grade import grade_many
+from ..model import GradeReport
+from ..plugin import Submission
+from ..reference import ReferenceModules
+from ..replay import ExampleBook, ReplayPlugin
+from ..submission import load_submission
+
+__all__ = ["StopAtFirstFailure", "GroupResult", "grade_group", "scoped_course", "reference_submission", "with_limits"]
+
+CONTROL = "(reference solutions)"
+
+
+class StopAtFirstFailure:
+    """A pytest plugin: once one test of a submission failed, skip that submission's other tests.
+
+    Remembers which test failed first, which is the test that killed a mutant.
+    """
+
+    def __init__(self) -> None:
+        self.first_failure: dict[str, str] = {}
+
+    @staticmethod
+    def _label(item: pytest.Item) -> str | None:
+        callspec = getattr(item, "callspec", None)
+        return callspec.params.get("student") if callspec else None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self._label(item) in self.first_failure:
+            pytest.skip("autograder audit: an earlier test already failed this submission")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome: Any = yield
+        report = outcome.get_result()
+        label = self._label(item)
+        if label is not None and report.failed and label not in self.first_failure:
+            self.first_failure[label] = getattr(item, "originalname", item.name)
+
+
+@dataclass
+class GroupResult:
+    """The control's report, each submission's report, and the first failing test of each."""
+
+    control: GradeReport
+    reports: dict[str, GradeReport] = field(default_factory=dict)
+    first_failure: dict[str, str] = field(default_factory=dict)
+
+
+def with_limits(course: Course, call_timeout: float | None, test_timeout: float | None) -> Course:
+    """The course with tighter per-call / per-test wall-clock limits (never looser than course.yaml's)."""
+    limits = course.limits
+    changes: dict[str, float] = {}
+    if call_timeout is not None:
+        changes["call_timeout"] = min(call_timeout, limits.call_timeout)
+    if test_timeout is not None:
+        changes["test_timeout"] = min(test_timeout, limits.test_timeout)
+    return dataclasses.replace(course, limits=dataclasses.replace(limits, **changes)) if changes else course
+
+
+def reference_submission(course: Course, label: str = CONTROL) -> Submission:
+    """The reference solutions as a submission (markers are comments, so they may stay)."""
+    return load_submission(course.reference_dir, label=label)
+
+
+class scoped_course:  # noqa: N801 - used as a context manager, reads like a function
+    """``with scoped_course(course, "gates") as c:`` a course whose hidden tests are only that exercise's.
+
+    The tests folder is copied to a temporary folder without the other exercises' test files
+    (test modules are copied, not linked: the grader recognises hidden tests by their real path).
+    ``exercise=None`` gives the course unchanged.
+    """
+
+    def __init__(self, course: Course, exercise: str | None) -> None:
+        self.course = course
+        self.exercise = exercise
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Course:
+        if self.exercise is None:
+            return self.course
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"audit-{self.exercise}-")
+        target = Path(self._tmp.name) / self.course.tests_dir.name
+        _copy_tests(self.course.tests_dir, target, keep=f"test_{self.exercise}.py")
+        exercise = self.course.exercise(self.exercise)
+        return dataclasses.replace(self.course, tests_dir=target, exercises=(exercise,))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def _copy_tests(source: Path, target: Path, keep: str) -> None:
+    """Copy the tests folder with ``keep`` as its only top-level test module (helpers and data stay)."""
+    target.mkdir(parents=True)
+    for entry in sorted(source.iterdir()):
+        if entry.name == "__pycache__" or (entry.name.startswith("test_") and entry.name != keep):
+            continue
+        if entry.is_dir():
+            _copy_tests(entry, target / entry.name, keep=keep)
+        elif entry.suffix == ".py":
+            shutil.copy2(entry, target / entry.name)
+        else:
+            (target / entry.name).symlink_to(entry.resolve())  # data files: no need to copy
+
+
+def grade_group(
+    course: Course,
+    submissions: list[Submission],
+    *,
+    control: Submission | None = None,
+    seed: int | None = None,
+    stop_at_first_failure: bool = False,
+    replay: bool = True,
+    isolation: str | None = None,
+    on_report: Callable[[GradeReport], None] | None = None,
+) -> GroupResult:
+    """Grade the control (the reference), then ``submissions``, sharing the reference's memo and inputs.
+
+    Replay is only used derandomized (a seeded run explores; there is nothing to replay).
+    """
+    control = control or reference_submission(course)
+    reference = ReferenceModules(course.reference_dir)
+    use_replay = replay and seed is None and bool(submissions)
+    book = ExampleBook(course.suite_hash()) if use_replay else None
+    plugins: list[object] = [ReplayPlugin(book, recording=True)] if book is not None else []
+    first = grade_many([control], course, isolation=isolation, seed=seed, reference=reference, plugins=plugins)
+    result = GroupResult(control=first[control.label])
+    if not submissions:
+        return result
+    stopper = StopAtFirstFailure()
+    plugins = [ReplayPlugin(book, recording=False)] if book is not None else []
+    if stop_at_first_failure:
+        plugins.append(stopper)
+    result.reports = grade_many(
+        submissions, course, isolation=isolation, seed=seed, reference=reference, plugins=plugins, on_report=on_report
+    )
+    result.first_failure = dict(stopper.first_failure)
+    return result
