@@ -301,11 +301,11 @@ def grade_class(
         keys[student] = key
         todo.append(sub)
 
-    progress = Progress(len(todo) + len(unreadable), stream, skipped=len(summary.skipped))
+    progress = Progress(len(todo), stream, skipped=len(summary.skipped))
     if summary.skipped:
         progress.note(f"{len(summary.skipped)} of {len(entries)} already graded with this suite (use --force to regrade)")
 
-    def save(report: GradeReport, key: _Key | None) -> None:
+    def save(report: GradeReport, key: _Key | None, *, count: bool = True) -> None:
         report = _with_late_policy(report, course, folders.get(report.submission))
         write_atomic(out / f"{report.submission}.json", _report_json(report))
         state = _state_path(out, report.submission)
@@ -315,11 +315,13 @@ def grade_class(
             write_atomic(state, json.dumps(key.to_dict(), indent=1) + "\n")
         if on_report is not None:
             on_report(report)
-        progress.update(f"{report.submission} {report.score:g}/{report.max_score:g}")
+        if count:
+            progress.update(f"{report.submission} {report.score:g}/{report.max_score:g}")
 
     for student, message in unreadable:
-        save(error_report(course, student, message, level=level, suite_hash=suite), None)
+        save(error_report(course, student, message, level=level, suite_hash=suite), None, count=False)
         summary.unreadable.append(student)
+        progress.note(f"{student}: {message}")
 
     def reported(label: str, data: dict[str, Any]) -> None:
         save(GradeReport.from_dict(data), keys[label])
@@ -341,6 +343,11 @@ def grade_class(
 
     try:
         if todo:
+            where = f"the Dask cluster at {dask}" if isinstance(dask, str) else "Dask" if dask is not None else (
+                f"{min(jobs or default_jobs(), len(todo))} job(s)")
+            first = "; each job first grades the reference (calibration)" if replay else ""
+            progress.note(f"grading {len(todo)} submission(s) on {where}{first}")
+            progress.t0 = time.monotonic()
             if dask is not None:
                 from .distributed import grade_on_dask
 

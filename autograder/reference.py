@@ -44,13 +44,31 @@ class ReferenceModules:
 
     def _import(self, name: str) -> Any:
         folder = str(self._folder)
-        if folder not in sys.path:
+        if sys.path[:1] != [folder]:
+            if folder in sys.path:
+                sys.path.remove(folder)
             sys.path.insert(0, folder)
+        _forget_other_references(self._folder.resolve())
         module = importlib.import_module(name)
+        _LOADED[name] = self._folder.resolve()
         origin = Path(getattr(module, "__file__", "") or "").resolve()
         if origin.parent != self._folder.resolve():
             raise ImportError(f"reference module {name!r} resolved to {origin}, not to {self._folder}")
         return module
+
+
+# Reference modules imported in this process, by name -> their folder. A process can meet more than
+# one reference folder with the same module names (a Dask worker grading two versions of a course,
+# tests grading a temporary course): importing from one folder first forgets the others' modules,
+# so ``import activations`` never returns another course's solution.
+_LOADED: dict[str, Path] = {}
+
+
+def _forget_other_references(folder: Path) -> None:
+    for name, where in list(_LOADED.items()):
+        if where != folder:
+            sys.modules.pop(name, None)
+            del _LOADED[name]
 
 
 class _CachedModule:
