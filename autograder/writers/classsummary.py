@@ -34,6 +34,8 @@ def _bins(percents: list[float]) -> list[int]:
 
 
 def _cell(text: str) -> str:
+    """Table-cell text: no pipes, newlines or raw HTML (messages can hold anything a student's code returned)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
 
 

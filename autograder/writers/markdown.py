@@ -22,6 +22,8 @@ _OUTPUT_LIMIT = 4000
 
 
 def _cell(text: str) -> str:
+    """Inline text: no pipes (tables), newlines or raw HTML; code fences carry everything else."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
