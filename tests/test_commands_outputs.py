@@ -1,0 +1,71 @@
+"""`autograder grade` with every report flag: one grading, every file written and readable by its consumer."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+
+import jsonschema
+from junitparser import JUnitXml
+
+from autograder.cli import main
+from tests.report_samples import ROOT
+from tests.test_writers_gradescope import check_document
+
+
+def test_grade_writes_every_format_with_the_late_policy(tmp_path, monkeypatch, capsys):
+    sub = tmp_path / "bob"
+    shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
+    (sub / "timestamp.txt").write_text("2026-12-30 12:00:00.000000 UTC\n")  # overridden by --submitted-at below
+    out = tmp_path / "out"
+    github_output = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(github_output))
+    code = main([
+        "grade", str(sub), "--course", str(ROOT / "course.yaml"), "--json", str(out / "r.json"),
+        "--html", str(out / "r.html"), "--markdown", str(out / "r.md"), "--junit", str(out / "r.xml"),
+        "--gradescope", str(out / "results.json"), "--classroom", "--submitted-at", "2026-12-19T23:30:00+01:00",
+    ])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+
+    report = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "docs" / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, schema)
+    assert report["late_penalty"] == 10.0  # 23h31m late, less 15 min grace: one started day
+    assert report["submitted_at"] == "2026-12-19T23:30:00+01:00"
+    assert report["final_score"] == round(report["score"] * 0.9, 6)
+    assert printed.rstrip().splitlines()[-1] == f"Points {round(report['final_score'], 2):g}/{report['max_score']:g}"
+
+    gradescope = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    check_document(gradescope)
+    assert gradescope["score"] == report["final_score"]
+
+    xml = JUnitXml.fromfile(str(out / "r.xml"))
+    assert xml.failures >= 1 and xml.tests >= 1
+
+    outputs = dict(line.split("=", 1) for line in github_output.read_text().splitlines())
+    result = json.loads(base64.b64decode(outputs["result"]))
+    assert sum(t["score"] for t in result["tests"]) == report["final_score"]
+
+    assert "sigmoid" in (out / "r.md").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in (out / "r.html").read_text(encoding="utf-8")
+
+
+def test_a_bad_submission_time_stops_before_grading_and_names_the_flag(tmp_path, capsys):
+    sub = tmp_path / "sub"
+    shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
+    code = main(["grade", str(sub), "--course", str(ROOT / "course.yaml"), "--submitted-at", "last tuesday",
+                 "--json", str(tmp_path / "r.json")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--submitted-at" in err and "2026-12-18T23:59:00+01:00" in err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_a_broken_timestamp_file_is_named(tmp_path, capsys):
+    sub = tmp_path / "sub"
+    shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
+    (sub / "timestamp.txt").write_text("soon")
+    assert main(["grade", str(sub), "--course", str(ROOT / "course.yaml")]) == 2
+    assert str(sub / "timestamp.txt") in capsys.readouterr().err

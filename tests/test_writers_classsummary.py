@@ -1,0 +1,62 @@
+"""The class summary (Markdown and HTML): histogram, exercises, hardest tests, unreadable files named."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.classreport import ClassResults, ExerciseInfo, StudentResult
+from autograder.writers.classsummary import summary_html, summary_markdown, write_summary_html
+from tests.chromium import find_chromium, visit
+from tests.report_samples import synthetic_report
+
+
+def _results(n: int = 3, unreadable: tuple[str, ...] = ()) -> ClassResults:
+    base = synthetic_report(late=False)
+    students = []
+    for i in range(n):
+        report = base if i else base.with_late_penalty("2026-12-20T00:00:00+00:00", 10.0)
+        students.append(StudentResult(f"student{i}", report, Path(f"student{i}.json")))
+    exercises = tuple(ExerciseInfo(e.id, e.title, e.max_score) for e in base.exercises)
+    return ClassResults(tuple(students), exercises, unreadable=unreadable, course="Neurons", max_score=base.max_score)
+
+
+def test_markdown_has_stats_histogram_exercises_and_hardest_tests_first():
+    md = summary_markdown(_results())
+    assert md.startswith("# Neurons · class summary")
+    assert "3 students" in md and "late 1" in md
+    bars = re.findall(r"^\| (\d+)–(\d+)% \| (\d+) \|", md, re.M)
+    assert len(bars) == 10 and sum(int(b[2]) for b in bars) == 3
+    rows = re.findall(r"^\| `(\w+\.\w+)` \| (\w+) \| (\d+)/(\d+) \((\d+)%\)", md, re.M)
+    rates = [int(r[4]) for r in rows]
+    assert rates == sorted(rates, reverse=True) and len(rows) == 11
+    assert ("activations.test_secret_edge_case", "hidden") in [(r[0], r[1]) for r in rows]  # instructors see all
+
+
+def test_unreadable_files_are_listed_first():
+    md = summary_markdown(_results(unreadable=("res/broken.json: not valid JSON",)))
+    head = md.split("## Final scores")[0]
+    assert "Needs attention" in head and "res/broken.json" in head
+    assert "res/broken.json" in summary_html(_results(unreadable=("res/broken.json: not valid JSON",)))
+
+
+def test_no_readable_reports_still_gives_a_summary():
+    empty = ClassResults((), (), unreadable=("a.json: not valid JSON",))
+    assert "No readable reports" in summary_markdown(empty) and "No readable reports" in summary_html(empty)
+
+
+def test_html_has_the_histogram_inline_and_escapes_messages():
+    page = summary_html(_results())
+    assert len(re.findall(r'<img src="data:image/png;base64,', page)) == 1
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+def test_chromium_loads_the_class_summary_without_console_errors(tmp_path):
+    path = write_summary_html(_results(), tmp_path / "summary.html")
+    seen = visit(path.as_uri(), full_page=False)
+    assert seen.console_errors == []
+    assert all(u.startswith(("data:", "file:")) for u in seen.requests)
+    assert seen.screenshot.startswith(b"\x89PNG") and len(seen.screenshot) > 10_000
