@@ -62,7 +62,8 @@ def find_submissions(nbc: NbgraderCourse, assignment: str) -> dict[str, Path]:
     base = Path(str(submitted).split("*", 1)[0])
     if not base.is_dir():
         raise AutograderError(
-            f"{base}: no such folder; collect the submissions first (nbgrader collect {assignment}, or nbgrader zip_collect)"
+            f"{base}: no such folder; collect the submissions first "
+            f"(nbgrader collect {assignment}, or nbgrader zip_collect)"
         )
     found = {}
     for student_dir in sorted(base.iterdir()):

@@ -79,7 +79,9 @@ def open_course(root: Path | str) -> NbgraderCourse:
     nbg = _nbgrader()
     root = Path(root).resolve()
     if not root.is_dir():
-        raise AutograderError(f"{root}: no such nbgrader course folder; pass the folder that holds submitted/ and gradebook.db")
+        raise AutograderError(
+            f"{root}: no such nbgrader course folder; pass the folder that holds submitted/ and gradebook.db"
+        )
     config = None
     if (root / "nbgrader_config.py").is_file():
         from traitlets.config.loader import PyFileConfigLoader
@@ -87,7 +89,9 @@ def open_course(root: Path | str) -> NbgraderCourse:
         try:
             config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
         except Exception as exc:  # noqa: BLE001 - the instructor's own config file: say which and why
-            raise AutograderError(f"{root / 'nbgrader_config.py'}: cannot be read ({type(exc).__name__}: {exc})") from None
+            raise AutograderError(
+                f"{root / 'nbgrader_config.py'}: cannot be read ({type(exc).__name__}: {exc})"
+            ) from None
     coursedir = nbg.coursedir.CourseDirectory(config=config) if config is not None else nbg.coursedir.CourseDirectory()
     coursedir.root = str(root)  # the folder given on the command line wins over a root set in the config
     db_url = coursedir.db_url if (config is not None and "db_url" in config.get("CourseDirectory", {})) else (
@@ -99,7 +103,9 @@ def open_course(root: Path | str) -> NbgraderCourse:
 # ----------------------------------------------------------------------------- structure
 
 
-def _source_notebook(nbc: NbgraderCourse, course: Course, assignment: str, lesson: str, solution: Path) -> tuple[Any, str]:
+def _source_notebook(
+    nbc: NbgraderCourse, course: Course, assignment: str, lesson: str, solution: Path
+) -> tuple[Any, str]:
     import nbformat
 
     own = nbc.folder("source", ".", assignment) / f"{lesson}.ipynb"
@@ -138,7 +144,9 @@ def register_assignment(nbc: NbgraderCourse, course: Course, assignment: str) ->
         record = gb.update_or_create_assignment(assignment)
         if record.duedate is None and course.deadline is not None:
             gb.update_or_create_assignment(assignment, duedate=course.deadline)
-            notes.append(f"set the due date of {assignment} in the gradebook to course.yaml's {course.deadline.isoformat()}")
+            notes.append(
+                f"set the due date of {assignment} in the gradebook to course.yaml's {course.deadline.isoformat()}"
+            )
     for lesson, solution in lessons(course):
         exercise = next((e for e in course.exercises if e.id == lesson), None)
         needed = {t.name: t.points for t in exercise.tests} if exercise else {}
@@ -165,7 +173,8 @@ def register_assignment(nbc: NbgraderCourse, course: Course, assignment: str) ->
             missing = sorted(set(needed) - set(have))
             if missing:
                 raise AutograderError(
-                    f"{origin} has no grade cell for the hidden test(s) {', '.join(missing)} of course.yaml; rebuild it "
+                    f"{origin} has no grade cell for the hidden test(s) {', '.join(missing)} of course.yaml; "
+                    "rebuild it "
                     f"with `autograder build --nbgrader-source {nbc.root}` and run `nbgrader generate_assignment "
                     f"{assignment} --force`"
                 )
@@ -209,7 +218,12 @@ def _submitted_notebook(gb: Any, submission: Any, lesson: str, assignment: str) 
 
 
 def record_report(
-    nbc: NbgraderCourse, course: Course, assignment: str, student: str, report: GradeReport, submitted: dt.datetime | None
+    nbc: NbgraderCourse,
+    course: Course,
+    assignment: str,
+    student: str,
+    report: GradeReport,
+    submitted: dt.datetime | None,
 ) -> None:
     """Write one student's scores (auto_score per hidden test) and late penalty into the gradebook."""
     from nbgrader.api import Grade, MissingEntry

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .build import BEGIN, END, solution_regions, stub_source
+from .build import BEGIN, solution_regions, stub_source
 from .config import Course, Exercise
 from .errors import AutograderError
 from .notebooks import PUBLIC_TESTS_HEADER, ROLE_KEY
@@ -63,6 +63,7 @@ HIDDEN_TEST_MESSAGE = (
     "this cell is scored by the autograder's hidden tests: grade with "
     "`autograder grade --nbgrader COURSE_DIR ASSIGNMENT`, not `nbgrader autograde`"
 )
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # nbgrader's markers
 CHECK_LINE = "from autograder import check; check({lesson!r})"
 
 
@@ -161,7 +162,8 @@ def split_module(source: str, file: str = "<source>") -> tuple[str, list[Chunk]]
     out: list[list[int]] = []
     for g in groups:
         plain = not any(_is_def(body[i]) for i in g)
-        if out and plain and not any(_is_def(body[i]) for i in out[-1]) and not _has_region(source, spans, out[-1], file) and not _has_region(source, spans, g, file):
+        joinable = out and plain and not any(_is_def(body[i]) for i in out[-1])
+        if joinable and not _has_region(source, spans, out[-1], file) and not _has_region(source, spans, g, file):
             out[-1] += g
         else:
             out.append(list(g))
@@ -246,13 +248,17 @@ def _graded_cells(course: Course, exercise: Exercise) -> list[Cell]:
         else:
             doc = docs.get(test.name, "")
             text = f"# {test.name} ({_points(test.points)})" + (f": {doc}" if doc else ".")
-        instructor = f"{text}\n{BEGIN.replace('SOLUTION', 'HIDDEN TESTS')}\nraise AssertionError({HIDDEN_TEST_MESSAGE!r})\n{END.replace('SOLUTION', 'HIDDEN TESTS')}"
+        hidden = f"raise AssertionError({HIDDEN_TEST_MESSAGE!r})"
+        instructor = f"{text}\n{BEGIN_HIDDEN}\n{hidden}\n{END_HIDDEN}"
         cells.append(Cell("code", test.name, "graded", text, instructor, points=test.points))
     return cells
 
 
 def _public_test_cells(lesson: str, tests: str) -> list[Cell]:
-    title = "## Public tests\n\nRun the next two cells to check your current definitions (run them again after a change)."
+    title = (
+        "## Public tests\n\nRun the next two cells to check your current definitions "
+        "(run them again after a change)."
+    )
     code = (
         f"{PUBLIC_TESTS_HEADER} {lesson} (read-only). Run this cell, then the next one.\n"
         "import sys\n"
@@ -301,7 +307,9 @@ def lesson_cells(course: Course, lesson: str, source: str, file: str = "<source>
     return cells
 
 
-def lesson_notebook(course: Course, lesson: str, source: str, *, instructor: bool, file: str = "<source>") -> dict[str, Any]:
+def lesson_notebook(
+    course: Course, lesson: str, source: str, *, instructor: bool, file: str = "<source>"
+) -> dict[str, Any]:
     """The notebook (nbformat 4 JSON) for one lesson: the student's, or nbgrader's source when ``instructor``."""
     cells = lesson_cells(course, lesson, source, file)
     return {
@@ -338,7 +346,9 @@ def lessons(course: Course) -> list[tuple[str, Path]]:
 def _given_modules(course: Course) -> list[Path]:
     """Solution modules with nothing to write (data loaders and the like): shipped as they are."""
     lesson_files = {p for _, p in lessons(course)}
-    return [p for p in sorted(course.reference_dir.glob("*.py")) if not p.name.startswith("_") and p not in lesson_files]
+    return [
+        p for p in sorted(course.reference_dir.glob("*.py")) if not p.name.startswith("_") and p not in lesson_files
+    ]
 
 
 def _expected(course: Course) -> dict[Path, str]:

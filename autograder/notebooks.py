@@ -296,7 +296,7 @@ def _split_future(src: str) -> tuple[list[str], str]:
 
 
 def _first_line(src: str) -> str:
-    line = next((l.strip() for l in src.splitlines() if l.strip() and not l.strip().startswith("#")), "")
+    line = next((s.strip() for s in src.splitlines() if s.strip() and not s.strip().startswith("#")), "")
     return line if len(line) <= 40 else line[:37] + "..."
 
 
@@ -318,7 +318,9 @@ def notebook_module(name: str, data: bytes) -> NotebookModule:
         error = _parses(code)
         if error is not None:
             line = f"line {error.lineno}: " if error.lineno else ""
-            result.syntax_errors.append(f"{where} (starting `{_first_line(raw)}`) has a syntax error ({line}{error.msg})")
+            result.syntax_errors.append(
+                f"{where} (starting `{_first_line(raw)}`) has a syntax error ({line}{error.msg})"
+            )
             continue
         if not code.strip():
             continue
@@ -392,7 +394,8 @@ def modules_from_notebooks(
             if py is None or module.unfinished >= _unfinished(py):
                 problems.append(
                     f"{target} and {module.notebook} were both handed in: graded {target}"
-                    + ("" if py is None else f" (the notebook has {module.unfinished} unfinished stub(s), the module {_unfinished(py)})")
+                    + ("" if py is None else f" (the notebook has {module.unfinished} unfinished stub(s), "
+                       f"the module {_unfinished(py)})")
                     + "; hand in only the one you worked in"
                 )
                 continue

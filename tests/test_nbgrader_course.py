@@ -45,13 +45,15 @@ def nbgrader(tmp: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     )
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
                             text=True, timeout=600)  # fmt: skip
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    detail = f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{detail}"
     return result
 
 
 def solutions(course, lesson: str) -> dict[str, str]:
     src = (course.reference_dir / f"{lesson}.py").read_text()
-    return {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in lesson_notebook(course, lesson, src, instructor=True)["cells"]}
+    cells = lesson_notebook(course, lesson, src, instructor=True)["cells"]
+    return {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in cells}
 
 
 def fill(release: Path, target: Path, course, *, answers: bool, edit=None) -> None:
@@ -196,7 +198,7 @@ def test_nbgrader_export_shows_our_scores_and_late_penalties(world):
 
 
 def test_a_broken_notebook_and_an_unreadable_timestamp_are_named_and_the_rest_is_graded(world):
-    course, run, broken = world["course"], world["run"], world["broken"]
+    run, broken = world["run"], world["broken"]
     dave = run.reports["dave"]
     assert any(p.startswith(f"{broken}.ipynb is not a valid notebook") for p in dave.problems), dave.problems
     assert any("timestamp.txt" in p and "no late penalty was applied" in p for p in dave.problems), dave.problems
@@ -210,7 +212,8 @@ def test_feedback_is_in_nbgraders_layout_for_release_feedback(world):
     for student in run.reports:
         folder = root / "feedback" / student / ASSIGNMENT
         assert sorted(p.name for p in folder.glob("*.html")) == sorted(f"{e.id}.html" for e in course.exercises)
-        assert (folder / "timestamp.txt").read_text() == (root / "submitted" / student / ASSIGNMENT / "timestamp.txt").read_text()
+        stamp = root / "submitted" / student / ASSIGNMENT / "timestamp.txt"
+        assert (folder / "timestamp.txt").read_text() == stamp.read_text()
         assert (root / "autograded" / student / ASSIGNMENT / f"{course.exercises[0].id}.ipynb").is_file()
     assert (root / "feedback" / "alice" / ASSIGNMENT / "submission_secret.txt").read_text() == "s3cret"
     mistake = world["mistake"]
@@ -247,7 +250,7 @@ def test_nbgrader_autograde_cannot_give_full_marks_for_our_comment_cells(world):
     with Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gb:
         sub = gb.find_submission(ASSIGNMENT, "alice")
         assert sub.max_score == course.max_score
-        assert sub.score == 0  # a perfect notebook: nbgrader alone scores 0 here; `autograder grade --nbgrader` scores it
+        assert sub.score == 0  # a perfect notebook: nbgrader alone scores 0; `autograder grade --nbgrader` scores it
     nb = json.loads((copy / "autograded" / "alice" / ASSIGNMENT / f"{course.exercises[0].id}.ipynb").read_text())
     outputs = [o for c in nb["cells"] if c["metadata"]["nbgrader"].get("grade") for o in c["outputs"]]
     assert outputs and all(HIDDEN_TEST_MESSAGE in o.get("evalue", "") for o in outputs)

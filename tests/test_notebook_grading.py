@@ -33,7 +33,8 @@ def notebook_from_module(course, lesson: str, source: str) -> str:
     plus Jupyter-only lines and the read-only test cells of the real lesson notebook."""
     doc, chunks = split_module(source)
     built = lesson_notebook(course, lesson, (course.reference_dir / f"{lesson}.py").read_text(), instructor=False)
-    tests = [c for c in built["cells"] if c["metadata"]["autograder"]["role"] not in ("lesson", "how_to", "given", "solution")]
+    own = ("lesson", "how_to", "given", "solution")
+    tests = [c for c in built["cells"] if c["metadata"]["autograder"]["role"] not in own]
     cells = [{"cell_type": "markdown", "metadata": {}, "source": doc or lesson}, code_cell("%matplotlib inline")]
     cells += [code_cell(chunk.text) for chunk in chunks]
     cells += [code_cell("!ls\nprint('exploring')")] + tests
@@ -46,7 +47,8 @@ def as_notebooks(course, folder: Path, target: Path) -> Path:
     lesson_names = {name for name, _ in lessons(course)}
     for f in sorted(folder.glob("*.py")):
         if f.stem in lesson_names:
-            (target / f"{f.stem}.ipynb").write_text(notebook_from_module(course, f.stem, f.read_text()), encoding="utf-8")
+            text = notebook_from_module(course, f.stem, f.read_text())
+            (target / f"{f.stem}.ipynb").write_text(text, encoding="utf-8")
         else:
             shutil.copyfile(f, target / f.name)
     return target
@@ -112,7 +114,8 @@ def outcome(report):
 def test_the_reference_as_nbgrader_source_notebooks_scores_full_marks(graded, course):
     reports, _ = graded
     report = reports["reference_source"]
-    assert report.score == report.max_score == course.max_score, [(t.name, t.message) for t in report.tests if not t.passed]
+    lost = [(t.name, t.message) for t in report.tests if not t.passed]
+    assert report.score == report.max_score == course.max_score, lost
     assert report.problems == ()
 
 

@@ -124,7 +124,8 @@ def test_a_cell_with_a_syntax_error_is_left_out_and_named_and_the_rest_is_kept()
 
 
 def test_future_imports_still_open_the_module():
-    nb = notebook(cell("import math"), cell("from __future__ import annotations\ndef f(x: Undefined) -> int:\n    return 1"))
+    late_future = "from __future__ import annotations\ndef f(x: Undefined) -> int:\n    return 1"
+    nb = notebook(cell("import math"), cell(late_future))
     files, problems = modules_from_notebooks({"m.ipynb": nb}, existing={})
     assert problems == []
     tree = ast.parse(files["m.py"])
