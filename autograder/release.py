@@ -9,7 +9,7 @@ What a student gets, and where it comes from:
                                        (lessons, points, deadline, late policy) filled in
 ``course.yaml``                        the public part of course.yaml only
                                        (``public_course.public_course_yaml``)
-``.github/workflows/check.yml``,       ``templates/github/student.yml`` and
+``.github/workflows/classroom.yml``,       ``templates/github/student.yml`` and
 ``.gitlab-ci.yml``                     ``templates/gitlab/student.gitlab-ci.yml``
 ``.gitignore``, ``requirements.txt``   written here
 =====================================  ==============================================
@@ -59,7 +59,7 @@ MIN_HIDDEN_TEST_LINE = 40  # hidden test lines: only long, distinctive ones (imp
 FACTS_MARKER = "<!-- release: course facts -->"
 PIP_PLACEHOLDER = "@AUTOGRADER_PIP@"
 STUDENT_WORKFLOWS = {
-    "github": ("github/student.yml", ".github/workflows/check.yml"),
+    "github": ("github/student.yml", ".github/workflows/classroom.yml"),
     "gitlab": ("gitlab/student.gitlab-ci.yml", ".gitlab-ci.yml"),
 }
 _SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis", ".DS_Store"}

@@ -67,7 +67,7 @@ def test_release_has_what_a_student_needs(released):
         assert f"tests/{f.name}" in files
     if (ROOT / "exercises" / "data").is_dir():
         assert any(name.startswith("data/") for name in files)
-    for generated in ("README.md", "course.yaml", ".gitignore", "requirements.txt", ".github/workflows/check.yml", ".gitlab-ci.yml"):
+    for generated in ("README.md", "course.yaml", ".gitignore", "requirements.txt", ".github/workflows/classroom.yml", ".gitlab-ci.yml"):
         assert generated in files
     assert not any("__pycache__" in name or name.startswith("solutions") or "grading" in name for name in files)
 
@@ -137,7 +137,7 @@ def test_notebooks_keep_their_lesson_but_not_the_hidden_test_cells(released):
 def test_workflows_install_the_autograder_from_the_pip_spec(tmp_path):
     out = tmp_path / "student"
     release(load_course(ROOT / "course.yaml"), out, pip_spec="git+https://example.org/neurons-autograder@v1", ci=("github",))
-    workflow = (out / ".github/workflows/check.yml").read_text(encoding="utf-8")
+    workflow = (out / ".github/workflows/classroom.yml").read_text(encoding="utf-8")
     assert "'git+https://example.org/neurons-autograder@v1'" in workflow and "@AUTOGRADER_PIP@" not in workflow
     assert not (out / ".gitlab-ci.yml").exists()
     assert (out / "requirements.txt").read_text(encoding="utf-8").splitlines()[-1] == "git+https://example.org/neurons-autograder@v1"

@@ -71,7 +71,7 @@ def released(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("kind", ["student", "instructor"])
 def test_github_workflows_match_the_schema(kind, released):
-    path = released / ".github/workflows/check.yml" if kind == "student" else GITHUB[kind]
+    path = released / ".github/workflows/classroom.yml" if kind == "student" else GITHUB[kind]
     errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in _schema("github-workflow.schema.json").iter_errors(_fix_on(_typed(path)))]
     assert not errors, errors
 
@@ -197,7 +197,7 @@ def test_release_push_check_and_grade_end_to_end(tmp_path):
     _git(repo, "commit", "-q", "-m", "Starter code")
     log = tmp_path / "shim.log"
     shims = make_shims(tmp_path / "bin", log)
-    workflow = load(repo / ".github/workflows/check.yml")
+    workflow = load(repo / ".github/workflows/classroom.yml")
 
     # The starter code: the workflow runs and fails, as it should while tests fail.
     run = run_github_job(workflow, "check", workspace=repo, runner_temp=tmp_path / "t0", env=shims,
