@@ -13,6 +13,10 @@ The late policy (course.yaml) uses Gradescope's submission time and the
 assignment's due date from the metadata (course.yaml's deadline when the
 metadata has none), so extensions set in Gradescope are honoured.
 
+``python -m autograder.gradescope_run --make-zip autograder.zip`` builds
+the zip to upload: ``setup.sh`` and ``run_autograder`` at its top, then
+course.yaml, the engine, the reference solutions and the hidden tests.
+
 Outcomes: a graded submission always gets a results.json. A submission with
 nothing gradable in it gets one with score 0 and a message saying which
 files were expected. When the grader itself cannot run (a broken
@@ -27,16 +31,18 @@ import argparse
 import json
 import os
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
-from .errors import AutograderError, SubmissionError
+from .config import Course
+from .errors import AutograderError, ConfigError, SubmissionError
 from .grade import grade, resolve_course
 from .late import LateError, apply_late_policy, parse_time
 from .submission import submission_files
 from .writers.gradescope import failure_results, write_gradescope
 
-__all__ = ["main", "find_submission", "read_metadata"]
+__all__ = ["main", "find_submission", "read_metadata", "make_zip"]
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 COURSE_ENV = "AUTOGRADER_COURSE"
@@ -88,14 +94,67 @@ def _times(meta: dict[str, Any], file: Path) -> tuple[Any, Any]:
     return submitted, deadline
 
 
+ENGINE = Path(__file__).resolve().parent  # the autograder package
+TEMPLATES = ENGINE.parent / "templates" / "gradescope"
+_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same sources give the same zip
+
+
+def make_zip(course: Course, out: Path) -> Path:
+    """Gradescope's autograder zip: setup.sh and run_autograder on top, the course beside them."""
+    root = course.root
+    entries: dict[str, Path] = {}
+
+    def add(path: Path, name: str) -> None:
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            entries[name] = path
+
+    def tree(folder: Path, under: str) -> None:
+        for f in sorted(folder.rglob("*")):
+            add(f, f"{under}/{f.relative_to(folder).as_posix()}")
+
+    for folder, key in ((course.reference_dir, "reference"), (course.tests_dir, "tests")):
+        if root not in folder.parents:
+            raise ConfigError(f"{course.path}: {key} ({folder}) must be inside {root} to be packed for Gradescope")
+        tree(folder, folder.relative_to(root).as_posix())
+    if course.data.path is not None and root in course.data.path.parents:
+        if course.data.path.is_dir():
+            tree(course.data.path, course.data.path.relative_to(root).as_posix())
+        else:
+            add(course.data.path, course.data.path.relative_to(root).as_posix())
+    add(course.path, course.path.name)
+    tree(ENGINE, "autograder")
+    for name in ("pyproject.toml", "README.md"):
+        add(ENGINE.parent / name, name)
+    for name in ("setup.sh", "run_autograder"):
+        add(TEMPLATES / name, name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, _EPOCH)
+            info.external_attr = (0o755 if name in ("setup.sh", "run_autograder") else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, entries[name].read_bytes())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope_run", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path(os.environ.get(ROOT_ENV, "/autograder")),
                         help=f"Gradescope's folder (default: ${ROOT_ENV} or /autograder)")  # fmt: skip
     parser.add_argument("--course", type=Path, default=None,
                         help=f"course.yaml (default: ${COURSE_ENV} or ROOT/source/course.yaml)")  # fmt: skip
+    parser.add_argument("--make-zip", type=Path, default=None, metavar="FILE",
+                        help="build the autograder zip to upload to Gradescope (course: --course or the nearest)")  # fmt: skip
     args = parser.parse_args(argv)
     root: Path = args.root
+    if args.make_zip:
+        try:
+            out = make_zip(resolve_course(args.course), args.make_zip)
+        except AutograderError as exc:
+            print(f"autograder: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {out}: upload it as the Gradescope assignment's autograder (Configure Autograder > Zip file)")
+        return 0
     course_path = args.course or Path(os.environ.get(COURSE_ENV) or root / "source" / "course.yaml")
     results = root / "results" / "results.json"
     try:

@@ -7,11 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from autograder.gradescope_run import find_submission
+from autograder.gradescope_run import find_submission, main
 from tests.report_samples import ROOT
 from tests.test_writers_gradescope import check_document
 
@@ -19,10 +20,13 @@ SCRIPT = ROOT / "templates" / "gradescope" / "run_autograder"
 SETUP = ROOT / "templates" / "gradescope" / "setup.sh"
 
 
-def run_autograder(root: Path, course: Path = ROOT / "course.yaml") -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
-               AUTOGRADER_COURSE=str(course), PYTHONPATH=str(ROOT))  # fmt: skip
-    return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300)
+def run_autograder(root: Path, course: Path | None = ROOT / "course.yaml", script: Path = SCRIPT,
+                   pythonpath: Path = ROOT) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable, PYTHONPATH=str(pythonpath))
+    env.pop("AUTOGRADER_COURSE", None)
+    if course is not None:
+        env["AUTOGRADER_COURSE"] = str(course)
+    return subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_the_scripts_are_executable_bash():
@@ -32,7 +36,17 @@ def test_the_scripts_are_executable_bash():
         assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
 
 
-def test_a_late_submission_in_a_subfolder_is_graded_with_the_metadata_due_date(tmp_path):
+def test_the_zip_unpacked_as_gradescope_does_grades_a_late_submission_in_a_subfolder(tmp_path, capsys):
+    # Build the upload, unpack it where Gradescope does (/autograder/source) and run its run_autograder.
+    assert main(["--make-zip", str(tmp_path / "autograder.zip"), "--course", str(ROOT / "course.yaml")]) == 0
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as zf:
+        names = zf.namelist()
+        assert {"setup.sh", "run_autograder", "course.yaml", "pyproject.toml"} <= set(names)
+        assert any(n.startswith("tests/grading/test_") for n in names) and "autograder/gradescope_run.py" in names
+        assert not any(n.startswith(("tests/test_", "tests/golden", "examples/", ".git")) for n in names)
+        zf.extractall(tmp_path / "source")
+    source = tmp_path / "source"
+    os.chmod(source / "run_autograder", 0o755)
     (tmp_path / "submission" / "neurons").mkdir(parents=True)
     shutil.copy(ROOT / "examples" / "submissions" / "bob" / "activations.py", tmp_path / "submission" / "neurons")
     (tmp_path / "submission" / "__MACOSX").mkdir()
@@ -40,7 +54,7 @@ def test_a_late_submission_in_a_subfolder_is_graded_with_the_metadata_due_date(t
     meta = {"created_at": "2027-01-10T00:00:00.000000+00:00", "users": [{"name": "Bob"}],
             "assignment": {"due_date": "2027-01-07T23:59:00.000000+00:00", "total_points": "16.0"}}  # fmt: skip
     (tmp_path / "submission_metadata.json").write_text(json.dumps(meta))
-    done = run_autograder(tmp_path)
+    done = run_autograder(tmp_path, course=None, script=source / "run_autograder", pythonpath=source)
     assert done.returncode == 0, done.stderr
     doc = json.loads((tmp_path / "results" / "results.json").read_text())
     check_document(doc)
