@@ -139,7 +139,7 @@ def copy_to_inplace(node: ast.AST, scope: Scope) -> Iterator[Edit]:
         if (
             isinstance(value, ast.BinOp)
             and not isinstance(value.op, ast.MatMult)
-            and ast.dump(value.left) == ast.dump(target)
+            and ast.unparse(value.left) == ast.unparse(target)  # same place (ctx Load vs Store aside)
             and isinstance(target, (ast.Name, ast.Subscript, ast.Attribute))
         ):
             new = ast.AugAssign(target=copy.deepcopy(target), op=copy.deepcopy(value.op), value=value.right)
