@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -85,11 +86,13 @@ def grade_many(
     out = io.StringIO()
     redirect = contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext()
     cwd = os.getcwd()
+    _forget_test_modules(course)
     try:
         with redirect:
             code = pytest.main(args, plugins=[_Registrar(run), *plugins])
     finally:
         os.chdir(cwd)
+        _forget_test_modules(course)
         run.close_all()
     if run.suite_errors:
         raise SuiteError("the hidden tests do not match course.yaml:\n  " + "\n  ".join(run.suite_errors))
@@ -99,6 +102,29 @@ def grade_many(
         detail = out.getvalue().strip().splitlines()[-15:]
         raise SuiteError(f"the hidden tests in {course.tests_dir} could not run (pytest exit {int(code)}):\n" + "\n".join(detail))
     return run.reports
+
+
+def _forget_test_modules(course: Course) -> None:
+    """Drop hidden-test modules from ``sys.modules``, so the next session imports the files on disk.
+
+    pytest's importlib mode reuses a module already in ``sys.modules`` under the same name
+    (``tests.grading.test_activations``), even when it came from another folder: a process that
+    grades a second course, or a new version of the same course (a Dask worker), would otherwise
+    run the old tests.
+    """
+    root, tests_dir = course.root.resolve(), course.tests_dir.resolve()
+    modules: set[str] = set()  # the names pytest gives our test files (relative to --rootdir)
+    packages: set[str] = set()  # their parents, namespace packages that remember a folder
+    if root in tests_dir.parents:
+        for f in tests_dir.rglob("*.py"):
+            parts = f.relative_to(root).with_suffix("").parts
+            modules.add(".".join(parts))
+            packages.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        inside = bool(file) and os.path.realpath(file).startswith(str(tests_dir) + os.sep)
+        if inside or name in modules or (name in packages and file is None):
+            del sys.modules[name]
 
 
 class _Registrar:
