@@ -171,3 +171,14 @@ def test_equivalents_load_by_id():
 def test_equivalents_file_errors_say_what_to_fix(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load_equivalents(write(tmp_path, text))
+
+
+def test_untested_modules_count_as_survivors_but_are_summarised_not_listed():
+    r = result(killed=2, survived=0)
+    r.mutants.append(MutantResult(mutant("gates", 1), "gates", killed=False, status="untested"))
+    r.untested_modules.append("gates")
+    assert r.kill_rate == pytest.approx(200 / 3)
+    assert r.survivors == []
+    text = format_text(r, r.gates())
+    assert "course.yaml has no exercise `gates`" in text and "Surviving mutants: 0" in text
+    assert "course.yaml has no exercise `gates`" in format_markdown(r, r.gates())

@@ -12,6 +12,7 @@ from .results import AuditResult, ExerciseStats, Gate, MutantResult
 __all__ = ["format_text", "format_markdown"]
 
 _MARK = {True: "PASS", False: "FAIL", None: "----"}
+_UNTESTED = "course.yaml has no exercise `{module}`, so no hidden test grades this module: its mutants all survive"
 
 
 def _rate(value: float | None) -> str:
@@ -85,6 +86,8 @@ def format_text(result: AuditResult, gates: list[Gate], *, diffs: bool = True) -
             rate = e.kill_rate if e.exercise != "total" else result.kill_rate
             lines.append(f"{e.exercise:<{width}}  {e.graded:>6}  {e.killed:>6}  {e.survived:>8}  {e.equivalent:>10}  "
                          f"{e.timeouts:>8}  {_rate(rate):>9}")  # fmt: skip
+        for module in result.untested_modules:
+            lines.append(f"! {module}: {_UNTESTED.format(module=module)}")
         lines.append("")
     lines.append(_robustness_summary(result))
     for f in result.false_fails:
@@ -140,6 +143,7 @@ def format_markdown(result: AuditResult, gates: list[Gate]) -> str:
             rate = e.kill_rate if e.exercise != "total" else result.kill_rate
             name = f"**{e.exercise}**" if e.exercise == "total" else e.exercise
             out.append(f"| {name} | {e.graded} | {e.killed} | {e.survived} | {e.equivalent} | {e.timeouts} | {_rate(rate)} |")
+        out += ["", *[f"- **{m}**: {_UNTESTED.format(module=m)}." for m in result.untested_modules]]
         survivors = result.survivors
         out += ["", f"### Surviving mutants ({len(survivors)})", ""]
         if not survivors:

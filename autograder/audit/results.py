@@ -24,7 +24,7 @@ class MutantResult:
     exercise: str
     killed: bool
     killed_by: str = ""  # the first test that did not pass
-    status: str = ""  # that test's status: failed, error, timeout or crashed
+    status: str = ""  # that test's status: failed, error, timeout or crashed; "untested": no exercise grades it
     equivalent: str = ""  # the reviewed reason, when audit/equivalent.yaml lists this mutant
     duration: float = 0.0
 
@@ -86,6 +86,7 @@ class AuditResult:
     variants_graded: int = 0
     runs: tuple[str, ...] = ()  # the reference runs compared for flakiness
     stale_equivalents: list[str] = field(default_factory=list)  # listed, but no such mutant any more
+    untested_modules: list[str] = field(default_factory=list)  # solution modules no exercise in course.yaml grades
     wrong_equivalents: list[str] = field(default_factory=list)  # listed, but killed: not equivalent
     generated: int = 0
     duplicates: int = 0
@@ -99,7 +100,8 @@ class AuditResult:
 
     @property
     def survivors(self) -> list[MutantResult]:
-        return [m for m in self.mutants if not m.killed and not m.equivalent]
+        """Graded non-equivalent mutants that got full marks (mutants of untested modules are summarised apart)."""
+        return [m for m in self.mutants if not m.killed and not m.equivalent and m.status != "untested"]
 
     @property
     def kill_rate(self) -> float | None:

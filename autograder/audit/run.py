@@ -226,6 +226,14 @@ def _grade_mutants(course: Course, options: AuditOptions, plan: MutantPlan, resu
     for group, mutants in plan.groups.items():
         exercise = plan.scope.get(group)
         name = exercise or group
+        if exercise is None:
+            # No exercise of this name in course.yaml: no hidden test can ever take a point for these mistakes.
+            untested = [_untested(m, plan) for m in mutants]
+            result.mutants += untested
+            result.exercises.append(exercise_stats(name, plan.generated.get(group, 0), untested))
+            result.untested_modules.append(group)
+            say(f"mutants: {name}: no exercise `{group}` in course.yaml, so no hidden test grades this module")
+            continue
         if not mutants:
             result.exercises.append(exercise_stats(name, plan.generated.get(group, 0), []))
             continue
@@ -252,6 +260,12 @@ def _mutant_submission(base: Submission, mutant: Mutant) -> Submission:
     files = dict(base.files)
     files[f"{mutant.module}.py"] = mutant.source.encode("utf-8")
     return Submission(label=mutant.id, files=files)
+
+
+def _untested(mutant: Mutant, plan: MutantPlan) -> MutantResult:
+    equivalent = plan.equivalents.get(mutant.id)
+    return MutantResult(mutant, mutant.module, killed=False, status="untested",
+                        equivalent=equivalent.reason if equivalent else "")  # fmt: skip
 
 
 def _outcome(mutant: Mutant, exercise: str, graded: GroupResult, plan: MutantPlan) -> MutantResult:
