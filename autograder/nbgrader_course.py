@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Course
-from .errors import AutograderError
+from .errors import AutograderError, SubmissionError
 from .grade import grade_many, resolve_course
 from .late import LateError, TIMESTAMP_FILE, apply_late_policy, nbgrader_time
 from .model import GradeReport
+from .plugin import Submission
 from .nbgrader_gradebook import NbgraderCourse, assignment_deadline, open_course, record_report, register_assignment
 from .submission import MAX_FILE_BYTES, MAX_FILES, load_submission
 
@@ -101,7 +102,10 @@ def _copy_submission(source: Path, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    files = [p for p in sorted(source.iterdir()) if p.is_file() and not p.is_symlink()][:MAX_FILES]
+    files = [p for p in source.iterdir() if p.is_file() and not p.is_symlink()]
+    # nbgrader's own files and the notebooks first, should there be more files than are copied
+    files = sorted(files, key=lambda p: (p.name not in (TIMESTAMP_FILE, SECRET_FILE), p.suffix != ".ipynb", p.name))
+    files = files[:MAX_FILES]
     for p in files:
         if p.stat().st_size <= MAX_FILE_BYTES * 4:
             shutil.copyfile(p, target / p.name)
@@ -118,6 +122,15 @@ def _write_feedback(nbc: NbgraderCourse, assignment: str, student: str, folder: 
         if src.is_file() and not src.is_symlink():
             shutil.copyfile(src, target / name)
     return target
+
+
+def _load(folder: Path, student: str) -> Submission:
+    """The student's submission; one that cannot be read at all is graded as empty, with the reason."""
+    try:
+        return load_submission(folder, label=student)
+    except SubmissionError as exc:
+        print(f"warning: {student}: {exc}", file=sys.stderr)
+        return Submission(label=student, files={}, problems=(str(exc),))
 
 
 def grade_nbgrader(
@@ -145,7 +158,7 @@ def grade_nbgrader(
             late_notes[student] = f"{exc}; no late penalty was applied"
             print(f"warning: {student}: {exc}; graded as on time", file=sys.stderr)
     deadlines = {s: assignment_deadline(nbc, course, assignment, s) for s in folders}
-    subs = [load_submission(folder, label=student) for student, folder in folders.items()]
+    subs = [_load(folder, student) for student, folder in folders.items()]
 
     def finish(report: GradeReport) -> None:
         student = report.submission

@@ -27,7 +27,7 @@ from autograder.config import load_course
 from autograder.nbgrader_course import grade_nbgrader
 from autograder.nbgrader_gradebook import open_course, register_assignment
 from autograder.notebook_build import HIDDEN_TEST_MESSAGE, build_nbgrader_source, lesson_notebook, lessons
-
+from autograder.submission import MAX_FILES
 from tests.catalogue import all_mistakes
 
 pytestmark = pytest.mark.slow
@@ -107,7 +107,12 @@ def world(tmp_path_factory):
     fill(release, submitted / "dave" / ASSIGNMENT, course, answers=True)
     broken = lessons(course)[0][0]
     (submitted / "dave" / ASSIGNMENT / f"{broken}.ipynb").write_text('{"cells": [')
-    for student, stamp in (("alice", ON_TIME), ("bob", ON_TIME), ("carol", LATE), ("dave", "last tuesday")):
+    erin = submitted / "erin" / ASSIGNMENT  # hands in far too many files: cannot be read at all
+    erin.mkdir(parents=True)
+    for i in range(MAX_FILES + 1):
+        (erin / f"scratch{i}.py").write_text("x = 1\n")
+    for student, stamp in (("alice", ON_TIME), ("bob", ON_TIME), ("carol", LATE), ("dave", "last tuesday"),
+                           ("erin", ON_TIME)):  # fmt: skip
         (submitted / student / ASSIGNMENT / "timestamp.txt").write_text(stamp)
     pristine = tmp / "pristine"
     shutil.copytree(root, pristine)  # as nbgrader left it, before our grading
@@ -159,7 +164,7 @@ def test_our_registration_matches_what_generate_assignment_writes(world, tmp_pat
 
 def test_the_gradebook_read_back_with_nbgraders_api_holds_every_hidden_test_score(world):
     course, run, root = world["course"], world["run"], world["root"]
-    assert set(run.reports) == {"alice", "bob", "carol", "dave"}
+    assert set(run.reports) == {"alice", "bob", "carol", "dave", "erin"}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "neurons101") as gb:
         assignment = gb.find_assignment(ASSIGNMENT)
         assert assignment.max_score == course.max_score
@@ -205,6 +210,8 @@ def test_a_broken_notebook_and_an_unreadable_timestamp_are_named_and_the_rest_is
     assert dave.late_penalty == 0
     for ex in dave.exercises:
         assert ex.score == (0 if ex.id == broken else ex.max_score), ex.id
+    erin = run.reports["erin"]  # an unreadable hand-in is graded as empty, with the reason; the class goes on
+    assert erin.score == 0 and any(f"more than {MAX_FILES} files" in p for p in erin.problems), erin.problems
 
 
 def test_feedback_is_in_nbgraders_layout_for_release_feedback(world):
@@ -214,7 +221,12 @@ def test_feedback_is_in_nbgraders_layout_for_release_feedback(world):
         assert sorted(p.name for p in folder.glob("*.html")) == sorted(f"{e.id}.html" for e in course.exercises)
         stamp = root / "submitted" / student / ASSIGNMENT / "timestamp.txt"
         assert (folder / "timestamp.txt").read_text() == stamp.read_text()
-        assert (root / "autograded" / student / ASSIGNMENT / f"{course.exercises[0].id}.ipynb").is_file()
+        handed_in = {p.name for p in (root / "submitted" / student / ASSIGNMENT).iterdir()}
+        copied = {p.name for p in (root / "autograded" / student / ASSIGNMENT).iterdir()}
+        if student == "erin":  # too many files: a bounded copy, nbgrader's timestamp first
+            assert "timestamp.txt" in copied and copied < handed_in and len(copied) == MAX_FILES
+        else:
+            assert copied == handed_in
     assert (root / "feedback" / "alice" / ASSIGNMENT / "submission_secret.txt").read_text() == "s3cret"
     mistake = world["mistake"]
     page = (root / "feedback" / "bob" / ASSIGNMENT / f"{mistake.module}.html").read_text()
@@ -233,12 +245,12 @@ def test_regrading_from_the_command_line_keeps_a_graders_manual_score(world, cap
         gb.db.commit()
     assert main(["grade", "--nbgrader", str(root), ASSIGNMENT, "--course", str(course.path)]) == 0
     out = capsys.readouterr().out
-    assert f"alice: {course.max_score:g}/{course.max_score:g}" in out and "4 submissions of neurons graded" in out
+    assert f"alice: {course.max_score:g}/{course.max_score:g}" in out and "5 submissions of neurons graded" in out
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         grade = gb.find_grade(test.name, test.exercise, ASSIGNMENT, "alice")
         assert grade.auto_score == test.points and grade.manual_score == 0.5 and grade.score == 0.5
         assert grade.needs_manual_grade  # flagged for review, as nbgrader does
-        assert len(gb.find_assignment(ASSIGNMENT).submissions) == 4  # regrading did not duplicate anything
+        assert len(gb.find_assignment(ASSIGNMENT).submissions) == 5  # regrading did not duplicate anything
 
 
 def test_nbgrader_autograde_cannot_give_full_marks_for_our_comment_cells(world):
