@@ -1,4 +1,9 @@
-"""`autograder grade` with every report flag: one grading, every file written and readable by its consumer."""
+"""`autograder grade` with every report flag: every file written and readable by its consumer.
+
+Grading itself is tested elsewhere (tests/test_grade.py, the Gradescope run);
+here ``grade`` returns a report graded once for all the writer tests, so
+this module tests the command's wiring: flags, late policy, outputs.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,21 @@ import jsonschema
 from junitparser import JUnitXml
 
 from autograder.cli import main
-from tests.report_samples import ROOT
+from tests.report_samples import ROOT, graded
 from tests.test_writers_gradescope import check_document
 
 
+def _graded_mistake(*args, **kwargs):
+    reports = graded()
+    return reports[next(label for label in reports if label not in ("reference", "stubs"))]
+
+
+def _must_not_grade(*args, **kwargs):
+    raise AssertionError("graded although the submission time was unreadable")
+
+
 def test_grade_writes_every_format_with_the_late_policy(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("autograder.commands.grade.grade", _graded_mistake)
     sub = tmp_path / "bob"
     shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
     (sub / "timestamp.txt").write_text("2026-12-30 12:00:00.000000 UTC\n")  # overridden by --submitted-at below
@@ -48,11 +63,12 @@ def test_grade_writes_every_format_with_the_late_policy(tmp_path, monkeypatch, c
     result = json.loads(base64.b64decode(outputs["result"]))
     assert sum(t["score"] for t in result["tests"]) == report["final_score"]
 
-    assert "sigmoid" in (out / "r.md").read_text(encoding="utf-8")
+    assert "### What to fix" in (out / "r.md").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in (out / "r.html").read_text(encoding="utf-8")
 
 
-def test_a_bad_submission_time_stops_before_grading_and_names_the_flag(tmp_path, capsys):
+def test_a_bad_submission_time_stops_before_grading_and_names_the_flag(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("autograder.commands.grade.grade", _must_not_grade)
     sub = tmp_path / "sub"
     shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
     code = main(["grade", str(sub), "--course", str(ROOT / "course.yaml"), "--submitted-at", "last tuesday",
@@ -63,7 +79,8 @@ def test_a_bad_submission_time_stops_before_grading_and_names_the_flag(tmp_path,
     assert not (tmp_path / "r.json").exists()
 
 
-def test_a_broken_timestamp_file_is_named(tmp_path, capsys):
+def test_a_broken_timestamp_file_is_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("autograder.commands.grade.grade", _must_not_grade)
     sub = tmp_path / "sub"
     shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
     (sub / "timestamp.txt").write_text("soon")

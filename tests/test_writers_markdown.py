@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -31,7 +32,7 @@ def test_failed_tests_show_message_and_hint_passed_ones_do_not(reports):
     for t in report.tests:
         assert (f"`{t.exercise}.{t.name}`" in md) == (not t.passed)
         if not t.passed:
-            assert t.message.splitlines()[0] in md and t.hint in md.replace("\\|", "|")
+            assert t.message.splitlines()[0] in md and t.hint in html.unescape(md.replace("\\|", "|"))
     assert "Every test passed" in markdown_report(reports["reference"])
 
 

@@ -110,8 +110,9 @@ def xor_boundary(data: dict[str, Any]) -> Plot:
         raise ValueError("no grid")
     points = np.asarray(data.get("X") or [], dtype=float).reshape(-1, 2)
     labels = np.asarray(data.get("Y") or [], dtype=float).reshape(-1)
-    fig = Figure(figsize=(4.2 * len(panels), 3.8))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    fig = Figure(figsize=(4.2 * len(panels), 3.8), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    axes[0].set_ylabel("x2")
     for ax, (title, grid) in zip(axes, panels):
         filled = ax.contourf(xs, ys, grid, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
         ax.contour(xs, ys, grid, levels=[0.5], colors="k", linewidths=1.5)
@@ -120,7 +121,6 @@ def xor_boundary(data: dict[str, Any]) -> Plot:
                        edgecolors="k", linewidths=1.5, zorder=3)  # fmt: skip
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("x1")
-        ax.set_ylabel("x2")
     fig.colorbar(filled, ax=list(axes), label="predicted probability of 1", shrink=0.85)
     return Plot("XOR decision boundary", "The XOR decision boundary your network learned, beside the reference's",
                 _png(fig))  # fmt: skip
@@ -168,7 +168,7 @@ def xor_losses(data: dict[str, Any]) -> Plot:
 
 
 def cat_costs(data: dict[str, Any]) -> Plot:
-    return _curves(data, "Cat classifier cost", "cost")
+    return _curves(data, "Cat classifier cost", "cost", "recorded cost (in training order)")
 
 
 def spiking_trace(data: dict[str, Any]) -> Plot:
@@ -179,7 +179,7 @@ def spiking_trace(data: dict[str, Any]) -> Plot:
         raise ValueError("no membrane trace")
     current = _series(data["current"]) if data.get("current") is not None else None
     scale, unit = (1000.0, "mV") if max(np.nanmax(np.abs(v)) for v in (ref_v, stu_v) if v is not None) < 1 else (1.0, "")
-    fig = Figure(figsize=(7.2, 4.2 if current is not None else 3.2))
+    fig = Figure(figsize=(8.4, 4.2 if current is not None else 3.2))
     if current is not None:
         ax, ax_i = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     else:
@@ -200,7 +200,7 @@ def spiking_trace(data: dict[str, Any]) -> Plot:
     if data.get("v_thresh") is not None:
         ax.axhline(float(data["v_thresh"]) * scale, color="#b3261e", ls=":", lw=1, label="threshold")
     ax.set_ylabel(f"membrane potential {unit}".strip())
-    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     _style(ax)
     if ax_i is not None and current is not None:
         ax_i.plot(np.arange(len(current)) * dt, current, color=TARGET, lw=1)
