@@ -185,6 +185,8 @@ def skip_reason(cell: dict[str, Any]) -> str | None:
     nbg = _meta(cell, "nbgrader")
     if nbg.get("grade") and not nbg.get("solution"):
         return "tests"  # an nbgrader "autograder tests" cell
+    if nbg.get("locked") and nbg.get("grade_id") in TEST_ROLES:
+        return str(nbg["grade_id"])  # ours, by grade id, should the autograder metadata have been stripped
     src = _source(cell)
     if src.lstrip().startswith(PUBLIC_TESTS_HEADER):
         return "public_tests"

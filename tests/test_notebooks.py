@@ -93,6 +93,7 @@ def test_test_cells_are_not_part_of_the_module():
         cell("raise SystemExit('public tests')", autograder={"role": "public_tests"}),
         cell("# Public tests for m (read-only)\nraise SystemExit('copied without metadata')"),
         cell("raise SystemExit('graded')", autograder={"role": "graded"}),
+        cell("raise SystemExit('by grade id')", nbgrader={"grade": False, "locked": True, "grade_id": "public_tests"}),
         cell("from autograder import check; check('m')"),
         cell("import autograder\nautograder.check()"),
         cell("def g():\n    return 2", nbgrader={"grade": True, "solution": True, "grade_id": "g", "points": 1}),
