@@ -18,10 +18,10 @@ import html
 import json
 from typing import Any
 
-from .check import CheckReport, LessonCheck, PublicTest
+from .check_model import CheckReport, LessonCheck, PublicTest
 from .writers._common import log_safe
 
-__all__ = ["format_text", "format_markdown", "format_html", "classroom_result", "encode_result", "MAX_MESSAGE_LINES"]
+__all__ = ["MAX_MESSAGE_LINES", "classroom_result", "encode_result", "format_html", "format_markdown", "format_text"]
 
 MAX_MESSAGE_LINES = 12
 _COUSIN = ("These public tests are a small, visible cousin of the hidden tests that grade your work: "
@@ -162,8 +162,8 @@ def format_html(report: CheckReport) -> str:
     parts = [
         "<div class='autograder-check'>",
         f"<p><b>{e(_heading(report))}</b></p>",
-        f"<table><tr><th style='{cell}'></th><th style='{cell}'>lesson</th><th style='{cell}'>passed</th>"
-        f"<th style='{cell}'>first problem</th></tr>{''.join(rows)}</table>",
+        (f"<table><tr><th style='{cell}'></th><th style='{cell}'>lesson</th><th style='{cell}'>passed</th>"
+         f"<th style='{cell}'>first problem</th></tr>{''.join(rows)}</table>"),
     ]
     if items:
         parts.append(f"<p><b>What to fix</b></p><ul>{''.join(items)}</ul>")

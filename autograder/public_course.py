@@ -22,7 +22,7 @@ import yaml
 from .config import COURSE_FILE, Course, load_course
 from .errors import ConfigError
 
-__all__ = ["PublicExercise", "PublicCourse", "read_public_course", "public_course_yaml", "find_course_file"]
+__all__ = ["PublicCourse", "PublicExercise", "find_course_file", "public_course_yaml", "read_public_course"]
 
 _PUBLIC_KEYS = ("schema_version", "course", "unit", "exercises_dir", "deadline", "late", "exercises")
 
@@ -108,7 +108,7 @@ def from_course(course: Course) -> PublicCourse:
         exercises=tuple(PublicExercise(e.id, e.title, e.max_score) for e in course.exercises),
         deadline=course.deadline.isoformat() if course.deadline else "",
         late=(("grace_minutes", late.grace_minutes), ("penalty_per_day", late.penalty_per_day),
-              ("max_penalty", late.max_penalty)),  # fmt: skip
+              ("max_penalty", late.max_penalty)),
     )
 
 

@@ -43,15 +43,15 @@ from .errors import AutograderError
 from .public_course import public_course_yaml
 
 __all__ = [
-    "release",
-    "scan_for_leaks",
-    "secret_lines",
+    "MIN_SECRET_LINE",
+    "STUDENT_WORKFLOWS",
     "Leak",
     "ReleaseError",
     "default_pip_spec",
     "find_resource",
-    "STUDENT_WORKFLOWS",
-    "MIN_SECRET_LINE",
+    "release",
+    "scan_for_leaks",
+    "secret_lines",
 ]
 
 MIN_SECRET_LINE = 12  # shorter solution lines ("return s", "z = z") are too common to mean anything

@@ -106,7 +106,7 @@ def test_github_workflows_are_safe_by_construction(kind):
             if "run" in step:
                 # untrusted text (branch names, commit messages) must reach scripts through env, never ${{ }}
                 assert "${{" not in step["run"], f"{step.get('name')}: expression inside run"
-                assert subprocess.run(["bash", "-n"], input=step["run"], text=True, capture_output=True).returncode == 0
+                assert subprocess.run(["bash", "-n"], input=step["run"], text=True, capture_output=True, check=False).returncode == 0
             if "uses" in step:
                 assert re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+|[0-9a-f]{40})", step["uses"]), step["uses"]
             text = json.dumps(step)
@@ -143,11 +143,11 @@ def test_instructor_workflow_triggers_and_keeps_the_token_in_one_step():
 
 def test_shell_scripts_and_pipeline_lines_parse():
     for script in SCRIPTS:
-        assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0, script
+        assert subprocess.run(["bash", "-n", str(script)], capture_output=True, check=False).returncode == 0, script
     for path in GITLAB.values():
         for job in (v for v in load(path).values() if isinstance(v, dict) and "script" in v):
             lines = "\n".join([*job.get("before_script", []), *job["script"]])
-            assert subprocess.run(["bash", "-n"], input=lines, text=True, capture_output=True).returncode == 0
+            assert subprocess.run(["bash", "-n"], input=lines, text=True, capture_output=True, check=False).returncode == 0
 
 
 def test_expressions_evaluate_like_github():
@@ -173,14 +173,29 @@ def _fill_in_reference(repo: Path) -> None:
         (repo / f.name).write_text(strip_markers(f.read_text(encoding="utf-8")), encoding="utf-8")
 
 
+GRADED = ("activations",)  # the instructor's run grades these lessons: enough for the pipeline, quick to grade
+
+
 def _instructor_course(folder: Path) -> Path:
-    """A copy of the private course repository, graded with fewer hypothesis examples to stay quick."""
+    """A copy of the private course repository, cut down to the ``GRADED`` lessons with few hypothesis examples.
+
+    The pipeline (fetch, class grading, gradebook, summary) is what is under test here; every
+    lesson's hidden tests are exercised by tests/grading and the catalogue.
+    """
     course = load_course(ROOT / "course.yaml")
     folder.mkdir(parents=True)
-    text = course.path.read_text(encoding="utf-8")
-    (folder / "course.yaml").write_text(re.sub(r"(?m)^(\s+max_examples:\s*)\d+", r"\g<1>5", text), encoding="utf-8")
-    for sub in (course.reference_dir, course.tests_dir, course.exercises_dir, TEMPLATES):
-        shutil.copytree(sub, folder / sub.relative_to(ROOT), ignore=shutil.ignore_patterns("__pycache__"))
+    data = yaml.safe_load(course.path.read_text(encoding="utf-8"))
+    data["exercises"] = {k: v for k, v in data["exercises"].items() if k in GRADED}
+    data.setdefault("hypothesis", {})["max_examples"] = 5
+    (folder / "course.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    ignore = shutil.ignore_patterns("__pycache__")
+    for sub in (course.reference_dir, course.exercises_dir, TEMPLATES):
+        shutil.copytree(sub, folder / sub.relative_to(ROOT), ignore=ignore)
+    hidden = folder / course.tests_dir.relative_to(ROOT)
+    hidden.mkdir(parents=True)
+    for f in course.tests_dir.iterdir():
+        if f.is_file() and (not f.name.startswith("test_") or f.stem[len("test_") :] in GRADED):
+            shutil.copy2(f, hidden / f.name)
     return folder
 
 
@@ -255,14 +270,14 @@ def test_release_push_check_and_grade_end_to_end(tmp_path):
     alice = [r for r in reports if r.get("submission") == "alice"]
     assert len(alice) == 1, [p.name for p in grades.rglob("*")]
     report = alice[0]
-    assert report["score"] == report["max_score"] == course.max_score, [
+    assert report["score"] == report["max_score"] == load_course(instructor / "course.yaml").max_score > 0, [
         (t["name"], t["message"]) for e in report["exercises"] for t in e["tests"] if t["status"] != "passed"
     ]
     books = list(grades.rglob("gradebook*.csv"))
     assert books, "no gradebook"
     rows = list(csv.DictReader(books[0].open(encoding="utf-8")))
     alice_row = next(r for r in rows if "alice" in r.values())
-    assert float(alice_row.get("final", alice_row.get("total"))) == course.max_score
+    assert float(alice_row.get("final", alice_row.get("total"))) == report["max_score"]
     assert (grades / "summary.md").is_file()
     assert (runner_temp / "submissions" / "alice" / "timestamp.txt").read_text(encoding="utf-8").strip().endswith("UTC")
 
@@ -284,7 +299,7 @@ def test_gitlab_grading_pipeline_end_to_end(tmp_path):
     assert "apt-get install" in (tmp_path / "shim.log").read_text(encoding="utf-8")
     reports = [json.loads(p.read_text(encoding="utf-8")) for p in (instructor / "grades").rglob("*.json")]
     bob = next(r for r in reports if r.get("submission") == "bob-repo")
-    assert bob["score"] == bob["max_score"] == course.max_score
+    assert bob["score"] == bob["max_score"] == load_course(instructor / "course.yaml").max_score > 0
     assert "t0ken" not in json.dumps(reports)
 
 
@@ -303,7 +318,7 @@ def test_fetch_copies_only_top_level_code_and_refuses_odd_names(tmp_path):
     roster.write_text(f"\n# a comment\ncarol {repo}\n../evil {repo}\n{repo}", encoding="utf-8")  # last line without newline
     out = tmp_path / "subs"
     proc = subprocess.run(["bash", str(TEMPLATES / "fetch-submissions.sh"), str(roster), str(out)],
-                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})  # fmt: skip
+                          capture_output=True, text=True, check=False, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == ["carol"]  # twice the same name: one folder
     assert sorted(p.name for p in (out / "carol").iterdir()) == ["activations.py", "timestamp.txt", "work.ipynb"]
@@ -314,10 +329,10 @@ def test_fetch_copies_only_top_level_code_and_refuses_odd_names(tmp_path):
     (folder / "dave").mkdir(parents=True)
     (folder / "dave" / "activations.py").write_text("x = 1\n", encoding="utf-8")
     proc = subprocess.run(["bash", str(TEMPLATES / "fetch-submissions.sh"), str(folder), str(tmp_path / "subs2")],
-                          capture_output=True, text=True)  # fmt: skip
+                          capture_output=True, text=True, check=False)  # fmt: skip
     assert proc.returncode == 0 and (tmp_path / "subs2" / "dave" / "activations.py").is_file()
     empty = tmp_path / "empty.txt"
     empty.write_text("# nobody yet\n", encoding="utf-8")
     proc = subprocess.run(["bash", str(TEMPLATES / "fetch-submissions.sh"), str(empty), str(tmp_path / "subs3")],
-                          capture_output=True, text=True)  # fmt: skip
+                          capture_output=True, text=True, check=False)  # fmt: skip
     assert proc.returncode == 1 and "fetched 0 submission(s)" in proc.stdout

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StepRun", "JobRun", "evaluate", "run_github_job", "run_gitlab_job", "make_shims", "EXPRESSION"]
+__all__ = ["EXPRESSION", "JobRun", "StepRun", "evaluate", "make_shims", "run_github_job", "run_gitlab_job"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -150,7 +150,7 @@ def run_github_job(
         script = runner_temp / f"_step_{i}.sh"
         script.write_text(step["run"], encoding="utf-8")
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
-                              env=full, capture_output=True, text=True, timeout=timeout)  # fmt: skip
+                              env=full, capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
         runs.append(StepRun(name, skipped=False, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr))
         exported.update(_read_kv(files["GITHUB_ENV"]))
         step_outputs = _read_kv(files["GITHUB_OUTPUT"])
@@ -178,4 +178,4 @@ def run_gitlab_job(
     script = "set -e\n" + "\n".join(lines) + "\n"
     full = _base_env({**variables, "CI": "true", "GITLAB_CI": "true", "CI_PROJECT_DIR": str(project_dir)})
     return subprocess.run(["bash", "--noprofile", "--norc", "-c", script], cwd=project_dir, env=full,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+                          capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
