@@ -15,7 +15,9 @@ touched. PNG metadata is left out, so the same data gives the same bytes.
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -256,14 +258,26 @@ def exercise_plots(exercise: str, artifacts: dict[str, Any]) -> list[Plot]:
     plots: list[Plot] = []
     if not isinstance(artifacts, dict):
         return plots
-    for (ex, key), plotter in PLOTTERS.items():
+    for ex, key in PLOTTERS:
         if ex != exercise or not isinstance(artifacts.get(key), dict):
             continue
         try:
-            plots.append(plotter(artifacts[key]))
-        except Exception:  # noqa: BLE001 - odd data must not stop the report
+            blob = json.dumps(artifacts[key], sort_keys=True, allow_nan=True)
+        except (TypeError, ValueError):
             continue
+        plot = _render(ex, key, blob)
+        if plot is not None:
+            plots.append(plot)
     return plots
+
+
+@functools.lru_cache(maxsize=32)
+def _render(exercise: str, key: str, blob: str) -> Plot | None:
+    """One plot, drawn once per distinct data (the same report is often written for several readers)."""
+    try:
+        return PLOTTERS[(exercise, key)](json.loads(blob))
+    except Exception:  # noqa: BLE001 - odd data must not stop the report
+        return None
 
 
 def histogram(percents: list[float], title: str = "Final scores") -> Plot:
