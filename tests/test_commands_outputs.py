@@ -86,3 +86,16 @@ def test_a_broken_timestamp_file_is_named(tmp_path, monkeypatch, capsys):
     (sub / "timestamp.txt").write_text("soon")
     assert main(["grade", str(sub), "--course", str(ROOT / "course.yaml")]) == 2
     assert str(sub / "timestamp.txt") in capsys.readouterr().err
+
+
+def test_the_reader_view_follows_the_flags_and_the_deadline(course):
+    import datetime as dt
+    from argparse import Namespace
+
+    from autograder.commands._outputs import student_view
+
+    assert student_view(course, Namespace(show_hidden=True)).instructor
+    before = student_view(course, Namespace(published=True), now=course.deadline - dt.timedelta(hours=1))
+    assert before.published and not before.after_due and not before.instructor
+    after = student_view(course, Namespace(), now=course.deadline + dt.timedelta(seconds=1))
+    assert after.after_due and not after.published

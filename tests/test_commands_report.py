@@ -76,3 +76,14 @@ def test_a_broken_report_is_named_the_rest_is_written_and_the_exit_status_is_1(t
 def test_a_missing_results_folder_exits_2_naming_it(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope"), "--course", str(ROOT / "course.yaml")]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_feedback_writes_each_students_own_view(tmp_path, capsys):
+    course = _course_yaml(tmp_path, '  student: "student"\n')
+    folder, _ = _results_dir(tmp_path, course, broken=False)
+    code = main(["report", str(folder), "--course", course, "--feedback", str(tmp_path / "feedback")])
+    assert code == 0
+    written = sorted(p.name for p in (tmp_path / "feedback").iterdir())
+    assert written == ["alice.html", "alice.md", "bob.html", "bob.md"]
+    bob = (tmp_path / "feedback" / "bob.md").read_text(encoding="utf-8")
+    assert "50% late penalty" in bob and "## Neurons · synthetic" in bob

@@ -48,12 +48,14 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
                         "timestamp.txt or its last git commit")  # fmt: skip
     g.add_argument("--show-hidden", action="store_true",
                    help="instructor's view: show hidden tests' names and messages in HTML/Markdown/JUnit/Classroom")
+    g.add_argument("--published", action="store_true",
+                   help="grades are published: show tests whose visibility is after_published")
 
 
 def student_view(course: Course, args: argparse.Namespace, now: dt.datetime | None = None) -> View:
     if getattr(args, "show_hidden", False):
         return View.everything()
-    return View.student(now=now, deadline=course.deadline)
+    return View.student(now=now, deadline=course.deadline, published=getattr(args, "published", False))
 
 
 def submitted_at(course: Course, folder: Path | None, args: argparse.Namespace) -> dt.datetime | None:

@@ -5,8 +5,10 @@ written by `autograder grade --json`); the file name is the student's
 identifier in the gradebook. Column names come from course.yaml's
 `gradebook:` section. A report that cannot be read is named on stderr and
 in the summary, and every other student is still written; the exit status
-is then 1 so a script notices. See docs/reports.md for the Canvas and
-Moodle import recipes.
+is then 1 so a script notices. With --feedback DIR each student's own
+report (HTML and Markdown, hidden tests withheld, after_due_date tests
+shown once the deadline has passed) is written for handing back. See
+docs/reports.md for the Canvas and Moodle import recipes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from pathlib import Path
 
 from ..classreport import canvas_rows, gradebook_rows, load_results, write_csv
 from ..grade import resolve_course
+from ..writers import View
 from ..writers.classsummary import write_summary_html, write_summary_markdown
+from ..writers.html import write_html
+from ..writers.markdown import write_markdown
 
 __all__ = ["add_arguments", "run"]
 
@@ -32,6 +37,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", type=Path, default=None, metavar="FILE", help="class summary HTML path")
     p.add_argument("--canvas", type=Path, default=None, metavar="FILE",
                    help="also write a CSV laid out for Canvas's gradebook import (final score only)")
+    p.add_argument("--feedback", type=Path, default=None, metavar="DIR",
+                   help="also write each student's HTML and Markdown report (their view, as of now) into DIR")
+    p.add_argument("--published", action="store_true",
+                   help="with --feedback: grades are published, show tests whose visibility is after_published")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.canvas:
         written.append(write_csv(canvas_rows(results, course.gradebook), args.canvas))
+    if args.feedback:
+        view = View.student(deadline=course.deadline, published=args.published)
+        for s in results.students:
+            write_html(s.report, args.feedback / f"{s.student}.html", view)
+            write_markdown(s.report, args.feedback / f"{s.student}.md", view)
+        written.append(args.feedback)
     s = results.summary()
     mean = f", mean {s['mean']:.1f}%" if s["students"] else ""
     print(f"{s['students']} students{mean}; wrote " + ", ".join(str(w) for w in written))
