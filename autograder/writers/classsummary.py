@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..classreport import ClassResults
+from ..classreport import ClassResults, TestStats
 from ._common import num, write_text_atomic
 from ._plots import histogram
 from .html import figure, page
@@ -43,6 +43,18 @@ def _statuses(statuses: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(statuses.items(), key=lambda kv: -kv[1]))
 
 
+def _split_stats(results: ClassResults) -> tuple[list[TestStats], list[TestStats]]:
+    """(tests someone did not pass, hardest first; tests everyone passed)."""
+    stats = results.test_stats()
+    return [s for s in stats if s.not_passed], [s for s in stats if not s.not_passed]
+
+
+def _easy_line(easy: list[TestStats]) -> str:
+    if not easy:
+        return "No test was passed by every student."
+    return f"Every student passed the other {len(easy)} test{'s' if len(easy) != 1 else ''}."
+
+
 def summary_markdown(results: ClassResults) -> str:
     s = results.summary()
     title = f"{results.course} · class summary" if results.course else "Class summary"
@@ -67,13 +79,16 @@ def summary_markdown(results: ClassResults) -> str:
     for e in results.exercises:
         mean = results.exercise_mean(e.id)
         lines.append(f"| {_cell(e.title)} (`{e.id}`) | {'' if mean is None else num(mean)} | {num(e.max_score)} |")
-    lines += ["", "## What the class struggles with", "",
-              "| Test | Visibility | Did not pass | Statuses | Most common message |", "|---|---|---:|---|---|"]  # fmt: skip
-    for st in results.test_stats():
+    hard, easy = _split_stats(results)
+    lines += ["", "## What the class struggles with", ""]
+    if hard:
+        lines += ["| Test | Visibility | Did not pass | Statuses | Most common message |", "|---|---|---:|---|---|"]
+    for st in hard:
         lines.append(
             f"| `{st.exercise}.{st.name}` | {st.visibility} | {st.not_passed}/{st.graded} ({100 * st.failure_rate:.0f}%) "
             f"| {_statuses(st.statuses)} | {_cell(st.example)} |"
         )
+    lines += ["", _easy_line(easy)]
     lines += ["", "## Students", "", "| Student | Score | Late penalty | Final |", "|---|---:|---:|---:|"]
     for r in sorted(results.students, key=lambda r: r.student):
         late = f"{num(r.report.late_penalty)}%" if r.report.late_penalty else ""
@@ -109,15 +124,17 @@ def summary_html(results: ClassResults) -> str:
     )
     body.append("<section class=\"exercise\"><h2>Exercises</h2><table><thead><tr><th>Exercise</th>"
                 f"<th class=\"num\">Mean</th><th class=\"num\">Max</th></tr></thead><tbody>{rows}</tbody></table></section>")  # fmt: skip
+    hard, easy = _split_stats(results)
     rows = "".join(
         f"<tr><td><code>{_e(st.exercise)}.{_e(st.name)}</code></td><td>{_e(st.visibility)}</td>"
         f"<td class=\"num\">{st.not_passed}/{st.graded} ({100 * st.failure_rate:.0f}%)</td>"
         f"<td>{_e(_statuses(st.statuses))}</td><td><code>{_e(st.example)}</code></td></tr>"
-        for st in results.test_stats()
+        for st in hard
     )
-    body.append("<section class=\"exercise\"><h2>What the class struggles with</h2><table><thead><tr><th>Test</th>"
-                "<th>Visibility</th><th class=\"num\">Did not pass</th><th>Statuses</th><th>Most common message</th>"
-                f"</tr></thead><tbody>{rows}</tbody></table></section>")  # fmt: skip
+    table = ("<table class=\"stats\"><thead><tr><th>Test</th><th>Visibility</th><th class=\"num\">Did not pass</th>"
+             f"<th>Statuses</th><th>Most common message</th></tr></thead><tbody>{rows}</tbody></table>") if hard else ""
+    body.append(f"<section class=\"exercise\"><h2>What the class struggles with</h2>{table}"
+                f"<p class=\"muted\">{_e(_easy_line(easy))}</p></section>")  # fmt: skip
     rows = "".join(
         f"<tr><td>{_e(r.student)}</td><td class=\"num\">{num(r.report.score)}</td>"
         f"<td class=\"num\">{num(r.report.late_penalty) + '%' if r.report.late_penalty else ''}</td>"

@@ -64,6 +64,10 @@ details { margin: 10px 0; }
 summary { cursor: pointer; color: var(--muted); }
 ul.passed { margin: 6px 0; padding-left: 20px; }
 footer { margin-top: 26px; }
+td code { word-break: break-word; }
+table.stats { table-layout: fixed; }
+table.stats th:first-child { width: 30%; }
+table.stats th:last-child { width: 36%; }
 """
 
 
