@@ -29,14 +29,14 @@ from .writers._common import final_score, write_text_atomic
 from .writers.canonical import ReportFileError, read_report
 
 __all__ = [
-    "StudentResult",
-    "ExerciseInfo",
-    "TestStats",
     "ClassResults",
-    "load_results",
-    "gradebook_rows",
-    "gradebook_csv",
+    "ExerciseInfo",
+    "StudentResult",
+    "TestStats",
     "canvas_rows",
+    "gradebook_csv",
+    "gradebook_rows",
+    "load_results",
     "write_csv",
 ]
 

@@ -42,7 +42,7 @@ from .late import LateError, apply_late_policy, parse_time
 from .submission import submission_files
 from .writers.gradescope import failure_results, write_gradescope
 
-__all__ = ["main", "find_submission", "read_metadata", "make_zip"]
+__all__ = ["find_submission", "main", "make_zip", "read_metadata"]
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 COURSE_ENV = "AUTOGRADER_COURSE"

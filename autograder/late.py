@@ -31,13 +31,13 @@ from .errors import AutograderError
 from .model import GradeReport
 
 __all__ = [
-    "LateError",
-    "parse_time",
-    "nbgrader_time",
-    "git_commit_time",
-    "submission_time",
-    "apply_late_policy",
     "TIMESTAMP_FILE",
+    "LateError",
+    "apply_late_policy",
+    "git_commit_time",
+    "nbgrader_time",
+    "parse_time",
+    "submission_time",
 ]
 
 TIMESTAMP_FILE = "timestamp.txt"

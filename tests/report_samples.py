@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from autograder.model import ExerciseResult, GradeReport, TestResult
 
-__all__ = ["artifacts", "synthetic_report", "tiny_png", "graded", "sample_mistakes", "GRADED_MISTAKES"]
+__all__ = ["GRADED_MISTAKES", "artifacts", "graded", "sample_mistakes", "synthetic_report", "tiny_png"]
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADED_MISTAKES = 2  # the first mistakes of the catalogue that are graded for the format tests

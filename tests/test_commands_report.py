@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 from dataclasses import replace
 
-from autograder import load_course
+from autograder import load_course, model
 from autograder.cli import main
-from autograder import model
 from autograder.writers.canonical import write_report
 from tests.report_samples import ROOT, synthetic_report
 

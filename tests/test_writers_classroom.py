@@ -83,7 +83,7 @@ def test_messages_cannot_inject_workflow_commands_or_fake_points():
     result = classroom_result(synthetic_report(late=False), View())
     relu = next(t for t in result["tests"] if t["name"] == "activations.test_relu")
     for line in re.split(r"[\r\n]", relu["message"]):
-        assert not line.lstrip().startswith("::") and not re.match(r"\s*points\b", line, re.I), line
+        assert not line.lstrip().startswith("::") and not re.match(r"\s*points\b", line, re.IGNORECASE), line
     assert "pwned" in relu["message"]  # shown, defused
 
 

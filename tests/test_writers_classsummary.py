@@ -27,9 +27,9 @@ def test_markdown_has_stats_histogram_exercises_and_hardest_tests_first():
     md = summary_markdown(_results())
     assert md.startswith("# Neurons · class summary")
     assert "3 students" in md and "late 1" in md
-    bars = re.findall(r"^\| (\d+)–(\d+)% \| (\d+) \|", md, re.M)
+    bars = re.findall(r"^\| (\d+)–(\d+)% \| (\d+) \|", md, re.MULTILINE)
     assert len(bars) == 10 and sum(int(b[2]) for b in bars) == 3
-    rows = re.findall(r"^\| `(\w+\.\w+)` \| (\w+) \| (\d+)/(\d+) \((\d+)%\)", md, re.M)
+    rows = re.findall(r"^\| `(\w+\.\w+)` \| (\w+) \| (\d+)/(\d+) \((\d+)%\)", md, re.MULTILINE)
     rates = [int(r[4]) for r in rows]
     assert rates == sorted(rates, reverse=True) and len(rows) == 7 and all(rate > 0 for rate in rates)
     assert ("activations.test_secret_edge_case", "hidden") in [(r[0], r[1]) for r in rows]  # instructors see all

@@ -22,7 +22,7 @@ def test_total_and_one_row_per_exercise(reports):
         md = markdown_report(report)
         assert f"{report.score:g}/{report.max_score:g} points" in md.splitlines()[0]
         for e in report.exercises:
-            assert re.search(rf"^\| .*\(`{e.id}`\) \| {e.score:g}/{e.max_score:g} \|", md, re.M), e.id
+            assert re.search(rf"^\| .*\(`{e.id}`\) \| {e.score:g}/{e.max_score:g} \|", md, re.MULTILINE), e.id
 
 
 def test_failed_tests_show_message_and_hint_passed_ones_do_not(reports):

@@ -31,7 +31,7 @@ from ..writers.html import write_html
 from ..writers.junit import write_junit
 from ..writers.markdown import write_markdown
 
-__all__ = ["add_output_arguments", "submitted_at", "finish_report", "write_outputs", "student_view"]
+__all__ = ["add_output_arguments", "finish_report", "student_view", "submitted_at", "write_outputs"]
 
 
 def add_output_arguments(p: argparse.ArgumentParser) -> None:

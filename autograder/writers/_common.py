@@ -17,14 +17,14 @@ from pathlib import Path
 from ..model import GradeReport, TestResult
 
 __all__ = [
+    "STATUS_WORDS",
+    "fence",
+    "final_score",
+    "log_safe",
     "num",
     "percent",
-    "final_score",
-    "write_text_atomic",
-    "fence",
-    "log_safe",
     "test_id",
-    "STATUS_WORDS",
+    "write_text_atomic",
 ]
 
 STATUS_WORDS = {

@@ -19,14 +19,15 @@ import functools
 import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["Plot", "exercise_plots", "histogram", "PLOTTERS"]
+__all__ = ["PLOTTERS", "Plot", "exercise_plots", "histogram"]
 
 STUDENT = "#1f6fd1"
 REFERENCE = "#9a9a9a"

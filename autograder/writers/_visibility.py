@@ -21,8 +21,8 @@ everything (``View.everything()``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..model import TestResult
 

@@ -23,7 +23,7 @@ from ..errors import AutograderError
 from ..model import GradeReport
 from ._common import write_text_atomic
 
-__all__ = ["to_json", "write_report", "read_report", "ReportFileError"]
+__all__ = ["ReportFileError", "read_report", "to_json", "write_report"]
 
 
 class ReportFileError(AutograderError):

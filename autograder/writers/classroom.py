@@ -31,7 +31,7 @@ from ..model import GradeReport
 from ._common import STATUS_WORDS, final_score, log_safe, num, test_id
 from ._visibility import View, split
 
-__all__ = ["classroom_result", "points_line", "encode_result", "emit_classroom", "RESULT_FIELDS", "TEST_FIELDS"]
+__all__ = ["RESULT_FIELDS", "TEST_FIELDS", "classroom_result", "emit_classroom", "encode_result", "points_line"]
 
 RESULT_FIELDS = ("version", "status", "max_score", "tests")
 TEST_FIELDS = ("name", "status", "score", "message", "test_code", "filename", "line_no", "duration")

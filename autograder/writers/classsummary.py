@@ -21,7 +21,7 @@ from ._common import num, write_text_atomic
 from ._plots import histogram
 from .html import figure, page
 
-__all__ = ["summary_markdown", "summary_html", "write_summary_markdown", "write_summary_html"]
+__all__ = ["summary_html", "summary_markdown", "write_summary_html", "write_summary_markdown"]
 
 _BINS = [(i * 10, i * 10 + 10) for i in range(10)]
 

@@ -25,7 +25,7 @@ from typing import Any
 from ..model import GradeReport, TestResult
 from ._common import STATUS_WORDS, fence, final_score, num, test_id, write_text_atomic
 
-__all__ = ["gradescope_results", "write_gradescope", "failure_results", "TEST_FIELDS", "TOP_FIELDS"]
+__all__ = ["TEST_FIELDS", "TOP_FIELDS", "failure_results", "gradescope_results", "write_gradescope"]
 
 TOP_FIELDS = ("score", "execution_time", "output", "output_format", "stdout_visibility", "extra_data", "tests")
 TEST_FIELDS = ("name", "name_format", "number", "score", "max_score", "status", "output", "output_format", "tags",

@@ -24,7 +24,7 @@ from ._common import STATUS_WORDS, final_score, num, percent, write_text_atomic
 from ._plots import Plot, exercise_plots
 from ._visibility import View, split
 
-__all__ = ["html_report", "write_html", "page", "CSS"]
+__all__ = ["CSS", "html_report", "page", "write_html"]
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -105,7 +105,7 @@ def _png_b64(value: Any) -> str | None:
 
 
 def _label(value: Any) -> str:
-    return {1: "cat", 0: "not cat", True: "cat", False: "not cat"}.get(value, str(value))
+    return {1: "cat", 0: "not cat"}.get(value, str(value))  # True and False are 1 and 0
 
 
 def _cat_extras(artifacts: dict[str, Any]) -> str:
