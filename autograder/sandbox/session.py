@@ -58,6 +58,7 @@ class StudentSession:
         self._imported: set[str] = set()
         self._broken: dict[str, StudentCodeError] = {}
         self._timed_out: dict[tuple[str, str], StudentCodeError] = {}
+        self._graphs: dict[str, dict[str, set[str]]] = {}
         self._crashes: Counter[tuple[str, str]] = Counter()
         self._deadline: float | None = None
         self._output = bytearray()
@@ -127,6 +128,7 @@ class StudentSession:
             raise _again(self._broken[module])
         if (module, func) in self._timed_out:
             raise _again(self._timed_out[(module, func)])
+        self._refuse_callers_of_hung_functions(module, func)
         self._ensure_imported(module)
         self.calls += 1
         timeout, budget_bound = self._timeout()
@@ -157,6 +159,33 @@ class StudentSession:
                 self._timed_out[(module, func)] = err
             raise _again(err) from None
         return self._unwrap(reply, what, module, func)
+
+    def _refuse_callers_of_hung_functions(self, module: str, func: str) -> None:
+        """A function whose body reaches one that timed out would hang too: fail it at once.
+
+        So a loop in ``sigmoid`` costs one timeout, not one more for ``neuron``
+        that calls it. Reached means named in the body, directly or through
+        other functions of the same module (read from the source with ``ast``,
+        nothing runs), and only after a timeout, so correct code is never
+        affected.
+        """
+        hung = {f: e for (m, f), e in self._timed_out.items() if m == module and isinstance(e, StudentTimeout)}
+        if not hung:
+            return
+        reached = _reachable(self._call_graph(module), func)
+        culprit = next((h for h in sorted(hung) if h in reached and h != func), None)
+        if culprit is not None:
+            err = StudentTimeout(
+                f"{func}() in your {module}.py calls {culprit}(), which did not return earlier: "
+                f"{hung[culprit].message}; {func}() was not run, so it could not hang as well"
+            )
+            self._timed_out[(module, func)] = err
+            raise _again(err)
+
+    def _call_graph(self, module: str) -> dict[str, set[str]]:
+        if module not in self._graphs:
+            self._graphs[module] = _names_used_by_functions(self._files.get(f"{module}.py", b""))
+        return self._graphs[module]
 
     def _unwrap(self, reply: dict, what: str, module: str, func: str) -> object:
         if "ok" in reply:
@@ -302,6 +331,35 @@ def _render_args(args: tuple, kwargs: dict, limit: int = 300) -> str:
 
     text = ", ".join([one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()])
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _names_used_by_functions(source: bytes) -> dict[str, set[str]]:
+    """{top-level function: names its body uses}, parsed (never run); empty when the source does not parse."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    graph: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            try:
+                graph[node.name] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            except RecursionError:
+                graph[node.name] = set()
+    return graph
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        for used in graph.get(name, ()):
+            if used in graph and used not in seen:
+                seen.add(used)
+                todo.append(used)
+    return seen
 
 
 def _again(err: StudentCodeError) -> StudentCodeError:
