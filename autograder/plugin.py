@@ -323,16 +323,27 @@ def course(request: pytest.FixtureRequest) -> Course:
 
 @pytest.fixture
 def record(request: pytest.FixtureRequest) -> Callable[[str, Any], None]:
-    """Keep plain data for the report's plots: ``record("xor.loss", losses)``."""
+    """Keep plain data for the report's plots: ``record("losses", {"student": [...]})``.
+
+    Dicts are merged into what earlier tests recorded under the same key, so
+    several tests can fill one plot (each activation test adds its curve).
+    """
     run = _run(request.config)
     label = _label(request.node)
     exercise, _ = _identify(request.node)
 
     def keep(key: str, value: Any) -> None:
         if label is not None:
-            run.artifacts(label).setdefault(exercise, {})[key] = _plain(value)
+            store = run.artifacts(label).setdefault(exercise, {})
+            store[key] = _merge(store.get(key), _plain(value))
 
     return keep
+
+
+def _merge(old: Any, new: Any) -> Any:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {**old, **{k: _merge(old.get(k), v) for k, v in new.items()}}
+    return new
 
 
 def _plain(value: Any) -> Any:

@@ -1,19 +1,48 @@
 """Hidden tests for lesson 1, activations: values, stability, dtypes, shapes and derivatives."""
 
+import weakref
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.errors import StudentCodeError, StudentStop
 from autograder.strategies import array_inputs, finite_floats, float_arrays
 from autograder.testing import expect_close, expect_equal, expect_float, expect_true
 
 EXTREMES = np.array([-1e308, -1000.0, -710.0, -709.0, -40.0, -1.0, -0.0, 0.0, 1e-300, 1.0, 40.0, 709.0, 710.0, 1000.0, 1e308])
+GRID = np.linspace(-6, 6, 121)
+_CURVES_DONE: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def _record_curve(student, reference, record, name):
+    """Once per submission and function: the student's curve next to the reference's, for the HTML report.
+
+    A function that fails on the grid is simply left out of the plot; the test's own examples report it.
+    """
+    done = _CURVES_DONE.setdefault(student, set())
+    if name in done:
+        return
+    done.add(name)
+    want = getattr(reference.activations, name)(GRID)
+    try:
+        got = getattr(student.activations, name)(GRID)
+        got = np.asarray(got, dtype=float).tolist() if np.shape(got) == GRID.shape else None
+    except (StudentCodeError, StudentStop, TypeError, ValueError):
+        got = None
+    curves = {"z": GRID, "reference": {name: want}}
+    if got is not None:
+        curves["student"] = {name: got}
+    record("curves", curves)
+
+
 STABLE_HINT = "Never compute exp of a large positive number: use exp(-|z|), which is always between 0 and 1."
 
 
 @given(z=array_inputs())
-def test_sigmoid_matches_reference(student, reference, z):
+def test_sigmoid_matches_reference(student, reference, record, z):
     """sigmoid matches the reference on scalars, lists and arrays of any shape and dtype."""
+    _record_curve(student, reference, record, "sigmoid")
     expect_close(student.activations.sigmoid(z), reference.activations.sigmoid(z), call="sigmoid(z)",
                  hint="sigmoid(z) = 1 / (1 + exp(-z)), applied to every element; keep the input's shape.")
 
@@ -56,8 +85,9 @@ def test_activations_do_not_modify_their_input(student, z):
 
 
 @given(z=array_inputs())
-def test_tanh_matches_reference(student, reference, z):
+def test_tanh_matches_reference(student, reference, record, z):
     """tanh matches the reference on every kind of input."""
+    _record_curve(student, reference, record, "tanh")
     expect_close(student.activations.tanh(z), reference.activations.tanh(z), call="tanh(z)",
                  hint="np.tanh works element by element; convert integer input to float first.")
 
@@ -70,8 +100,9 @@ def test_tanh_is_a_stretched_sigmoid(student, reference, z):
 
 
 @given(z=array_inputs())
-def test_relu_matches_reference(student, reference, z):
+def test_relu_matches_reference(student, reference, record, z):
     """relu matches the reference (floats out, same shape) on every kind of input."""
+    _record_curve(student, reference, record, "relu")
     expect_close(student.activations.relu(z), reference.activations.relu(z), call="relu(z)",
                  hint="relu(z) = max(0, z) element by element: np.maximum(z, 0), as floats.")
 
@@ -87,23 +118,26 @@ def test_relu_properties(student, z):
 
 
 @given(z=array_inputs(min_value=-700, max_value=700))
-def test_sigmoid_grad_matches_reference(student, reference, z):
+def test_sigmoid_grad_matches_reference(student, reference, record, z):
     """sigmoid_grad matches sigmoid(z) * (1 - sigmoid(z))."""
+    _record_curve(student, reference, record, "sigmoid_grad")
     expect_close(student.activations.sigmoid_grad(z), reference.activations.sigmoid_grad(z),
                  call="sigmoid_grad(z)", rtol=1e-6, atol=1e-12,
                  hint="The derivative of the sigmoid is s * (1 - s) with s = sigmoid(z).")
 
 
 @given(z=array_inputs(min_value=-300, max_value=300))
-def test_tanh_grad_matches_reference(student, reference, z):
+def test_tanh_grad_matches_reference(student, reference, record, z):
     """tanh_grad matches 1 - tanh(z)^2."""
+    _record_curve(student, reference, record, "tanh_grad")
     expect_close(student.activations.tanh_grad(z), reference.activations.tanh_grad(z), call="tanh_grad(z)",
                  rtol=1e-6, atol=1e-12, hint="The derivative of tanh is 1 - tanh(z)**2.")
 
 
 @given(z=array_inputs())
-def test_relu_grad_matches_reference(student, reference, z):
+def test_relu_grad_matches_reference(student, reference, record, z):
     """relu_grad is 1 where z > 0 and 0 elsewhere, including at z = 0."""
+    _record_curve(student, reference, record, "relu_grad")
     expect_close(student.activations.relu_grad(z), reference.activations.relu_grad(z), call="relu_grad(z)",
                  hint="Use z > 0 (strictly): at exactly 0 the slope we use is 0.")
 
