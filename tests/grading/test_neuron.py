@@ -113,7 +113,7 @@ def test_dense_edge_cases(student, reference):
     expect_close(got, 5.0, call="neuron([2.0], [3.0], -1.0, 'relu')", hint="With one input, z = x[0] * w[0] + b.")
 
 
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(
     X=int_arrays(shape=st.tuples(st.integers(1, 3), st.just(2)), min_value=-5, max_value=5),
     W=int_arrays(shape=(2, 2), min_value=-5, max_value=5),
@@ -135,7 +135,7 @@ def test_integer_and_list_inputs(student, reference, X, W, b, activation, as_lis
                  call=f"neuron(x, w, b, {activation!r}) with {kind} and an int bias", hint=SUM_HINT)
 
 
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(layer=layers(min_m=1, max_m=3, value=2.0), activation=st.sampled_from(ACTIVATIONS))
 def test_float32_inputs(student, reference, layer, activation):
     """dense accepts float32 arrays (float32 or float64 results are both right)."""
@@ -194,7 +194,7 @@ def _collapsed(student, W1, b1, W2, b2, call):
     return W, b
 
 
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(layers2=two_layers())
 def test_collapse_matches_reference(student, reference, layers2):
     """collapse(W1, b1, W2, b2) returns W = W1 @ W2 and b = b1 @ W2 + b2."""
@@ -208,7 +208,7 @@ def test_collapse_matches_reference(student, reference, layers2):
     expect_close(b, b_ref, call=f"b from {call}", rtol=1e-9, atol=atol, hint=hint)
 
 
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(layers2=two_layers())
 def test_collapse_equals_two_linear_layers(student, layers2):
     """One layer with collapse's (W, b) gives exactly what two stacked linear layers give, for every X."""
@@ -219,7 +219,7 @@ def test_collapse_equals_two_linear_layers(student, layers2):
                  hint="Expand (X @ W1 + b1) @ W2 + b2 by distributing the product; the order of W1 and W2 matters.")
 
 
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(layers2=two_layers())
 def test_two_identity_layers_equal_one(student, reference, layers2):
     """Without a non-linearity ("identity"), two dense layers equal the one collapsed layer."""
