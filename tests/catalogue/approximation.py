@@ -207,4 +207,17 @@ VARIANTS = [
                 return np.einsum("...h,h->...", hidden, np.asarray(params["W2"])[:, 0]) + params["b2"][0]
         '''},
     ),
+    Variant(
+        id="relu_net_float32_preserving",
+        module="approximation",
+        description="relu_net computes in float32 when x is float32 (weights cast down too)",
+        functions={"relu_net": '''
+            def relu_net(x, params):
+                x = np.asarray(x)
+                dtype = x.dtype if x.dtype.kind == "f" else np.float64
+                W1, b1, W2, b2 = (np.asarray(params[k], dtype=dtype) for k in ("W1", "b1", "W2", "b2"))
+                hidden = np.maximum(x.astype(dtype)[..., None] @ W1 + b1, 0)
+                return (hidden @ W2 + b2)[..., 0]
+        '''},
+    ),
 ]

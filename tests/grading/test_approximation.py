@@ -52,10 +52,12 @@ def _params(student, kx, ky, call):
 
 def _atol(params, x) -> float:
     """Rounding allowed in relu(x W1 + b1) @ W2 + b2: eps times the size of the terms, times how many there are."""
+    # float32 input may be computed in float32 ("compared at float32 precision"): then eps is float32's.
+    eps = np.finfo(np.float32 if np.asarray(x).dtype == np.float32 else np.float64).eps
     W1, b1, W2, b2 = (np.abs(np.asarray(params[k], dtype=float)) for k in ("W1", "b1", "W2", "b2"))
     x = np.abs(np.asarray(x, dtype=float)).reshape(-1, 1)
     scale = float(np.max((x @ W1 + b1) @ W2 + b2, initial=0.0))
-    return max(1e-12, 16.0 * (W1.shape[1] + 2) * np.finfo(float).eps * scale)
+    return max(1e-12, 16.0 * (W1.shape[1] + 2) * eps * scale)
 
 
 @settings(max_examples=20)
