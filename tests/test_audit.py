@@ -12,7 +12,7 @@ import pytest
 from hypothesis import core
 
 from autograder.audit import AuditOptions, generate_mutants, run_audit
-from autograder.audit.grading import grade_group, reference_submission, scoped_course, with_limits
+from autograder.audit.grading import exercises_seeing, grade_group, reference_submission, scoped_course, with_limits
 from autograder.cli import main
 from autograder.config import load_course
 from autograder.grade import grade_many
@@ -266,6 +266,29 @@ def test_scoped_course_keeps_one_exercise(tiny):
     assert not folder.exists()
     with scoped_course(tiny, None) as same:
         assert same is tiny
+
+
+def test_scoped_course_can_keep_several_exercises(tiny):
+    with scoped_course(tiny, ("tiny", "other")) as scoped:
+        assert [e.id for e in scoped.exercises] == ["tiny", "other"]
+        assert sorted(p.name for p in scoped.tests_dir.iterdir()) == ["conftest.py", "test_other.py", "test_tiny.py"]
+
+
+def test_exercises_seeing_a_module_are_found_conservatively(tmp_path):
+    course = load_course(write_tiny(tmp_path))
+    assert exercises_seeing(course, "tiny") == ("tiny",)
+    assert exercises_seeing(course, "other") == ("other",)
+    assert exercises_seeing(course, "nothing") == ()
+    other = tmp_path / "tests" / "grading" / "test_other.py"
+    other.write_text(other.read_text() + "\n\ndef helper(student):\n    return student.tiny.scale(1, 2)\n")
+    assert exercises_seeing(course, "tiny") == ("other", "tiny")  # sorted by test file; both can see tiny.py
+    (tmp_path / "solutions" / "other.py").write_text("import nothing\n" + OTHER)
+    assert "other" in exercises_seeing(course, "nothing")  # the reference imports it: a student's copy could too
+    other.write_text(other.read_text() + "\n\ndef sneaky(student, name):\n    return getattr(student, name)\n")
+    assert exercises_seeing(course, "tiny") is None  # dynamic: every exercise
+    other.write_text(TEST_OTHER)
+    (tmp_path / "tests" / "grading" / "helpers.py").write_text("def call(student):\n    return student.tiny\n")
+    assert exercises_seeing(course, "tiny") is None  # a helper module touches the student
 
 
 def test_limits_only_get_tighter(tiny):

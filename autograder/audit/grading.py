@@ -21,11 +21,12 @@ nothing, and the audit says so.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pytest
 
@@ -37,7 +38,10 @@ from ..reference import ReferenceModules
 from ..replay import ExampleBook, ReplayPlugin
 from ..submission import load_submission
 
-__all__ = ["StopAtFirstFailure", "GroupResult", "grade_group", "scoped_course", "reference_submission", "with_limits"]
+__all__ = [
+    "StopAtFirstFailure", "GroupResult", "grade_group", "scoped_course", "exercises_seeing", "reference_submission",
+    "with_limits",
+]  # fmt: skip
 
 CONTROL = "(reference solutions)"
 
@@ -98,35 +102,35 @@ def reference_submission(course: Course, label: str = CONTROL) -> Submission:
 class scoped_course:  # noqa: N801 - used as a context manager, reads like a function
     """``with scoped_course(course, "gates") as c:`` a course whose hidden tests are only that exercise's.
 
-    The tests folder is copied to a temporary folder without the other exercises' test files
-    (test modules are copied, not linked: the grader recognises hidden tests by their real path).
-    ``exercise=None`` gives the course unchanged.
+    ``exercises`` is one exercise id or several. The tests folder is copied to a temporary folder
+    without the other exercises' test files (test modules are copied, not linked: the grader
+    recognises hidden tests by their real path). ``None`` gives the course unchanged.
     """
 
-    def __init__(self, course: Course, exercise: str | None) -> None:
+    def __init__(self, course: Course, exercises: str | Iterable[str] | None) -> None:
         self.course = course
-        self.exercise = exercise
+        self.exercises = None if exercises is None else (exercises,) if isinstance(exercises, str) else tuple(exercises)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> Course:
-        if self.exercise is None:
+        if self.exercises is None:
             return self.course
-        self._tmp = tempfile.TemporaryDirectory(prefix=f"audit-{self.exercise}-")
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"audit-{'-'.join(self.exercises)[:40]}-")
         target = Path(self._tmp.name) / self.course.tests_dir.name
-        _copy_tests(self.course.tests_dir, target, keep=f"test_{self.exercise}.py")
-        exercise = self.course.exercise(self.exercise)
-        return dataclasses.replace(self.course, tests_dir=target, exercises=(exercise,))
+        _copy_tests(self.course.tests_dir, target, keep={f"test_{e}.py" for e in self.exercises})
+        kept = tuple(e for e in self.course.exercises if e.id in self.exercises)
+        return dataclasses.replace(self.course, tests_dir=target, exercises=kept)
 
     def __exit__(self, *exc: object) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
 
 
-def _copy_tests(source: Path, target: Path, keep: str) -> None:
-    """Copy the tests folder with ``keep`` as its only top-level test module (helpers and data stay)."""
+def _copy_tests(source: Path, target: Path, keep: set[str]) -> None:
+    """Copy the tests folder with only the ``keep`` test modules (helpers and data stay)."""
     target.mkdir(parents=True)
     for entry in sorted(source.iterdir()):
-        if entry.name == "__pycache__" or (entry.name.startswith("test_") and entry.name != keep):
+        if entry.name == "__pycache__" or (entry.name.startswith("test_") and entry.name not in keep):
             continue
         if entry.is_dir():
             _copy_tests(entry, target / entry.name, keep=keep)
@@ -134,6 +138,52 @@ def _copy_tests(source: Path, target: Path, keep: str) -> None:
             shutil.copy2(entry, target / entry.name)
         else:
             (target / entry.name).symlink_to(entry.resolve())  # data files: no need to copy
+
+
+_STUDENT_ATTRIBUTE = re.compile(r"\bstudent\s*\.\s*([A-Za-z_]\w*)")
+_STUDENT_ANY = re.compile(r"\bstudent\b")
+
+
+def exercises_seeing(course: Course, module: str) -> tuple[str, ...] | None:
+    """The exercises whose hidden tests can observe a change to the student's ``module``; None: all of them.
+
+    Read statically and conservatively: an exercise sees ``module`` when it is that module's
+    exercise, when its test file calls ``student.<module>``, or when its reference solution imports
+    ``module`` (a student's copy could too). Any use of ``student`` that is not ``student.<name>``
+    (``getattr(student, ...)``, ``student`` handed to a helper module of the tests folder) gives
+    None: every exercise, to be safe.
+    """
+    seeing = []
+    for path in sorted(course.tests_dir.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        is_test = path.parent == course.tests_dir and path.name.startswith("test_")
+        if not is_test:
+            if path.name != "conftest.py" and _STUDENT_ANY.search(text):
+                return None  # a helper that touches the student: cannot tell which exercises use it
+            continue
+        names = set(_STUDENT_ATTRIBUTE.findall(text))
+        if _dynamic_use(text):
+            return None
+        exercise = path.stem[len("test_") :]
+        if exercise == module or module in names:
+            seeing.append(exercise)
+    for ex in course.exercises:
+        ref = course.reference_dir / f"{ex.id}.py"
+        if ex.id not in seeing and ref.is_file() and re.search(rf"^\s*(from|import)\s+{re.escape(module)}\b",
+                                                                 ref.read_text(encoding="utf-8"), re.M):  # fmt: skip
+            seeing.append(ex.id)
+    known = {e.id for e in course.exercises}
+    return tuple(e for e in seeing if e in known)
+
+
+def _dynamic_use(text: str) -> bool:
+    """True when ``student`` is used other than as ``student.<name>``, a parameter or an argument passed along.
+
+    ``def test_x(student, ...)`` and ``helper(student, ...)`` inside the same file are fine (the
+    helper's own ``student.<name>`` calls are in the file too); ``getattr(student`` and
+    ``student[`` are not.
+    """
+    return bool(re.search(r"(getattr|vars|dir)\(\s*student\s*[,)]|\bstudent\s*\[", text))
 
 
 def grade_group(

@@ -4,9 +4,11 @@
 the ones to grade (all of them, or a deterministic sample stratified per
 exercise). ``run_audit`` then grades, in this order:
 
-1. **Robustness**: the reference and every catalogued variant under the
-   normal deterministic profile and course.yaml's limits. Any test that does
-   not pass is a false fail.
+1. **Robustness**: the reference (every exercise), then every catalogued
+   variant with the hidden tests that can see its module (``exercises_seeing``:
+   all of them when that cannot be told statically), under the normal
+   deterministic profile and course.yaml's limits. Any test that does not
+   pass is a false fail.
 2. **Flakiness**: the reference again, deterministic, then once per seed
    with hypothesis seeded instead of derandomized. A test whose status
    changes between these runs is flaky; the first run above is included.
@@ -22,14 +24,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..build import solution_regions
 from ..config import Course
 from ..model import GradeReport
 from ..plugin import Submission
 from .equivalents import Equivalent, load_equivalents
-from .grading import GroupResult, grade_group, reference_submission, scoped_course, with_limits
+from .grading import GroupResult, exercises_seeing, grade_group, reference_submission, scoped_course, with_limits
 from .mutate import Mutant, generate_mutants
 from .results import AuditResult, FalseFail, FlakyTest, MutantResult, exercise_stats
 from .variants import load_catalogue
@@ -161,15 +163,11 @@ def run_audit(course: Course, options: AuditOptions = AuditOptions(), progress: 
     baseline: GroupResult | None = None
     if options.variants or options.flakiness:
         started = time.monotonic()
-        catalogue = load_catalogue(catalogue_path) if options.variants else None
-        with tempfile.TemporaryDirectory(prefix="audit-variants-") as tmp:
-            subs = [catalogue.submission(v, Path(tmp)) for v in catalogue.variants] if catalogue else []
-            say(f"robustness: grading the reference and {len(subs)} correct variant(s)")
-            baseline = grade_group(course, subs, isolation=options.isolation, replay=options.replay)
-        result.variants_graded = len(subs)
+        say("robustness: grading the reference")
+        baseline = grade_group(course, [], isolation=options.isolation)
         result.false_fails += _false_fails(baseline.control, "reference", None)
-        for report in baseline.reports.values():
-            result.false_fails += _false_fails(report, report.submission, None)
+        if options.variants:
+            result.false_fails += _grade_variants(course, options, catalogue_path, result, say)
         result.timings["robustness"] = round(time.monotonic() - started, 2)
     if options.flakiness and baseline is not None:
         started = time.monotonic()
@@ -181,6 +179,33 @@ def run_audit(course: Course, options: AuditOptions = AuditOptions(), progress: 
         _grade_mutants(course, options, plan, result, say)
         result.timings["mutants"] = round(time.monotonic() - started, 2)
     return result
+
+
+def _grade_variants(
+    course: Course, options: AuditOptions, catalogue_path: Path, result: AuditResult, say: Progress
+) -> list[FalseFail]:
+    """Grade each correct variant with the hidden tests that can see its module (all of them when unsure)."""
+    catalogue = load_catalogue(catalogue_path)
+    if catalogue is None:
+        return []
+    groups: dict[tuple[str, ...] | None, list[Any]] = {}
+    for variant in catalogue.variants:
+        groups.setdefault(exercises_seeing(course, variant.module), []).append(variant)
+    found: list[FalseFail] = []
+    with tempfile.TemporaryDirectory(prefix="audit-variants-") as tmp:
+        for scope, variants in groups.items():
+            if scope == ():
+                say(f"robustness: no hidden test can see {', '.join(sorted({v.module for v in variants}))}: not graded")
+                continue
+            subs = [catalogue.submission(v, Path(tmp)) for v in variants]
+            what = "every exercise" if scope is None else ", ".join(scope) or "no exercise"
+            say(f"robustness: grading {len(subs)} correct variant(s) with the tests of {what}")
+            with scoped_course(course, scope) as scoped:
+                graded = grade_group(scoped, subs, isolation=options.isolation, replay=options.replay)
+            for report in graded.reports.values():
+                found += _false_fails(report, report.submission, None)
+            result.variants_graded += len(subs)
+    return found
 
 
 def _false_fails(report: GradeReport, who: str, seed: int | None) -> list[FalseFail]:
