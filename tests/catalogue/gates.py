@@ -313,4 +313,36 @@ VARIANTS = [
             ''',
         },
     ),
+    Variant(
+        id="biases_as_length_one_arrays",
+        module="gates",
+        description="gate and perceptron_fit keep the bias as an array of one number (np.zeros(1)), and step uses np.heaviside",
+        functions={
+            "step": '''
+                def step(z):
+                    z = np.asarray(z)
+                    return np.heaviside(z, 0.0).astype(z.dtype if z.dtype.kind == "f" else float)
+            ''',
+            "gate": '''
+                def gate(name):
+                    sign = {"AND": 1.0, "OR": 1.0, "NAND": -1.0, "NOR": -1.0}[name]
+                    threshold = 1.5 if name in ("AND", "NAND") else 0.5
+                    return sign * np.ones(2), np.array([-sign * threshold])
+            ''',
+            "perceptron_fit": '''
+                def perceptron_fit(X, y, lr=1.0, max_epochs=100):
+                    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+                    w, b = np.zeros(X.shape[1]), np.zeros(1)
+                    for epoch in range(1, max_epochs + 1):
+                        wrong = 0
+                        for i in range(X.shape[0]):
+                            error = y[i] - step(X[i] @ w + b)[0]
+                            if error != 0:
+                                w, b, wrong = w + lr * error * X[i], b + lr * error, wrong + 1
+                        if wrong == 0:
+                            return w, b, epoch
+                    return w, b, max_epochs
+            ''',
+        },
+    ),
 ]

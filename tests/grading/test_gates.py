@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograder.strategies import array_inputs, int_arrays
-from autograder.testing import expect_close, expect_equal, expect_float, expect_shape, expect_true, fail
+from autograder.testing import as_array, expect_close, expect_equal, expect_float, expect_shape, expect_true, fail
 
 X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TABLES = {
@@ -23,6 +23,14 @@ TABLES = {
 XOR = np.array([0.0, 1.0, 1.0, 0.0])
 RULE_HINT = ("Start from zeros; for each sample in order p = step(x . w + b), w += lr * (y - p) * x, b += lr * (y - p); "
              "stop after the first epoch without a mistake and count it.")
+
+
+def _one_number(value, *, call: str, hint: str) -> np.ndarray:
+    """A bias: one number (a float, a 0-d array, or kindly also an array holding exactly one number)."""
+    arr = as_array(value, call=call, hint=hint)
+    if arr.size != 1:
+        fail(f"{call} returned an array of shape {arr.shape}, expected one number", hint)
+    return arr.reshape(())
 
 
 def _step(z) -> np.ndarray:
@@ -58,7 +66,7 @@ def test_gates_compute_their_truth_tables(student):
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail(f"gate({name!r}) returned {got!r}, expected a pair (w, b)", "return w, b")
         w = expect_shape(got[0], (2,), call=f"w from gate({name!r})", hint="w holds one weight per input: shape (2,).")
-        b = expect_shape(got[1], (), call=f"b from gate({name!r})", hint="b is one number, the neuron's bias.")
+        b = _one_number(got[1], call=f"b from gate({name!r})", hint="b is one number, the neuron's bias.")
         out = _step(X4 @ w.astype(float) + float(b))
         expect_equal(out, table, call=f"step(X @ w + b) with (w, b) = gate({name!r}) = ({w.tolist()}, {float(b)}), "
                                       f"on X = {X4.astype(int).tolist()},",
@@ -91,7 +99,7 @@ def _fit(student, X, y, lr, max_epochs, call):
         fail(f"{call} returned {got!r}, expected a triple (w, b, epochs)", "return w, b, epochs")
     w = expect_float(expect_shape(got[0], (X.shape[1],), call=f"w from {call}", hint="w has one weight per column of X."),
                      call=f"w from {call}")
-    b = expect_shape(got[1], (), call=f"b from {call}", hint="b is one number.")
+    b = _one_number(got[1], call=f"b from {call}", hint="b is one number.")
     epochs = expect_shape(got[2], (), call=f"epochs from {call}", hint="epochs is one whole number.")
     return w, float(b), epochs
 
