@@ -39,7 +39,7 @@ def inc(n):
     ### END SOLUTION
 '''
 
-TEST_TINY = '''
+TEST_TINY = """
 from hypothesis import given, strategies as st
 
 from autograder.testing import expect_close
@@ -53,9 +53,9 @@ def test_scale_matches_reference(student, reference, x, k):
 @given(x=st.floats(-10, 10))
 def test_scale_by_three_exactly(student, x):
     expect_close(student.tiny.scale(x, 3), 3 * x, call="scale(x, 3)", rtol=0, atol=0)
-'''
+"""
 
-TEST_OTHER = '''
+TEST_OTHER = """
 import os
 
 from hypothesis import given, strategies as st
@@ -70,9 +70,9 @@ def test_inc(student, n):
         with open(seen, "a") as f:
             f.write(f"{n}\\n")
     expect_equal(student.other.inc(n), n + 1, call="inc(n)")
-'''
+"""
 
-TEST_FLAKY = '''
+TEST_FLAKY = """
 import os
 from pathlib import Path
 
@@ -84,9 +84,9 @@ def test_alternates(student):
     n = int(counter.read_text()) if counter.exists() else 0
     counter.write_text(str(n + 1))
     expect_true(n % 2 == 0, "this test fails every other time it runs")
-'''
+"""
 
-CATALOGUE = '''
+CATALOGUE = """
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +113,7 @@ def build(folder, entry):
         (folder / src.name).write_text(src.read_text())
     (folder / (entry.module + ".py")).write_text(entry.source)
     return folder
-'''
+"""
 
 COURSE = """
 course: Tiny
@@ -219,7 +219,7 @@ def test_a_surviving_mutant_is_reported_with_its_diff(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out  # an exact test kills every mutant of `n + 1`
     tests = tmp_path / "tests" / "grading" / "test_other.py"
-    weaker = "expect_equal(abs(student.other.inc(n) - n), 1, call=\"inc(n)\")"
+    weaker = 'expect_equal(abs(student.other.inc(n) - n), 1, call="inc(n)")'
     tests.write_text(tests.read_text().replace('expect_equal(student.other.inc(n), n + 1, call="inc(n)")', weaker))
     code = main(argv)
     out = capsys.readouterr().out

@@ -112,7 +112,10 @@ def test_activation_swapped_for_another_that_exists():
     assert bodies("return sigmoid(x)", "activation") == {"return tanh(x)", "return relu(x)"}
     only_sigmoid = '"""A lesson."""\n\nimport numpy as np\n\n\ndef sigmoid(z):\n    return z\n'
     assert bodies("return sigmoid(x)", "activation", header=only_sigmoid) == set()  # tanh would be a NameError
-    assert bodies("return acts.relu_grad(x)", "activation") == {"return acts.sigmoid_grad(x)", "return acts.tanh_grad(x)"}
+    assert bodies("return acts.relu_grad(x)", "activation") == {
+        "return acts.sigmoid_grad(x)",
+        "return acts.tanh_grad(x)",
+    }
     assert bodies("return np.tanh(x)", "activation") == set()
 
 
@@ -146,7 +149,9 @@ def test_only_solution_regions_are_mutated():
     assert found.mutants
     for m in found.mutants:
         changed = [line for line in m.diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-        assert changed and all("x" in line or "y" in line or "None" in line or "pass" in line for line in changed), m.diff
+        assert changed and all("x" in line or "y" in line or "None" in line or "pass" in line for line in changed), (
+            m.diff
+        )
         assert "return z + 1" in m.source
 
 
@@ -164,7 +169,9 @@ def test_one_line_changes_and_comments_kept():
 
 def test_parentheses_added_where_precedence_needs_them():
     found = generate_mutants(module("return np.exp(x + y) * 2"), "lesson", operators=["drop_call"])
-    assert [textwrap.dedent(solution_regions(m.source)[0].code).strip() for m in found.mutants] == ["return (x + y) * 2"]
+    assert [textwrap.dedent(solution_regions(m.source)[0].code).strip() for m in found.mutants] == [
+        "return (x + y) * 2"
+    ]
     for m in found.mutants:  # the text parses to the intended tree
         assert ast.dump(ast.parse(m.source)) != ast.dump(ast.parse(module("return x + y * 2")))
 

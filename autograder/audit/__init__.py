@@ -17,12 +17,12 @@ from .results import AuditResult, Gate
 from .run import AuditOptions, plan_mutants, run_audit, sample_mutants
 
 __all__ = [
+    "OPERATOR_NAMES",
     "AuditOptions",
     "AuditResult",
     "Gate",
     "Mutant",
     "MutationSet",
-    "OPERATOR_NAMES",
     "format_markdown",
     "format_text",
     "generate_mutants",

@@ -25,7 +25,7 @@ import yaml
 
 from ..errors import ConfigError
 
-__all__ = ["Equivalent", "load_equivalents", "ID_PATTERN"]
+__all__ = ["ID_PATTERN", "Equivalent", "load_equivalents"]
 
 ID_PATTERN = re.compile(r"^[A-Za-z_][\w]*\.[\w<>]+:[a-z_]+:[0-9a-f]{10}$")
 

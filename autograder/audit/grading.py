@@ -24,9 +24,10 @@ import dataclasses
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,12 @@ from ..replay import ExampleBook, ReplayPlugin
 from ..submission import load_submission
 
 __all__ = [
-    "StopAtFirstFailure", "GroupResult", "grade_group", "scoped_course", "exercises_seeing", "reference_submission",
+    "GroupResult",
+    "StopAtFirstFailure",
+    "exercises_seeing",
+    "grade_group",
+    "reference_submission",
+    "scoped_course",
     "with_limits",
 ]  # fmt: skip
 
@@ -99,7 +105,7 @@ def reference_submission(course: Course, label: str = CONTROL) -> Submission:
     return load_submission(course.reference_dir, label=label)
 
 
-class scoped_course:  # noqa: N801 - used as a context manager, reads like a function
+class scoped_course:
     """``with scoped_course(course, "gates") as c:`` a course whose hidden tests are only that exercise's.
 
     ``exercises`` is one exercise id or several. The tests folder is copied to a temporary folder
@@ -170,7 +176,7 @@ def exercises_seeing(course: Course, module: str) -> tuple[str, ...] | None:
     for ex in course.exercises:
         ref = course.reference_dir / f"{ex.id}.py"
         if ex.id not in seeing and ref.is_file() and re.search(rf"^\s*(from|import)\s+{re.escape(module)}\b",
-                                                                 ref.read_text(encoding="utf-8"), re.M):  # fmt: skip
+                                                                 ref.read_text(encoding="utf-8"), re.MULTILINE):  # fmt: skip
             seeing.append(ex.id)
     known = {e.id for e in course.exercises}
     return tuple(e for e in seeing if e in known)

@@ -24,8 +24,8 @@ import ast
 import difflib
 import hashlib
 import textwrap
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from ..build import Region, solution_regions
 from .operators import OPERATORS, Edit, Scope
@@ -233,7 +233,9 @@ class _Splicer:
                 return source, expected
         return None
 
-    def _statements(self, edit: Edit, new: list[ast.stmt], where: tuple[ast.AST, str, int | None]) -> tuple[str, str] | None:
+    def _statements(
+        self, edit: Edit, new: list[ast.stmt], where: tuple[ast.AST, str, int | None]
+    ) -> tuple[str, str] | None:
         node = edit.node
         first = self.lines[node.lineno - 1]  # type: ignore[attr-defined]
         last = self.lines[node.end_lineno - 1]  # type: ignore[attr-defined]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
 
-__all__ = ["Edit", "Scope", "Operator", "OPERATORS", "OPERATOR_NAMES", "ACTIVATION_FAMILIES"]
+__all__ = ["ACTIVATION_FAMILIES", "OPERATORS", "OPERATOR_NAMES", "Edit", "Operator", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _number(node: ast.AST) -> int | float | None:
     return None
 
 
-def _literal(value: int | float) -> ast.expr:
+def _literal(value: float) -> ast.expr:
     return ast.UnaryOp(ast.USub(), ast.Constant(-value)) if value < 0 else ast.Constant(value)
 
 
@@ -269,10 +269,12 @@ def swap_arguments(node: ast.AST, scope: Scope) -> Iterator[Edit]:
                 continue
             new = ast.Call(node.func, [*args[:i], b, a, *args[i + 2 :]], node.keywords)
             yield Edit(node, new, f"arguments `{_show(a)}` and `{_show(b)}` swapped")
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, _NON_COMMUTATIVE):
-        if ast.dump(node.left) != ast.dump(node.right):
-            yield Edit(node, ast.BinOp(node.right, node.op, node.left),
-                       f"`{_show(node)}` -> operands swapped")  # fmt: skip
+    elif (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, _NON_COMMUTATIVE)
+        and ast.dump(node.left) != ast.dump(node.right)
+    ):
+        yield Edit(node, ast.BinOp(node.right, node.op, node.left), f"`{_show(node)}` -> operands swapped")
 
 
 def drop_term(node: ast.AST, scope: Scope) -> Iterator[Edit]:
@@ -298,9 +300,9 @@ def drop_call(node: ast.AST, scope: Scope) -> Iterator[Edit]:
 
 def remove_return(node: ast.AST, scope: Scope) -> Iterator[Edit]:
     """``return e`` -> ``return None`` (the value never handed back)."""
-    if isinstance(node, ast.Return) and node.value is not None:
-        if not (isinstance(node.value, ast.Constant) and node.value.value is None):
-            yield Edit(node, [ast.Return(ast.Constant(None))], f"`{_show(node)}` -> `return None`")
+    value = node.value if isinstance(node, ast.Return) else None
+    if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+        yield Edit(node, [ast.Return(ast.Constant(None))], f"`{_show(node)}` -> `return None`")
 
 
 def early_return(node: ast.AST, scope: Scope) -> Iterator[Edit]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .results import AuditResult, ExerciseStats, Gate, MutantResult
 
-__all__ = ["format_text", "format_markdown"]
+__all__ = ["format_markdown", "format_text"]
 
 _MARK = {True: "PASS", False: "FAIL", None: "----"}
 _UNTESTED = "course.yaml has no exercise `{module}`, so no hidden test grades this module: its mutants all survive"
@@ -39,7 +39,9 @@ def _scope_line(result: AuditResult) -> str:
     if dropped:
         parts.append(f"{result.duplicates} duplicate(s) and {result.uncompilable} uncompilable dropped")
     if result.limits:
-        parts.append(f"call timeout {result.limits['call_timeout']:g} s, test timeout {result.limits['test_timeout']:g} s")
+        parts.append(
+            f"call timeout {result.limits['call_timeout']:g} s, test timeout {result.limits['test_timeout']:g} s"
+        )
     return "; ".join(parts)
 
 
@@ -99,10 +101,16 @@ def format_text(result: AuditResult, gates: list[Gate], *, diffs: bool = True) -
         if t.message:
             lines.append(f"      {_first_line(t.message)}")
     for f in result.control_failures:
-        lines.append(f"  ! reference under the audit's limits: {f.exercise}.{f.test} [{f.status}]: {_first_line(f.message)}")
+        lines.append(
+            f"  ! reference under the audit's limits: {f.exercise}.{f.test} [{f.status}]: {_first_line(f.message)}"
+        )
     survivors = result.survivors
     if "mutants" in result.checked:
-        lines += ["", f"Surviving mutants: {len(survivors)}" + (" (each one a mistake the hidden tests miss)" if survivors else "")]
+        lines += [
+            "",
+            f"Surviving mutants: {len(survivors)}"
+            + (" (each one a mistake the hidden tests miss)" if survivors else ""),
+        ]
         for exercise, group in _by_exercise(survivors).items():
             lines.append(f"{exercise} ({len(group)}):")
             for m in group:
@@ -132,7 +140,12 @@ def _cell(text: str) -> str:
 
 def format_markdown(result: AuditResult, gates: list[Gate]) -> str:
     ok = all(g.passed is not False for g in gates)
-    out = [f"# Audit of the hidden tests: {result.course}", "", f"**{'All gates pass' if ok else 'A gate fails'}.**", ""]
+    out = [
+        f"# Audit of the hidden tests: {result.course}",
+        "",
+        f"**{'All gates pass' if ok else 'A gate fails'}.**",
+        "",
+    ]
     out += ["| gate | result | detail |", "|---|---|---|"]
     out += [f"| {g.name} | {_MARK[g.passed]} | {_cell(g.detail)} |" for g in gates]
     if "mutants" in result.checked:
@@ -142,7 +155,9 @@ def format_markdown(result: AuditResult, gates: list[Gate]) -> str:
         for e in [*result.exercises, _totals(result)]:
             rate = e.kill_rate if e.exercise != "total" else result.kill_rate
             name = f"**{e.exercise}**" if e.exercise == "total" else e.exercise
-            out.append(f"| {name} | {e.graded} | {e.killed} | {e.survived} | {e.equivalent} | {e.timeouts} | {_rate(rate)} |")
+            out.append(
+                f"| {name} | {e.graded} | {e.killed} | {e.survived} | {e.equivalent} | {e.timeouts} | {_rate(rate)} |"
+            )
         out += ["", *[f"- **{m}**: {_UNTESTED.format(module=m)}." for m in result.untested_modules]]
         survivors = result.survivors
         out += ["", f"### Surviving mutants ({len(survivors)})", ""]
@@ -151,12 +166,22 @@ def format_markdown(result: AuditResult, gates: list[Gate]) -> str:
         for exercise, group in _by_exercise(survivors).items():
             out += [f"#### {exercise} ({len(group)})", ""]
             for m in group:
-                out += [f"- `{m.mutant.id}` (line {m.mutant.line}:{m.mutant.column}): {m.mutant.description}", "", "  ```diff"]
+                out += [
+                    f"- `{m.mutant.id}` (line {m.mutant.line}:{m.mutant.column}): {m.mutant.description}",
+                    "",
+                    "  ```diff",
+                ]
                 out += [f"  {d}" for d in m.mutant.diff.rstrip("\n").splitlines()]
                 out += ["  ```", ""]
         equivalents = [m for m in result.mutants if m.equivalent]
         if equivalents:
-            out += ["", f"### Equivalent (reviewed) ({len(equivalents)})", "", "| mutant | change | why it is equivalent |", "|---|---|---|"]
+            out += [
+                "",
+                f"### Equivalent (reviewed) ({len(equivalents)})",
+                "",
+                "| mutant | change | why it is equivalent |",
+                "|---|---|---|",
+            ]
             out += [f"| `{m.mutant.id}` | {_cell(m.mutant.description)} | {_cell(m.equivalent)} |" for m in equivalents]
         notes = [f"`{i}` is listed as equivalent but was killed: remove it." for i in result.wrong_equivalents]
         notes += [f"`{i}` is listed as equivalent but no longer exists: remove it." for i in result.stale_equivalents]
@@ -164,7 +189,10 @@ def format_markdown(result: AuditResult, gates: list[Gate]) -> str:
             out += ["", *[f"- {n}" for n in notes]]
         if result.control_failures:
             out += ["", "**The reference does not get full marks under the audit's time limits:**", ""]
-            out += [f"- {f.exercise}.{f.test} [{f.status}]: {_cell(_first_line(f.message))}" for f in result.control_failures]
+            out += [
+                f"- {f.exercise}.{f.test} [{f.status}]: {_cell(_first_line(f.message))}"
+                for f in result.control_failures
+            ]
     out += ["", "## Robustness (correct programs must get full marks)", "", _robustness_summary(result)]
     if result.false_fails:
         out += ["", "| program | test | status | seed | message |", "|---|---|---|---|---|"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from .mutate import Mutant
 
-__all__ = ["MutantResult", "ExerciseStats", "FalseFail", "FlakyTest", "Gate", "AuditResult", "exercise_stats"]
+__all__ = ["AuditResult", "ExerciseStats", "FalseFail", "FlakyTest", "Gate", "MutantResult", "exercise_stats"]
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,10 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..build import solution_regions
 from ..config import Course
@@ -112,9 +113,7 @@ def plan_mutants(course: Course, options: AuditOptions) -> MutantPlan:
         every[module] = generated.mutants
         all_ids.update(m.id for m in generated.mutants)
     modules = set(every)
-    plan.stale_equivalents = sorted(
-        i for i in plan.equivalents if i not in all_ids and i.split(".", 1)[0] in modules
-    )
+    plan.stale_equivalents = sorted(i for i in plan.equivalents if i not in all_ids and i.split(".", 1)[0] in modules)
     if options.sample is None:
         plan.groups = every
     else:
@@ -226,7 +225,8 @@ def _flakiness(
         outcomes = tuple((name, _status(r, t.exercise, t.name)) for name, r in runs.items())
         if len({s for _, s in outcomes}) > 1:
             message = next(
-                (_message(r, t.exercise, t.name) for r in runs.values() if _status(r, t.exercise, t.name) != "passed"), ""
+                (_message(r, t.exercise, t.name) for r in runs.values() if _status(r, t.exercise, t.name) != "passed"),
+                "",
             )
             flaky.append(FlakyTest(t.exercise, t.name, outcomes, message))
     # A seed that makes a test fail the reference is flaky (above), not also a false fail: count it once.
@@ -263,9 +263,8 @@ def _grade_mutants(course: Course, options: AuditOptions, plan: MutantPlan, resu
             result.exercises.append(exercise_stats(name, plan.generated.get(group, 0), []))
             continue
         subs = [_mutant_submission(base, m) for m in mutants]
-        done = [0]
 
-        def tick(_report: GradeReport, total: int = len(subs), name: str = name) -> None:
+        def tick(_report: GradeReport, total: int = len(subs), name: str = name, done: list[int] = [0]) -> None:  # noqa: B006 - a fresh counter per group
             done[0] += 1
             if done[0] % 10 == 0 or done[0] == total:
                 say(f"mutants: {name}: {done[0]}/{total} graded")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ConfigError
 from ..plugin import Submission
@@ -54,7 +55,7 @@ def load_catalogue(folder: Path | None) -> Catalogue | None:
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the catalogue is course code: any failure is a config error
             del sys.modules[name]
             raise ConfigError(f"{folder}: importing the catalogue failed ({type(exc).__name__}: {exc})") from None
     for needed in ("all_variants", "build"):
@@ -62,7 +63,7 @@ def load_catalogue(folder: Path | None) -> Catalogue | None:
             raise ConfigError(f"{folder}: the catalogue package has no {needed}()")
     try:
         variants = tuple(module.all_variants())
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the catalogue is course code: any failure is a config error
         raise ConfigError(f"{folder}: all_variants() failed ({type(exc).__name__}: {exc})") from None
     ids = [v.id for v in variants]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..audit import AuditOptions, OPERATOR_NAMES, format_markdown, format_text, plan_mutants, run_audit
+from ..audit import OPERATOR_NAMES, AuditOptions, format_markdown, format_text, plan_mutants, run_audit
 from ..config import Course
 from ..grade import resolve_course
 
@@ -24,31 +24,77 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
-    p.add_argument("--catalogue", type=Path, default=None, metavar="DIR",
-                   help="package of correct variants (default: tests/catalogue next to course.yaml)")
-    p.add_argument("--equivalent", type=Path, default=None, metavar="FILE",
-                   help="reviewed equivalent mutants (default: audit/equivalent.yaml next to course.yaml)")
-    p.add_argument("--exercise", action="append", default=[], metavar="ID", help="only this exercise's mutants (repeatable)")
-    p.add_argument("--operator", action="append", default=None, choices=OPERATOR_NAMES, metavar="NAME",
-                   help=f"only these mutation operators (repeatable): {', '.join(OPERATOR_NAMES)}")
-    p.add_argument("--sample", type=int, default=None, metavar="N",
-                   help="grade a deterministic sample of N mutants, stratified per exercise (default: all)")
+    p.add_argument(
+        "--catalogue",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="package of correct variants (default: tests/catalogue next to course.yaml)",
+    )
+    p.add_argument(
+        "--equivalent",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="reviewed equivalent mutants (default: audit/equivalent.yaml next to course.yaml)",
+    )
+    p.add_argument(
+        "--exercise", action="append", default=[], metavar="ID", help="only this exercise's mutants (repeatable)"
+    )
+    p.add_argument(
+        "--operator",
+        action="append",
+        default=None,
+        choices=OPERATOR_NAMES,
+        metavar="NAME",
+        help=f"only these mutation operators (repeatable): {', '.join(OPERATOR_NAMES)}",
+    )
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="grade a deterministic sample of N mutants, stratified per exercise (default: all)",
+    )
     p.add_argument("--sample-seed", type=int, default=0, metavar="S", help="which sample (default 0)")
-    p.add_argument("--seeds", type=int, default=3, metavar="N",
-                   help="hypothesis seeds for the flakiness check (default 3; seeds 1..N)")
-    p.add_argument("--call-timeout", type=float, default=2.0, metavar="SECONDS",
-                   help="per-call time limit while grading mutants (default 2; never above course.yaml's)")
-    p.add_argument("--test-timeout", type=float, default=20.0, metavar="SECONDS",
-                   help="per-test time limit while grading mutants (default 20; never above course.yaml's)")
-    p.add_argument("--min-kill-rate", type=float, default=95.0, metavar="PERCENT",
-                   help="gate: percent of non-equivalent mutants that must be killed (default 95)")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        metavar="N",
+        help="hypothesis seeds for the flakiness check (default 3; seeds 1..N)",
+    )
+    p.add_argument(
+        "--call-timeout",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="per-call time limit while grading mutants (default 2; never above course.yaml's)",
+    )
+    p.add_argument(
+        "--test-timeout",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="per-test time limit while grading mutants (default 20; never above course.yaml's)",
+    )
+    p.add_argument(
+        "--min-kill-rate",
+        type=float,
+        default=95.0,
+        metavar="PERCENT",
+        help="gate: percent of non-equivalent mutants that must be killed (default 95)",
+    )
     p.add_argument("--max-false-fails", type=int, default=0, metavar="N", help="gate: allowed false fails (default 0)")
     p.add_argument("--max-flaky", type=int, default=0, metavar="N", help="gate: allowed flaky tests (default 0)")
     p.add_argument("--no-mutants", action="store_true", help="skip mutation analysis")
     p.add_argument("--no-variants", action="store_true", help="skip the correct variants (robustness)")
     p.add_argument("--no-flakiness", action="store_true", help="skip the seeded runs of the reference")
-    p.add_argument("--all-tests", action="store_true",
-                   help="run every test on every mutant instead of stopping at the first failure (slower)")
+    p.add_argument(
+        "--all-tests",
+        action="store_true",
+        help="run every test on every mutant instead of stopping at the first failure (slower)",
+    )
     p.add_argument("--no-replay", action="store_true", help="let hypothesis generate inputs for every mutant (slower)")
     p.add_argument("--list", action="store_true", help="list the mutants (id, line, change) without grading")
     p.add_argument("--markdown", type=Path, default=None, metavar="FILE", help="also write the report as Markdown")
@@ -93,7 +139,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"autograder audit: error: {exc}", file=sys.stderr)
         return 2
-    gates = result.gates(min_kill_rate=args.min_kill_rate, max_false_fails=args.max_false_fails, max_flaky=args.max_flaky)
+    gates = result.gates(
+        min_kill_rate=args.min_kill_rate, max_false_fails=args.max_false_fails, max_flaky=args.max_flaky
+    )
     print(format_text(result, gates, diffs=not args.no_diffs))
     if args.markdown:
         _write(args.markdown, format_markdown(result, gates))
