@@ -297,7 +297,7 @@ def _split(seed: int, name: str, n: int, n_cats: int) -> tuple[np.ndarray, np.nd
     labels = np.zeros(n, dtype=np.int64)
     labels[:n_cats] = 1
     labels = np.random.default_rng(key).permutation(labels)
-    # Each picture has its own random stream, so picture i does not depend on how many come after it.
+    # Each picture has its own random stream (seed, split, index): drawing one never shifts another.
     images = np.stack([_picture(np.random.default_rng([*key, i]), bool(labels[i])) for i in range(n)])
     return images, labels
 
