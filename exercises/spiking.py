@@ -1,6 +1,6 @@
-"""Lesson 7 - Real neurons spike: the leaky integrate-and-fire neuron.
+"""Lesson 6 - Real neurons spike: the leaky integrate-and-fire neuron.
 
-The neurons in our brain are not the neurons of lessons 1 to 6. A real
+The neurons in our brain are not the neurons of lessons 1 to 5. A real
 neuron gathers ionic current from its dendrites; its membrane voltage
 rises; and when that voltage crosses a threshold the neuron fires a pulse
 (a spike) down its axon and resets. The artificial neuron keeps only the

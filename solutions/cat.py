@@ -1,4 +1,4 @@
-"""Lesson 6 - "Is this a picture of a cat?": one neuron learns from examples.
+"""Lesson 5 - "Is this a picture of a cat?": one neuron learns from examples.
 
 We do not have a formula for a cat. Nobody can write down the rule that
 turns 64 x 64 coloured dots into "cat" or "not cat". But we have many

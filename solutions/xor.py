@@ -1,6 +1,6 @@
-"""Lesson 5 - Backpropagation: a small network learns XOR by itself.
+"""Lesson 4 - Backpropagation: a small network learns XOR by itself.
 
-In lesson 4 we wired XOR by hand: one neuron alone cannot compute it (no
+In lesson 3 we wired XOR by hand: one neuron alone cannot compute it (no
 single straight line separates {01, 10} from {00, 11}), but two layers of
 neurons can. Choosing the weights by hand works for four rows of a truth
 table; it does not work for pictures of cats. We want the network to find

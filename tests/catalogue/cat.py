@@ -1,4 +1,4 @@
-"""Mistakes and correct variants for lesson 6, cat ("is this a picture of a cat?")."""
+"""Mistakes and correct variants for lesson 5, cat ("is this a picture of a cat?")."""
 
 from . import Mistake, Variant
 

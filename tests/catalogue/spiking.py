@@ -1,4 +1,4 @@
-"""Mistakes and correct variants for lesson 7, spiking (the leaky integrate-and-fire neuron)."""
+"""Mistakes and correct variants for lesson 6, spiking (the leaky integrate-and-fire neuron)."""
 
 from . import Mistake, Variant
 

@@ -1,4 +1,4 @@
-"""Mistakes and correct variants for lesson 5, xor (backpropagation)."""
+"""Mistakes and correct variants for lesson 4, xor (backpropagation)."""
 
 from . import Mistake, Variant
 

@@ -1,4 +1,4 @@
-"""Hidden tests for lesson 7, spiking: the leaky integrate-and-fire neuron and its firing rate.
+"""Hidden tests for lesson 6, spiking: the leaky integrate-and-fire neuron and its firing rate.
 
 The voltage trace is compared with the reference on random currents and
 parameters; the rest are properties every correct simulation has: no spikes

@@ -1,4 +1,4 @@
-"""Hidden tests for lesson 5, xor: initialisation, forward pass, loss, backpropagation, training, prediction.
+"""Hidden tests for lesson 4, xor: initialisation, forward pass, loss, backpropagation, training, prediction.
 
 Training is checked by what it achieves, not by its code: the student's
 trained weights are evaluated here, on the trusted side, with the reference
