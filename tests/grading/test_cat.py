@@ -185,7 +185,7 @@ def test_predict_thresholds_at_one_half(student, reference):
                  hint="Threshold the probability sigmoid(z) at 0.5 (equivalently z at 0), one answer per row.")
 
 
-@settings(max_examples=20)
+@settings(max_examples=10)
 @given(n=st.integers(1, 20), seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(["float", "int", "list"]))
 def test_accuracy_values(student, reference, n, seed, kind):
     """accuracy is the fraction of predictions equal to the labels, a float in [0, 1]."""

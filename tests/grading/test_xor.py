@@ -94,7 +94,7 @@ def test_init_params_matches_reference(student, reference, n_in, n_hidden, n_out
 # ----------------------------------------------------------------------------- forward
 
 
-@settings(max_examples=20)
+@settings(max_examples=15)
 @given(net=networks(), as_list=st.booleans())
 def test_forward_matches_reference(student, reference, net, as_list):
     """forward returns A2 = sigmoid(tanh(X W1 + b1) W2 + b2) and the cache Z1, A1, Z2, A2, on any small network."""
@@ -126,7 +126,7 @@ def predictions(draw):
     return rng.uniform(1e-4, 1 - 1e-4, shape), (rng.random(shape) < 0.5).astype(np.float64)
 
 
-@settings(max_examples=20)
+@settings(max_examples=15)
 @given(pair=predictions())
 def test_bce_loss_matches_reference(student, reference, pair):
     """bce_loss is the mean binary cross-entropy over every entry, for predictions strictly between 0 and 1."""
@@ -158,7 +158,7 @@ def test_bce_loss_is_finite_at_zero_and_one(student):
 # ----------------------------------------------------------------------------- backward
 
 
-@settings(max_examples=20)
+@settings(max_examples=15)
 @given(net=networks(n_out=1))
 def test_backward_matches_reference(student, reference, net):
     """backward returns the gradients of bce_loss with respect to W1, b1, W2, b2, like the reference."""
