@@ -1,0 +1,271 @@
+"""The benchmark: one command, one Markdown table of results.
+
+    python bench/run.py                 # full run (see docs/performance.md for how long)
+    python bench/run.py --quick         # a developer pass: N=20, 1 rep, no peers (a few minutes)
+    python bench/run.py --n 1000        # the 1,000-submission target, measured rather than projected
+
+Parts (``--parts 1,2,3,4``):
+
+1. the boundary: round trip of a 1,000-element float64 array (median, p95), worker start-up;
+2. the reference graded through the sandbox against the same hidden tests in-process (the floor);
+3. N synthetic full-unit submissions (correct variants, catalogue mistakes, adversarial ones) graded
+   before (one ``autograder grade`` process per submission), and with ``--jobs 1`` without and with
+   replay, and ``--jobs 2``: submissions/min, per-submission median and p95, peak RSS per job;
+4. the peer assignment (sigmoid, relu, neuron; 6 tests; bench/peer_course) with this engine, with
+   nbgrader ``autograde`` and ``otter run`` (each in its own venv, built once), and the in-process floor.
+
+Results go to bench/results/<date>.md and, between markers, into docs/performance.md. Every number is
+measured in this run; ratios are within the run. The machine's load is recorded at the start and the
+end: numbers taken while other work runs are noisy, re-measure on a quiet machine before quoting them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def part(name: str, **kwargs: Any) -> Any:
+    """Run one measurement in a fresh process (bench/engine.py) and return its JSON."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}
+    done = subprocess.run([sys.executable, str(HERE / "engine.py"), name, json.dumps(kwargs)], env=env,
+                          stdout=subprocess.PIPE, text=True)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"bench part {name} failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict[str, str]:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return {"cores": str(len(os.sched_getaffinity(0))), "cpu": cpu, "python": platform.python_version(),
+            "kernel": platform.release(), "commit": rev.stdout.strip(), "load": _load()}  # fmt: skip
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def ok(flag: bool) -> str:
+    return "**met**" if flag else "**missed**"
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="N=20, 1 rep, no peers, peer batch 20")
+    p.add_argument("--n", type=int, default=None, help="synthetic submissions (default 200; quick 20)")
+    p.add_argument("--reps", type=int, default=None, help="repetitions of each timed run (default 3; quick 1)")
+    p.add_argument("--skip-peers", action="store_true", help="do not run nbgrader and Otter-Grader")
+    p.add_argument("--peer-batch", type=int, default=None, help="peer batch size (default 100; quick 20)")
+    p.add_argument("--parts", default="1,2,3,4", help="which parts to run, e.g. 1,2")
+    p.add_argument("--before", type=int, default=None, help="submissions for the one-process-each baseline")
+    p.add_argument("--course", default=str(ROOT / "course.yaml"))
+    p.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
+    p.add_argument("--no-docs", action="store_true", help="do not update docs/performance.md")
+    args = p.parse_args(argv)
+    n = args.n or (20 if args.quick else 200)
+    reps = args.reps or (1 if args.quick else 3)
+    peer_batch = args.peer_batch or (20 if args.quick else 100)
+    skip_peers = args.skip_peers or args.quick
+    parts = {int(x) for x in args.parts.split(",")}
+    work = Path(args.work or tempfile.mkdtemp(prefix="ag-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    info = machine()
+    t_start = time.time()
+    r: dict[str, Any] = {}
+
+    if 1 in parts:
+        log("part 1: the boundary")
+        r["boundary"] = part("boundary", calls=2000 if not args.quick else 1000)
+    if 2 in parts:
+        log("part 2: the reference, sandboxed and in-process")
+        r["floor"] = part("reference_vs_floor", course_path=args.course, reps=reps, copies=8 if not args.quick else 4)
+    if 3 in parts:
+        log(f"part 3: {n} synthetic submissions")
+        klass = work / "class"
+        r["synth"] = part("synthetic_class", folder=str(klass), n=n)
+        r["before"] = part("before_baseline", class_dir=str(klass), course_path=args.course,
+                           k=args.before or min(n, 5 if args.quick else 10))  # fmt: skip
+        configs = [{"jobs": 1, "replay": False}, {"jobs": 1, "replay": True}, {"jobs": 2, "replay": True}]
+        runs = []
+        for rep in range(reps):
+            log(f"part 3: grading, pass {rep + 1}/{reps}")
+            runs.append(part("grade_configs", class_dir=str(klass), course_path=args.course, configs=configs,
+                             work=str(work / "grades")))  # fmt: skip
+        r["grading"] = runs
+    if 4 in parts:
+        log(f"part 4: the peer assignment, batch of {peer_batch}")
+        r["peer_engine"] = part("peer_engine", work=str(work / "peer_engine"), batch=peer_batch, reps=reps,
+                                jobs_list=[1, 2])  # fmt: skip
+        r["peer_floor"] = part("peer_floor", reps=max(reps, 3))
+        r["peer_floor_engine"] = part("reference_vs_floor", course_path=str(HERE / "peer_course" / "course.yaml"),
+                                      reps=reps, copies=8)  # fmt: skip
+        if not skip_peers:
+            from peers_bench import run_peers
+
+            r["peers"] = run_peers(work / "peers", peer_batch, reps)
+    info["load_end"] = _load()
+    info["minutes"] = f"{(time.time() - t_start) / 60:.1f}"
+    text = render(r, info, command, n=n, reps=reps, peer_batch=peer_batch)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
+    out = HERE / "results" / f"{stamp}.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text)
+    (HERE / "results" / f"{stamp}.json").write_text(json.dumps({"info": info, "results": r}, indent=1))
+    if not args.no_docs:
+        update_docs(text)
+    print(text)
+    log(f"written {out}" + ("" if args.no_docs else f" and {DOC}"))
+    return 0
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, reps: int, peer_batch: int) -> str:
+    L: list[str] = []
+    L.append(f"### Benchmark of {dt.date.today().isoformat()} (commit {info['commit']})")
+    L.append("")
+    L.append(f"`{command.strip()}` on {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
+             f"Linux {info['kernel']}; {info['minutes']} min. Load average at the start {info['load']}, "
+             f"at the end {info['load_end']}{' (a busy machine: absolute times are inflated, ratios less so)' if float(info['load'].split()[0]) > 1.5 else ''}. "
+             f"Medians over {reps} pass(es).")  # fmt: skip
+    L.append("")
+    targets: list[tuple[str, str, str]] = []
+
+    if "boundary" in r:
+        L += ["#### 1. The boundary (a 1,000-element float64 array, there and back)", "",
+              "| isolation | round trip median | p95 | worker start (median) |", "|---|---|---|---|"]
+        for level, v in r["boundary"].items():
+            L.append(f"| {level} | {v['median_us']:.0f} µs | {v['p95_us']:.0f} µs | {v['start_ms']:.0f} ms |")
+        best = list(r["boundary"].values())[-1]
+        targets.append(("round trip < 200 µs median (issue 2)", f"{best['median_us']:.0f} µs", ok(best["median_us"] < 200)))
+        L.append("")
+
+    if "floor" in r:
+        f = r["floor"]
+        single = f["engine_dur"] / f["floor_dur"]
+        batch = f["engine_batch"] / f["floor_batch"]
+        L += [f"#### 2. The full unit's reference ({f['tests']} hidden tests), sandboxed ({f['isolation']}) vs in-process", "",
+              "| | engine | in-process floor | ratio |", "|---|---|---|---|",
+              f"| one submission per pytest session (report duration) | {f['engine_dur']:.2f} s | {f['floor_dur']:.2f} s | {single:.2f}x |",
+              f"| same, wall time including the session's start | {f['engine_wall']:.2f} s | {f['floor_wall']:.2f} s | {f['engine_wall'] / f['floor_wall']:.2f}x |",
+              f"| in a batch: per submission after calibration (replay) | {f['engine_batch']:.2f} s | {f['floor_batch']:.2f} s | {batch:.2f}x |",
+              "", f"Calibration (grading the reference once per job, recording inputs): {f['calibration_s']:.1f} s; "
+              f"{f['replayed_tests']} hypothesis tests replayed, {f['fallbacks']} fell back to hypothesis.", ""]  # fmt: skip
+        targets.append(("grading the reference ≤ 1.5x in-process (issue 2), one submission", f"{single:.2f}x", ok(single <= 1.5)))
+        targets.append(("full unit per submission ≤ 1.5x the floor (issue 7), in a batch", f"{batch:.2f}x", ok(batch <= 1.5)))
+
+    if "grading" in r:
+        s = r["synth"]
+        L += [f"#### 3. {n} synthetic full-unit submissions ({', '.join(f'{v} {k}' for k, v in s['counts'].items())})", "",
+              "| configuration | wall | submissions/min | per submission median | p95 | peak RSS per job (tree) | correct at full marks |",
+              "|---|---|---|---|---|---|---|"]  # fmt: skip
+        b = r["before"]
+        L.append(f"| before: one `autograder grade` process per submission ({b['k']} of them) | {b['total_s']:.1f} s | "
+                 f"{60 / b['median_s']:.1f} | {b['median_s']:.2f} s | | | |")  # fmt: skip
+        merged: dict[str, list[dict[str, Any]]] = {}
+        for run in r["grading"]:
+            for c in run:
+                merged.setdefault(f"{c['jobs']}-{c['replay']}", []).append(c)
+        med: dict[str, dict[str, float]] = {}
+        for key, cs in merged.items():
+            m = {k: statistics.median(c[k] for c in cs) for k in ("wall_s", "per_min", "median_s", "p95_s", "peak_job_mb")}
+            med[key] = m
+            c0 = cs[-1]
+            label = f"`--jobs {c0['jobs']}`" + (" (replay)" if c0["replay"] else " without replay")
+            L.append(f"| {label} | {m['wall_s']:.1f} s | {m['per_min']:.1f} | {m['median_s']:.2f} s | {m['p95_s']:.2f} s | "
+                     f"{m['peak_job_mb']:.0f} MB | {c0['correct_full']}/{c0['correct_total']} |")  # fmt: skip
+        L.append("")
+        j1, j2 = med.get("1-True"), med.get("2-True")
+        if j1 and j2:
+            ratio = j2["per_min"] / j1["per_min"]
+            projected = 1000 / j2["per_min"]
+            L.append(f"Throughput 1 → 2 jobs: {ratio:.2f}x. At the 2-job rate, 1,000 submissions take "
+                     f"{projected:.1f} min{' (measured)' if n >= 1000 else ' (projected from this batch)'}.")  # fmt: skip
+            L.append("")
+            targets.append(("1,000 full-unit submissions ≤ 15 min on 2 cores", f"{projected:.1f} min", ok(projected <= 15)))
+            targets.append(("throughput ≥ 1.8x from 1 job to 2", f"{ratio:.2f}x", ok(ratio >= 1.8)))
+            peak = max(m["peak_job_mb"] for m in med.values())
+            targets.append(("peak memory ≤ 300 MB per parallel job", f"{peak:.0f} MB", ok(peak <= 300)))
+
+    if "peer_engine" in r:
+        e, pf = r["peer_engine"], r["peer_floor"]
+        B = e["batch"]
+        eng1 = statistics.median(e["walls_j1"]) / B
+        eng2 = statistics.median(e["walls_j2"]) / B
+        floor_ms = statistics.median(pf["ms_per_submission"])
+        L += [f"#### 4. The peer assignment (sigmoid, relu, neuron; 6 tests; batch of {B} terminating submissions)", "",
+              "| tool | per submission | vs this engine (`--jobs 2`) | grades as expected |", "|---|---|---|---|",
+              f"| this engine, `--jobs 2` (isolation: {e['isolation']}) | {eng2 * 1000:.0f} ms | 1x | {e['grades_ok_j2']}/{B} |",
+              f"| this engine, `--jobs 1` | {eng1 * 1000:.0f} ms | {eng1 / eng2:.2f}x | {e['grades_ok_j1']}/{B} |"]  # fmt: skip
+        if "peers" in r:
+            pr = r["peers"]
+            nb = statistics.median(pr["nbgrader_walls"]) / B
+            ot = statistics.median(pr["otter_walls"]) / B
+            L.append(f"| nbgrader 0.9.6 `autograde` | {nb * 1000:.0f} ms | {nb / eng2:.1f}x | (see harness) |")
+            L.append(f"| Otter-Grader 7.0.0 `otter run` | {ot * 1000:.0f} ms | {ot / eng2:.1f}x | (see harness) |")
+            targets.append(("≥ 20x faster per submission than nbgrader autograde", f"{nb / eng2:.1f}x ({nb / eng1:.1f}x at 1 job)", ok(nb / eng2 >= 20)))
+            targets.append(("≥ 20x faster per submission than otter run", f"{ot / eng2:.1f}x ({ot / eng1:.1f}x at 1 job)", ok(ot / eng2 >= 20)))
+        pfe = r.get("peer_floor_engine", {})
+        L.append(f"| in-process floor, the peer harness's (exec + test bodies, no pytest) | {floor_ms:.0f} ms | {floor_ms / 1000 / eng2:.2f}x | {pf['grades']} |")
+        if pfe:
+            L.append(f"| in-process floor, same pytest session (bench/floor.py) | {pfe['floor_dur'] * 1000:.0f} ms | "
+                     f"{pfe['floor_dur'] / eng2:.2f}x | |")  # fmt: skip
+        L.append("")
+        L.append(f"The looping submission (`while True` in sigmoid; neuron calls it): {e['loop_duration']:.1f} s of grading, "
+                 f"{e['loop_timeouts']} tests with status timeout, score {e['loop_score']:g}/6; the call timeout is "
+                 f"{e['call_timeout']:g} s, so it cost {'one timeout' if e['loop_duration'] < 2 * e['call_timeout'] else 'more than one timeout'}.")  # fmt: skip
+        L.append("")
+        targets.append(("the looping submission costs one timeout", f"{e['loop_duration']:.1f} s", ok(e["loop_duration"] < 2 * e["call_timeout"])))
+        if "peers" not in r:
+            L.append("nbgrader and Otter-Grader were not run (`--quick` or `--skip-peers`).")
+            L.append("")
+
+    if targets:
+        L += ["#### Targets", "", "| target | measured | |", "|---|---|---|"]
+        L += [f"| {t} | {m} | {s} |" for t, m, s in targets]
+        L.append("")
+    return "\n".join(L) + "\n"
+
+
+def update_docs(text: str) -> None:
+    doc = DOC.read_text() if DOC.exists() else ""
+    if BEGIN in doc and END in doc:
+        head, rest = doc.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        doc = f"{head}{BEGIN}\n{text}{END}{tail}"
+    else:
+        doc = doc + f"\n## Latest results\n\n{BEGIN}\n{text}{END}\n"
+    DOC.write_text(doc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
