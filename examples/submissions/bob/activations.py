@@ -34,11 +34,6 @@ def _as_float(z):
 
 
 def sigmoid(z):
-    """The logistic function 1 / (1 + e^-z), element by element, without overflow.
-
-    Accepts a scalar, list or array of any shape (ints too); returns floats of the same shape.
-    """
-    # the textbook formula: overflows for z below about -709
     return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
 
 
