@@ -77,6 +77,7 @@ def grade_many(
         "--import-mode=importlib",
         "-p", "no:cacheprovider",
         "-p", "no:randomly",
+        "-p", "no:unraisableexception",  # its clean-up runs gc.collect() five times per session
         "-o", "addopts=",
         "-o", "python_files=test_*.py",
         "--capture=sys",
