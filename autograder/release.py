@@ -116,7 +116,8 @@ def secret_lines(course: Course) -> dict[str, str]:
     for f in sorted(course.tests_dir.rglob("*.py")):
         for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
             text = line.strip()
-            if len(text) >= MIN_HIDDEN_TEST_LINE and not text.startswith(("import ", "from ", "#")):
+            if (len(text) >= MIN_HIDDEN_TEST_LINE and not text.startswith(("import ", "from ", "#"))
+                    and text not in public_lines and text not in public):  # e.g. a constant the stub defines too
                 secrets.setdefault(text, f"a line of the hidden tests ({f.relative_to(course.tests_dir)})")
     for marker in (BEGIN, END, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"):
         secrets[marker] = f"the marker {marker!r}"
