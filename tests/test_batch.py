@@ -250,7 +250,7 @@ def test_force_regrades_everyone(mini, tmp_path):
     klass2 = tmp_path / "class"
     for s in keep:
         shutil.copytree(klass / s, klass2 / s)
-    forced = grade_class(klass2, out2, course, jobs=2, force=True, replay=False, stream=open(os.devnull, "w"))
+    forced = grade_class(klass2, out2, course, jobs=1, force=True, replay=False, stream=open(os.devnull, "w"))
     assert sorted(forced.graded) == sorted(keep) and forced.skipped == []
     rows = (out2 / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
     assert sorted(r.split(",")[0] for r in rows) == sorted(keep)  # the gradebook lists this class only
@@ -292,7 +292,7 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
     base = tmp_path
     course_yaml = make_course(base / "course")
     klass = base / "class"
-    for i in range(6):
+    for i in range(4):
         (klass / f"s{i:02d}").mkdir(parents=True)
         (klass / f"s{i:02d}" / "mini.py").write_text(REFERENCE)
     out = base / "out"
@@ -303,13 +303,13 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("s*.json"))) < 2:
+    while time.monotonic() < deadline and not list(out.glob("s*.json")):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground process group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     finished = sorted(out.glob("s*.json"))
-    assert 2 <= len(finished) < 6
+    assert 1 <= len(finished) < 4
     for f in finished:
         assert read_report(f).score == 4  # complete, valid reports
     assert not list(out.glob(".*.tmp"))
@@ -318,7 +318,7 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
     jobs = subprocess.run(["pgrep", "-f", f"autograder.jobs .*{course_yaml}"], capture_output=True, text=True)
     assert jobs.stdout.strip() == "", "a job process outlived the interrupted run"
     resumed = grade_class(klass, out, load_course(course_yaml), jobs=1, replay=False, stream=open(os.devnull, "w"))
-    assert len(resumed.skipped) == len(finished) and len(resumed.graded) == 6 - len(finished)
+    assert len(resumed.skipped) == len(finished) and len(resumed.graded) == 4 - len(finished)
 
 
 def test_a_submission_that_kills_its_grading_process_does_not_stop_the_batch(tmp_path):
