@@ -63,6 +63,7 @@ __all__ = [
 
 STATE_DIR = ".autograder"
 GRADEBOOK = "gradebook.csv"
+MIN_PER_JOB_FOR_REPLAY = 3  # below this many submissions per job, calibration costs more than it saves
 _SKIP_DIRS = {"__pycache__", "__MACOSX", "node_modules"}
 
 
@@ -267,7 +268,9 @@ def grade_class(
 
     ``dask`` is a scheduler address (or a ``distributed.Client``): grade on
     that cluster instead of local processes. ``replay=False`` turns off
-    example replay (for measuring what it saves).
+    example replay (for measuring what it saves); it is also off when there
+    are fewer than ``MIN_PER_JOB_FOR_REPLAY`` submissions per job, where the
+    calibration would cost more than it saves (the grades are the same).
     """
     t0 = time.monotonic()
     course = resolve_course(course)
@@ -341,10 +344,13 @@ def grade_class(
                 "those tests are graded without replay. Check the suite with: pytest tests/grading"
             )
 
+    n_jobs = min(jobs or default_jobs(), len(todo)) or 1
+    if dask is None and len(todo) < MIN_PER_JOB_FOR_REPLAY * n_jobs:
+        replay = False  # calibrating would cost more than replay saves; grades are the same either way
     try:
         if todo:
             where = f"the Dask cluster at {dask}" if isinstance(dask, str) else "Dask" if dask is not None else (
-                f"{min(jobs or default_jobs(), len(todo))} job(s)")
+                f"{n_jobs} job(s)")
             first = "; each job first grades the reference (calibration)" if replay else ""
             progress.note(f"grading {len(todo)} submission(s) on {where}{first}")
             progress.t0 = time.monotonic()
@@ -355,7 +361,7 @@ def grade_class(
             else:
                 from .jobs import JobPool
 
-                pool = JobPool(course, jobs=jobs or default_jobs(), level=level, replay=replay)
+                pool = JobPool(course, jobs=n_jobs, level=level, replay=replay)
                 pool.run(todo, on_report=reported, on_failed=failed, on_ready=ready)
     finally:
         summary.gradebook = _write_gradebook(out, course, set(summary.students))
