@@ -33,10 +33,10 @@ DAVE = {
     "xor": {"train": '''
 def train(X, Y, n_hidden=4, lr=1.0, epochs=5000, seed=0):
     """Trains until the loss is exactly zero (it never is)."""
-    params, losses = init_params(X.shape[1], n_hidden, Y.shape[1], seed), [1.0]
-    while losses[-1] > 0:
-        losses.append(losses[-1] * 0.5 + 1e-300)
-    return params, losses
+    params, loss = init_params(X.shape[1], n_hidden, Y.shape[1], seed), 1.0
+    while loss > 0:
+        loss = loss * 0.5 + 1e-300
+    return params, [loss]
 '''},
     "activations": {"relu_grad": '''
 def relu_grad(z):
