@@ -281,7 +281,7 @@ def grade_class(
         level = isolation or course.isolation
     suite = course.suite_hash()
     summary = ClassSummary(out_dir=out)
-    entries = find_submissions(class_dir)
+    entries = [(s, f) for s, f in find_submissions(class_dir) if f.resolve() != out.resolve()]  # OUT_DIR may sit inside
     if not entries:
         raise AutograderError(f"{class_dir}: no student folders in it; each student's work goes in its own sub-folder")
     out.mkdir(parents=True, exist_ok=True)

@@ -242,6 +242,15 @@ def test_a_rerun_skips_unchanged_students_and_regrades_changed_ones(mini, tmp_pa
     assert (out2 / "alice.json").read_bytes() == before["alice.json"]
 
 
+def test_an_output_folder_inside_the_class_folder_is_not_a_student(mini, tmp_path):
+    course, klass, out, summary, _ = mini
+    klass2 = tmp_path / "class"
+    shutil.copytree(klass / "alice", klass2 / "alice")
+    shutil.copytree(out, klass2 / "reports")
+    again = grade_class(klass2, klass2 / "reports", course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    assert again.students == ["alice"] and again.skipped == ["alice"]
+
+
 def test_force_regrades_everyone(mini, tmp_path):
     course, klass, out, summary, _ = mini
     out2 = tmp_path / "out"
