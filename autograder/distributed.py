@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -167,7 +168,7 @@ def grade_on_dask(
         for sub in submissions:
             future = client.submit(
                 grade_task, bundle, submission_to_json(sub), isolation, replay,
-                key=f"autograder-grade-{sub.label}-{hashlib.sha256(sub.label.encode()).hexdigest()[:8]}",
+                key=f"autograder-grade-{sub.label}-{uuid.uuid4().hex[:12]}",  # readable, and never an old result
                 pure=False, retries=1,
             )  # fmt: skip
             futures[future] = sub.label
