@@ -122,11 +122,15 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file next to ``path``, flush it to disk, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # Ctrl-C in the middle, a full disk: the old file stays, no temporary one lingers
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _report_json(report: GradeReport) -> str:

@@ -295,6 +295,7 @@ def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left behind
 
 
 def test_ctrl_c_keeps_every_finished_report(tmp_path):
