@@ -35,8 +35,8 @@ def cluster():
         yield client
 
 
-def _class(root: Path) -> Path:
-    for student in STUDENTS:
+def _class(root: Path, students: tuple[str, ...] = STUDENTS) -> Path:
+    for student in students:
         (root / student).mkdir(parents=True)
         (root / student / "mini.py").write_text(SUBMISSIONS[student])
     return root
@@ -92,3 +92,16 @@ def test_dask_is_not_imported_to_grade_on_one_machine():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_command_line_takes_a_scheduler_address(cluster, tmp_path, capsys):
+    from autograder.cli import main
+
+    course_yaml = make_course(tmp_path / "course")
+    klass = _class(tmp_path / "class", ("alice", "bob"))
+    out = tmp_path / "out"
+    address = cluster.scheduler.address
+    code = main(["grade", str(klass), "--out", str(out), "--dask", address, "--course", str(course_yaml)])
+    assert code == 0, capsys.readouterr().err
+    assert f"the Dask cluster at {address}" in capsys.readouterr().err
+    assert read_report(out / "alice.json").score == EXPECTED["alice"]
