@@ -31,6 +31,7 @@ because then no grade would be right.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -169,6 +170,7 @@ class _Key:
     suite_hash: str
     grader_version: str
     isolation: str
+    submitted_at: str = ""  # for the late policy: a new timestamp.txt or commit changes the final score
 
     def to_dict(self) -> dict[str, str]:
         return dataclasses.asdict(self)
@@ -289,19 +291,21 @@ def grade_class(
     if not entries:
         raise AutograderError(f"{class_dir}: no student folders in it; each student's work goes in its own sub-folder")
     out.mkdir(parents=True, exist_ok=True)
-    folders = dict(entries)
     summary.students = [s for s, _ in entries]
 
     todo: list[Submission] = []
     keys: dict[str, _Key] = {}
     unreadable: list[tuple[str, str]] = []
+    when: dict[str, tuple[dt.datetime | None, str]] = {}
     for student, folder in entries:
         try:
             sub = load_submission(folder, label=student)
         except Exception as exc:  # noqa: BLE001 - any unreadable folder gets a report, the batch goes on
             unreadable.append((student, f"your submission could not be read: {_reason(exc)}"))
             continue
-        key = _Key(content_hash(sub), suite, __version__, level)
+        when[student] = _submission_time(course, folder)
+        stamp = when[student][0].isoformat() if when[student][0] else when[student][1]
+        key = _Key(content_hash(sub), suite, __version__, level, stamp)
         if not force and _already_graded(out, student, key):
             summary.skipped.append(student)
             continue
@@ -313,7 +317,7 @@ def grade_class(
         progress.note(f"{len(summary.skipped)} of {len(entries)} already graded with this suite (use --force to regrade)")
 
     def save(report: GradeReport, key: _Key | None, *, count: bool = True) -> None:
-        report = _with_late_policy(report, course, folders.get(report.submission))
+        report = _with_late_policy(report, course, *when.get(report.submission, (None, "")))
         write_atomic(out / f"{report.submission}.json", _report_json(report))
         state = _state_path(out, report.submission)
         if key is None:
@@ -386,17 +390,27 @@ def _reason(exc: BaseException) -> str:
     return text if isinstance(exc, AutograderError) else f"{type(exc).__name__}: {text}"
 
 
-def _with_late_policy(report: GradeReport, course: Course, folder: Path | None) -> GradeReport:
-    """Apply course.yaml's late policy when the folder says when it was handed in (nbgrader's timestamp.txt, git)."""
-    if folder is None or course.deadline is None:
-        return report
-    try:
-        from .late import apply_late_policy, submission_time
+def _submission_time(course: Course, folder: Path) -> tuple[dt.datetime | None, str]:
+    """(when it was handed in, or None; a problem reading it, or ""), from timestamp.txt or git (``autograder.late``)."""
+    if course.deadline is None:
+        return None, ""
+    from .late import submission_time
 
-        when, _ = submission_time(folder, course_root=course.root)
+    try:
+        return submission_time(folder, course_root=course.root)[0], ""
     except AutograderError as exc:
-        return dataclasses.replace(report, problems=(*report.problems, f"submission time not read: {exc}"))
-    return apply_late_policy(report, course, when)
+        return None, f"the submission time could not be read, so no late penalty was applied: {exc}"
+
+
+def _with_late_policy(report: GradeReport, course: Course, submitted: dt.datetime | None, problem: str) -> GradeReport:
+    """Apply course.yaml's late policy when the submission time is known."""
+    if problem:
+        return dataclasses.replace(report, problems=(*report.problems, problem))
+    if submitted is None:
+        return report
+    from .late import apply_late_policy
+
+    return apply_late_policy(report, course, submitted)
 
 
 def _write_gradebook(out: Path, course: Course, students: set[str]) -> Path | None:

@@ -251,6 +251,29 @@ def test_an_output_folder_inside_the_class_folder_is_not_a_student(mini, tmp_pat
     assert again.students == ["alice"] and again.skipped == ["alice"]
 
 
+def test_the_late_policy_applies_and_a_new_submission_time_regrades(tmp_path):
+    course_yaml = make_course(tmp_path / "course")
+    course_yaml.write_text(course_yaml.read_text().replace(
+        "sandbox:", "deadline: 2026-01-01T00:00:00+00:00\nlate:\n  grace_minutes: 0\n  penalty_per_day: 10\n"
+        "  max_penalty: 50\nsandbox:"))  # fmt: skip
+    course = load_course(course_yaml)
+    klass = tmp_path / "class"
+    for student in ("alice", "bob"):
+        (klass / student).mkdir(parents=True)
+        (klass / student / "mini.py").write_text(REFERENCE)
+    (klass / "alice" / "timestamp.txt").write_text("2026-01-02 12:00:00.000000 UTC")  # 1.5 days late
+    (klass / "bob" / "timestamp.txt").write_text("2025-12-31 23:00:00.000000 UTC")
+    out = tmp_path / "out"
+    grade_class(klass, out, course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    alice, bob = read_report(out / "alice.json"), read_report(out / "bob.json")
+    assert alice.late_penalty == 20 and alice.final_score == 3.2 and bob.late_penalty == 0
+    rows = (out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert "alice,4,4,20,3.2" in rows
+    (klass / "alice" / "timestamp.txt").write_text("2025-12-31 12:00:00.000000 UTC")  # the platform corrected it
+    again = grade_class(klass, out, course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    assert again.graded == ["alice"] and read_report(out / "alice.json").late_penalty == 0
+
+
 def test_force_regrades_everyone(mini, tmp_path):
     course, klass, out, summary, _ = mini
     out2 = tmp_path / "out"
