@@ -274,8 +274,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             )
             continue
         spec = known[key]
-        if spec.max_examples and hasattr(item, "obj") and getattr(item.obj, "is_hypothesis_test", False):
-            item.obj = settings(settings.get_profile(PROFILE), max_examples=spec.max_examples)(item.obj)  # type: ignore[attr-defined]
+        if spec.max_examples and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            _set_max_examples(item.obj, spec.max_examples)  # type: ignore[attr-defined]
     missing = sorted(set(known) - seen)
     for ex, name in missing:
         run.suite_errors.append(
@@ -295,6 +295,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for sub in run.submissions:
         if run._remaining[sub.label] == 0:
             run.finish(sub.label)
+
+
+def _set_max_examples(test: Any, n: int) -> None:
+    """course.yaml's per-test example count, layered over the test's own settings (idempotent).
+
+    Parametrized items share one function, and a test may carry its own
+    ``@settings``; so the attached settings object is replaced rather than
+    decorated again (hypothesis refuses a second decoration).
+    """
+    current = getattr(test, "_hypothesis_internal_use_settings", None) or settings.get_profile(PROFILE)
+    if current.max_examples != n:
+        test._hypothesis_internal_use_settings = settings(current, max_examples=n)
 
 
 def _label(item: pytest.Item) -> str | None:
