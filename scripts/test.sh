@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 python -m pip install --quiet -e '.[dev]'
-python -m pytest tests "$@"
+# One test file per worker process (module-scoped fixtures grade whole batches once per file).
+python -m pytest tests -n auto --dist loadfile "$@"
