@@ -35,11 +35,11 @@ import datetime as dt
 import hashlib
 import json
 import os
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .config import Course
@@ -47,6 +47,7 @@ from .errors import AutograderError
 from .grade import resolve_course
 from .model import ExerciseResult, GradeReport, TestResult
 from .plugin import Submission
+from .progress import Progress
 from .sandbox import resolve_level
 from .submission import load_submission, submission_files
 
@@ -149,8 +150,15 @@ def error_report(course: Course, label: str, message: str, *, level: str, suite_
             score=0.0,
             max_score=ex.max_score,
             tests=tuple(
-                TestResult(name=t.name, exercise=ex.id, status="error", score=0.0, max_score=t.points,
-                           message=message, visibility=t.visibility)
+                TestResult(
+                    name=t.name,
+                    exercise=ex.id,
+                    status="error",
+                    score=0.0,
+                    max_score=t.points,
+                    message=message,
+                    visibility=t.visibility,
+                )
                 for t in ex.tests
             ),
         )
@@ -188,55 +196,6 @@ def _already_graded(out_dir: Path, student: str, key: _Key) -> bool:
     except (OSError, ValueError):
         return False
     return state == key.to_dict() and report.get("suite_hash") == key.suite_hash and report.get("submission") == student
-
-
-# ----------------------------------------------------------------------------- progress
-
-
-class Progress:
-    """done/total, rate and ETA on stderr: one updating line on a terminal, plain lines otherwise."""
-
-    def __init__(self, total: int, stream: TextIO | None = None, *, skipped: int = 0) -> None:
-        self.total = total
-        self.done = 0
-        self.stream = stream if stream is not None else sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.t0 = time.monotonic()
-        self.skipped = skipped
-
-    def line(self, last: str = "") -> str:
-        elapsed = max(time.monotonic() - self.t0, 1e-9)
-        rate = self.done / elapsed
-        left = self.total - self.done
-        eta = _clock(left / rate) if rate > 0 else "?"
-        text = f"{self.done}/{self.total} graded  {rate * 60:.1f}/min  ETA {eta}"
-        return text + (f"  {last}" if last else "")
-
-    def update(self, last: str = "") -> None:
-        self.done += 1
-        if self.tty:
-            width = 24
-            filled = int(width * self.done / self.total) if self.total else width
-            bar = "#" * filled + "." * (width - filled)
-            self.stream.write(f"\r[{bar}] {self.line(last)}"[:200].ljust(100))
-            if self.done == self.total:
-                self.stream.write("\n")
-        else:
-            self.stream.write(f"autograder: {self.line(last)}\n")
-        self.stream.flush()
-
-    def note(self, text: str) -> None:
-        if self.tty and 0 < self.done < self.total:
-            self.stream.write("\n")
-        self.stream.write(f"autograder: {text}\n")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 # ----------------------------------------------------------------------------- grading a class
@@ -314,7 +273,9 @@ def grade_class(
 
     progress = Progress(len(todo), stream, skipped=len(summary.skipped))
     if summary.skipped:
-        progress.note(f"{len(summary.skipped)} of {len(entries)} already graded with this suite (use --force to regrade)")
+        progress.note(
+            f"{len(summary.skipped)} of {len(entries)} already graded with this suite (use --force to regrade)"
+        )
 
     def save(report: GradeReport, key: _Key | None, *, count: bool = True) -> None:
         report = _with_late_policy(report, course, *when.get(report.submission, (None, "")))
@@ -357,8 +318,13 @@ def grade_class(
         replay = False  # calibrating would cost more than replay saves; grades are the same either way
     try:
         if todo:
-            where = f"the Dask cluster at {dask}" if isinstance(dask, str) else "Dask" if dask is not None else (
-                f"{n_jobs} job(s)")
+            where = (
+                f"the Dask cluster at {dask}"
+                if isinstance(dask, str)
+                else "Dask"
+                if dask is not None
+                else (f"{n_jobs} job(s)")
+            )
             first = "; each job first grades the reference (calibration)" if replay else ""
             progress.note(f"grading {len(todo)} submission(s) on {where}{first}")
             progress.t0 = time.monotonic()

@@ -33,15 +33,16 @@ import hashlib
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .config import Course, load_course
 from .errors import AutograderError, ConfigError, IsolationError, SuiteError
 from .plugin import Submission
 
-__all__ = ["CourseBundle", "grade_on_dask", "grade_task", "bundle_course"]
+__all__ = ["CourseBundle", "bundle_course", "grade_on_dask", "grade_task"]
 
 _SKIP = {"__pycache__", ".pytest_cache", ".hypothesis", ".git"}
 _MAX_BUNDLE_BYTES = 512 * 1024 * 1024

@@ -30,10 +30,11 @@ import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .config import Course, load_course
 from .errors import AutograderError, ConfigError, IsolationError, SuiteError
@@ -43,7 +44,7 @@ from .reference import ReferenceModules
 from .replay import ExampleBook, ReplayPlugin
 from .sandbox import resolve_level
 
-__all__ = ["Grader", "JobPool", "JobFailure", "submission_to_json", "submission_from_json"]
+__all__ = ["Grader", "JobFailure", "JobPool", "submission_from_json", "submission_to_json"]
 
 CALIBRATION_LABEL = "(reference solutions)"
 MAX_CHUNK = 16
@@ -156,7 +157,7 @@ def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level
             chunk = message["chunk"]
             subs = [submission_from_json(d) for d in message["subs"]]
             try:
-                grader.grade(subs, on_report=lambda r: _send(conn_out, {"report": r.to_dict(), "chunk": chunk}))
+                grader.grade(subs, on_report=lambda r, c=chunk: _send(conn_out, {"report": r.to_dict(), "chunk": c}))
             except KeyboardInterrupt:
                 return
             except _FATAL as exc:

@@ -7,6 +7,7 @@ imports and caches never flatter the next one.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -226,7 +227,7 @@ def grade_configs(class_dir: str, course_path: str, configs: list[dict[str, Any]
         with _RssSampler() as sampler:
             t0 = time.perf_counter()
             summary = grade_class(class_dir, out, course, jobs=cfg["jobs"], replay=cfg["replay"],
-                                  stream=open(os.devnull, "w"), on_report=on_report)  # fmt: skip
+                                  stream=io.StringIO(), on_report=on_report)  # fmt: skip
             wall = time.perf_counter() - t0
         correct = [s for s in scores if "_correct_" in s]
         results.append({

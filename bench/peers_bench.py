@@ -13,10 +13,10 @@ numbers are batch wall time divided by the batch size, for every tool.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -40,7 +40,7 @@ VENVS = {
     "otter": [PINS["otter"], PINS["ipykernel"], PINS["hypothesis"], PINS["numpy"]],
 }
 
-__all__ = ["ensure_venvs", "run_peers", "engine_on_peer_assignment", "peer_floor"]
+__all__ = ["engine_on_peer_assignment", "ensure_venvs", "peer_floor", "run_peers"]
 
 
 def cache_dir() -> Path:
@@ -173,7 +173,7 @@ def engine_on_peer_assignment(work: Path, batch: int, reps: int, jobs_list: tupl
             out = work / f"out_j{jobs}_{rep}"
             shutil.rmtree(out, ignore_errors=True)
             t0 = time.perf_counter()
-            grade_class(klass, out, course, jobs=jobs, stream=open(os.devnull, "w"))
+            grade_class(klass, out, course, jobs=jobs, stream=io.StringIO())
             walls.append(time.perf_counter() - t0)
         res[f"walls_j{jobs}"] = walls
         reports = {p.stem: read_report(p) for p in out.glob("*.json")}
@@ -184,7 +184,7 @@ def engine_on_peer_assignment(work: Path, batch: int, reps: int, jobs_list: tupl
     out = work / "out_loop"
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
-    grade_class(loop, out, course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    grade_class(loop, out, course, jobs=1, replay=False, stream=io.StringIO())
     res["loop_wall"] = time.perf_counter() - t0
     report = read_report(out / "l01_infinite_loop.json")
     res["loop_duration"] = report.duration

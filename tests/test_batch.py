@@ -9,13 +9,13 @@ infinite loop, a memory bomb, an unreadable folder and an empty one.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -229,14 +229,14 @@ def test_a_rerun_skips_unchanged_students_and_regrades_changed_ones(mini, tmp_pa
     shutil.copytree(out, out2)
     shutil.copytree(klass, klass2)
     before = {p.name: p.read_bytes() for p in out2.glob("*.json")}
-    again = grade_class(klass2, out2, course, jobs=2, replay=False, stream=open(os.devnull, "w"))
+    again = grade_class(klass2, out2, course, jobs=2, replay=False, stream=io.StringIO())
     assert again.graded == [] and sorted(again.skipped) == sorted(set(EXPECTED) - {"grace_unreadable"})
     assert {p.name: p.read_bytes() for p in out2.glob("*.json") if p.stem != "grace_unreadable"} == {
         k: v for k, v in before.items() if k != "grace_unreadable.json"}
 
     (klass2 / "bob" / "mini.py").write_text(REFERENCE)  # bob fixed his bug
     (out2 / "carol.json").unlink()  # a lost report is graded again
-    third = grade_class(klass2, out2, course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    third = grade_class(klass2, out2, course, jobs=1, replay=False, stream=io.StringIO())
     assert sorted(third.graded) == ["bob", "carol"]
     assert read_report(out2 / "bob.json").score == 4
     assert (out2 / "alice.json").read_bytes() == before["alice.json"]
@@ -247,7 +247,7 @@ def test_an_output_folder_inside_the_class_folder_is_not_a_student(mini, tmp_pat
     klass2 = tmp_path / "class"
     shutil.copytree(klass / "alice", klass2 / "alice")
     shutil.copytree(out, klass2 / "reports")
-    again = grade_class(klass2, klass2 / "reports", course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    again = grade_class(klass2, klass2 / "reports", course, jobs=1, replay=False, stream=io.StringIO())
     assert again.students == ["alice"] and again.skipped == ["alice"]
 
 
@@ -264,13 +264,13 @@ def test_the_late_policy_applies_and_a_new_submission_time_regrades(tmp_path):
     (klass / "alice" / "timestamp.txt").write_text("2026-01-02 12:00:00.000000 UTC")  # 1.5 days late
     (klass / "bob" / "timestamp.txt").write_text("2025-12-31 23:00:00.000000 UTC")
     out = tmp_path / "out"
-    grade_class(klass, out, course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    grade_class(klass, out, course, jobs=1, replay=False, stream=io.StringIO())
     alice, bob = read_report(out / "alice.json"), read_report(out / "bob.json")
     assert alice.late_penalty == 20 and alice.final_score == 3.2 and bob.late_penalty == 0
     rows = (out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()
     assert "alice,4,4,20,3.2" in rows
     (klass / "alice" / "timestamp.txt").write_text("2025-12-31 12:00:00.000000 UTC")  # the platform corrected it
-    again = grade_class(klass, out, course, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    again = grade_class(klass, out, course, jobs=1, replay=False, stream=io.StringIO())
     assert again.graded == ["alice"] and read_report(out / "alice.json").late_penalty == 0
 
 
@@ -282,7 +282,7 @@ def test_force_regrades_everyone(mini, tmp_path):
     klass2 = tmp_path / "class"
     for s in keep:
         shutil.copytree(klass / s, klass2 / s)
-    forced = grade_class(klass2, out2, course, jobs=1, force=True, replay=False, stream=open(os.devnull, "w"))
+    forced = grade_class(klass2, out2, course, jobs=1, force=True, replay=False, stream=io.StringIO())
     assert sorted(forced.graded) == sorted(keep) and forced.skipped == []
     rows = (out2 / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
     assert sorted(r.split(",")[0] for r in rows) == sorted(keep)  # the gradebook lists this class only
@@ -299,7 +299,7 @@ def test_a_suite_change_regrades(mini, tmp_path):
     out2, klass2 = tmp_path / "out", tmp_path / "class"
     shutil.copytree(out, out2)
     shutil.copytree(klass / "alice", klass2 / "alice")
-    again = grade_class(klass2, out2, changed, jobs=1, replay=False, stream=open(os.devnull, "w"))
+    again = grade_class(klass2, out2, changed, jobs=1, replay=False, stream=io.StringIO())
     assert again.graded == ["alice"]
     assert read_report(out2 / "alice.json").suite_hash == changed.suite_hash()
 
@@ -350,7 +350,7 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
     assert len(rows) == 1 + len(finished)
     jobs = subprocess.run(["pgrep", "-f", f"autograder.jobs .*{course_yaml}"], capture_output=True, text=True)
     assert jobs.stdout.strip() == "", "a job process outlived the interrupted run"
-    resumed = grade_class(klass, out, load_course(course_yaml), jobs=1, replay=False, stream=open(os.devnull, "w"))
+    resumed = grade_class(klass, out, load_course(course_yaml), jobs=1, replay=False, stream=io.StringIO())
     assert len(resumed.skipped) == len(finished) and len(resumed.graded) == 4 - len(finished)
 
 
@@ -366,7 +366,7 @@ def test_a_submission_that_kills_its_grading_process_does_not_stop_the_batch(tmp
         "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n\n\ndef double(x):\n    return 2 * x\n"
     )
     summary = grade_class(
-        klass, tmp_path / "out", course, jobs=1, isolation="process", replay=False, stream=open(os.devnull, "w"))
+        klass, tmp_path / "out", course, jobs=1, isolation="process", replay=False, stream=io.StringIO())
     reports = _reports(tmp_path / "out")
     assert reports["alice"].score == 4 and reports["bob"].score == 2
     assert reports["mallory"].score == 0
@@ -385,7 +385,7 @@ def test_a_broken_suite_stops_the_batch_with_a_clear_error(tmp_path):
     from autograder.errors import AutograderError
 
     with pytest.raises(AutograderError, match="test_missing"):
-        grade_class(klass, tmp_path / "out", load_course(course_yaml), jobs=1, stream=open(os.devnull, "w"))
+        grade_class(klass, tmp_path / "out", load_course(course_yaml), jobs=1, stream=io.StringIO())
     assert not (tmp_path / "out" / "alice.json").exists()  # no partial grade from a broken suite
 
 

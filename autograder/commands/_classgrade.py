@@ -34,13 +34,27 @@ def add_class_arguments(p: argparse.ArgumentParser) -> None:
         "a whole class",
         "PATH is a class folder when it has no .py/.ipynb files itself and its sub-folders (one per student) do",
     )
-    g.add_argument("--out", type=Path, default=None, metavar="OUT_DIR",
-                   help="write OUT_DIR/<student>.json per student and OUT_DIR/gradebook.csv")
-    g.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help=f"grade N submissions at a time (default: all cores, here {default_jobs()})")
+    g.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="OUT_DIR",
+        help="write OUT_DIR/<student>.json per student and OUT_DIR/gradebook.csv",
+    )
+    g.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"grade N submissions at a time (default: all cores, here {default_jobs()})",
+    )
     g.add_argument("--force", action="store_true", help="regrade students whose reports are up to date")
-    g.add_argument("--dask", default=None, metavar="ADDRESS",
-                   help="grade on the Dask cluster at this scheduler address (pip install 'neurons-autograder[dask]')")
+    g.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help="grade on the Dask cluster at this scheduler address (pip install 'neurons-autograder[dask]')",
+    )
     g.add_argument("--no-replay", action="store_true", help=argparse.SUPPRESS)  # for the benchmark
 
 
@@ -59,7 +73,9 @@ def run_class(args: argparse.Namespace) -> int:
             "A class folder has one sub-folder per student; grade a single submission without --out/--jobs/--force/--dask"
         )
     if args.out is None:
-        raise AutograderError(f"{path} is a class folder (one sub-folder per student): add --out OUT_DIR for the reports")
+        raise AutograderError(
+            f"{path} is a class folder (one sub-folder per student): add --out OUT_DIR for the reports"
+        )
     given = [f"--{n.replace('_', '-')}" for n in _SINGLE_ONLY if getattr(args, n, None) not in (None, False)]
     if given:
         raise AutograderError(
