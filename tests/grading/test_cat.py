@@ -183,6 +183,10 @@ def test_predict_thresholds_at_one_half(student, reference):
     call = "predict(X, w=[1, 0], b=0) where X @ w + b = [-2, -0.3, -0.001, 0.001, 0.3, 0.49, 0.51, 2]"
     expect_equal(student.cat.predict(X, w, b), reference.cat.predict(X, w, b), call=call,
                  hint="Threshold the probability sigmoid(z) at 0.5 (equivalently z at 0), one answer per row.")
+    # The bias moves the boundary: with b = 0.5 the rows with x in (-0.5, 0) flip to 1.
+    call = "predict(X, w=[1, 0], b=0.5) where X @ w + b = [-1.5, 0.2, 0.499, 0.501, 0.8, 0.99, 1.01, 2.5]"
+    expect_equal(student.cat.predict(X, w, 0.5), reference.cat.predict(X, w, 0.5), call=call,
+                 hint="Add the bias: z = X @ w + b, then threshold sigmoid(z) at 0.5.")
 
 
 @settings(max_examples=10)
