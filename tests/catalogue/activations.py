@@ -161,19 +161,6 @@ MISTAKES = [
         message="after calling relu(z)",
     ),
     Mistake(
-        id="relu_abs_trick_overflows",
-        module="activations",
-        description="relu(z) = (z + |z|) / 2 overflows to inf for z above about 9e307",
-        functions={"relu": '''
-            def relu(z):
-                z = np.asarray(z, dtype=float)
-                return (z + np.abs(z)) / 2
-        '''},
-        fails=("test_relu_matches_reference",),
-        may_fail=("test_relu_properties",),
-        message="returned inf",
-    ),
-    Mistake(
         id="sigmoid_grad_of_z",
         module="activations",
         description="z * (1 - z): the formula applied to z instead of to sigmoid(z)",
