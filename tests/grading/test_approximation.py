@@ -8,7 +8,7 @@ Tolerances scale with the sizes of the terms the network adds up.
 """
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.strategies import array_inputs, finite_floats, float_arrays
@@ -60,7 +60,6 @@ def _atol(params, x) -> float:
     return max(1e-12, 16.0 * (W1.shape[1] + 2) * eps * scale)
 
 
-@settings(max_examples=20)
 @given(data=knots())
 def test_relu_fit_passes_through_every_knot(student, reference, data):
     """The network with relu_fit's weights passes through every knot, with one hidden unit per segment."""
@@ -72,7 +71,6 @@ def test_relu_fit_passes_through_every_knot(student, reference, data):
                  rtol=1e-9, atol=_atol(params, kx), hint=FIT_HINT)
 
 
-@settings(max_examples=20)
 @given(data=knots(), t=st.lists(finite_floats(min_value=0.0, max_value=1.0), min_size=1, max_size=4))
 def test_relu_fit_is_linear_between_knots(student, reference, data, t):
     """Between neighbouring knots the network is the straight line joining them."""
@@ -97,7 +95,6 @@ def networks(draw):
     return {"W1": arr((1, h)), "b1": arr((h,)), "W2": arr((h, 1)), "b2": arr((1,))}
 
 
-@settings(max_examples=20)
 @given(params=networks(), x=array_inputs(min_value=-100, max_value=100))
 def test_relu_net_matches_reference(student, reference, params, x):
     """relu_net(x, params) matches the reference for any weights, on scalars, lists and arrays of any shape."""

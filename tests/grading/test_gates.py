@@ -7,7 +7,7 @@ steps, and a sum that is exactly 0 is 0 for everyone (step(0) = 0).
 """
 
 import numpy as np
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from autograder.strategies import array_inputs, int_arrays
@@ -41,7 +41,6 @@ def _step(z) -> np.ndarray:
 # ----------------------------------------------------------------------------- step
 
 
-@settings(max_examples=20)
 @given(z=array_inputs())
 def test_step_matches_reference(student, reference, z):
     """step(z) is 1.0 where z > 0 and 0.0 elsewhere, as floats of z's shape, for any input."""
@@ -104,7 +103,6 @@ def _fit(student, X, y, lr, max_epochs, call):
     return w, float(b), epochs
 
 
-@settings(max_examples=15)
 @given(data=separable())
 def test_perceptron_learns_separable_data(student, reference, data):
     """On linearly separable data the perceptron stops with (w, b) that classify every training sample right."""
@@ -119,7 +117,6 @@ def test_perceptron_learns_separable_data(student, reference, data):
                 f"where the perceptron rule converges after {ref_epochs}", RULE_HINT)
 
 
-@settings(max_examples=15)
 @given(data=separable())
 def test_perceptron_follows_the_classic_rule(student, reference, data):
     """perceptron_fit takes exactly the classic rule's steps: zero start, samples in order, stop after a clean epoch."""
@@ -133,7 +130,6 @@ def test_perceptron_follows_the_classic_rule(student, reference, data):
     expect_close(b, b_ref, call=f"b from {call}", rtol=0, atol=1e-9, hint=RULE_HINT)
 
 
-@settings(max_examples=15)
 @given(order=st.permutations(range(4)), lr=st.sampled_from([0.5, 1.0, 2.0]), max_epochs=st.integers(1, 25))
 def test_perceptron_never_separates_xor(student, order, lr, max_epochs):
     """On XOR (not linearly separable) the perceptron runs all max_epochs and still gets a sample wrong."""
@@ -181,7 +177,6 @@ def step_networks(draw):
     return X, {"W1": ints((2, 2)), "b1": ints((2,)), "W2": ints((2, 1)), "b2": ints((1,))}
 
 
-@settings(max_examples=15)
 @given(net=step_networks())
 def test_xor_predict_matches_reference(student, reference, net):
     """xor_predict(X, params) is step(step(X @ W1 + b1) @ W2 + b2) for any weights and inputs, of shape (m,)."""
@@ -192,7 +187,6 @@ def test_xor_predict_matches_reference(student, reference, net):
                  hint="Apply step to both layers, use the X and params you are given, and return shape (m,), not (m, 1).")
 
 
-@settings(max_examples=10)
 @given(rows=st.lists(st.integers(0, 3), min_size=1, max_size=8))
 def test_xor_predict_on_own_network(student, rows):
     """xor_predict(X, xor_network()) is XOR on any list of rows of the truth table."""

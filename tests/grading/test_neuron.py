@@ -7,7 +7,7 @@ Every activation has slope at most 1, so the same bound holds after it.
 """
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.errors import StudentRaised
@@ -54,7 +54,6 @@ def single_neurons(draw):
     return x, w, draw(finite_floats(min_value=-VALUE, max_value=VALUE))
 
 
-@settings(max_examples=20)
 @given(inputs=single_neurons(), activation=st.sampled_from(ACTIVATIONS))
 def test_neuron_matches_reference(student, reference, inputs, activation):
     """neuron(x, w, b, activation) is activation(x . w + b), returned as one float."""
@@ -66,7 +65,6 @@ def test_neuron_matches_reference(student, reference, inputs, activation):
                  atol=_atol(scale, terms=x.size), hint=SUM_HINT + " Return a single float.")
 
 
-@settings(max_examples=20)
 @given(layer=layers(), activation=st.sampled_from(ACTIVATIONS))
 def test_dense_matches_reference(student, reference, layer, activation):
     """dense(X, W, b, activation) is activation(X @ W + b), of shape (m, k)."""
@@ -77,7 +75,6 @@ def test_dense_matches_reference(student, reference, layer, activation):
                  rtol=1e-9, atol=_atol(_layer_scale(X, W, b), terms=X.shape[1]), hint=LAYER_HINT)
 
 
-@settings(max_examples=10)
 @given(layer=layers(min_m=1, max_m=3, max_k=2), activation=st.sampled_from(ACTIVATIONS))
 def test_dense_rows_equal_neuron(student, layer, activation):
     """Row i, column j of dense(X, W, b) equals neuron(X[i], W[:, j], b[j]): a layer is many neurons at once."""
@@ -113,7 +110,6 @@ def test_dense_edge_cases(student, reference):
     expect_close(got, 5.0, call="neuron([2.0], [3.0], -1.0, 'relu')", hint="With one input, z = x[0] * w[0] + b.")
 
 
-@settings(max_examples=10)
 @given(
     X=int_arrays(shape=st.tuples(st.integers(1, 3), st.just(2)), min_value=-5, max_value=5),
     W=int_arrays(shape=(2, 2), min_value=-5, max_value=5),
@@ -135,7 +131,6 @@ def test_integer_and_list_inputs(student, reference, X, W, b, activation, as_lis
                  call=f"neuron(x, w, b, {activation!r}) with {kind} and an int bias", hint=SUM_HINT)
 
 
-@settings(max_examples=10)
 @given(layer=layers(min_m=1, max_m=3, value=2.0), activation=st.sampled_from(ACTIVATIONS))
 def test_float32_inputs(student, reference, layer, activation):
     """dense accepts float32 arrays (float32 or float64 results are both right)."""
@@ -194,7 +189,6 @@ def _collapsed(student, W1, b1, W2, b2, call):
     return W, b
 
 
-@settings(max_examples=10)
 @given(layers2=two_layers())
 def test_collapse_matches_reference(student, reference, layers2):
     """collapse(W1, b1, W2, b2) returns W = W1 @ W2 and b = b1 @ W2 + b2."""
@@ -208,7 +202,6 @@ def test_collapse_matches_reference(student, reference, layers2):
     expect_close(b, b_ref, call=f"b from {call}", rtol=1e-9, atol=atol, hint=hint)
 
 
-@settings(max_examples=10)
 @given(layers2=two_layers())
 def test_collapse_equals_two_linear_layers(student, layers2):
     """One layer with collapse's (W, b) gives exactly what two stacked linear layers give, for every X."""
@@ -219,7 +212,6 @@ def test_collapse_equals_two_linear_layers(student, layers2):
                  hint="Expand (X @ W1 + b1) @ W2 + b2 by distributing the product; the order of W1 and W2 matters.")
 
 
-@settings(max_examples=10)
 @given(layers2=two_layers())
 def test_two_identity_layers_equal_one(student, reference, layers2):
     """Without a non-linearity ("identity"), two dense layers equal the one collapsed layer."""
