@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,7 @@ from typing import Any
 from .config import Course
 from .errors import AutograderError
 from .model import GradeReport
-from .notebook_build import lesson_notebook, lessons
+from .notebook_build import grade_cell_id, lesson_notebook, lessons
 
 __all__ = ["NbgraderCourse", "open_course", "register_assignment", "record_report", "assignment_deadline"]
 
@@ -48,6 +51,11 @@ def _nbgrader() -> Any:
             "--nbgrader needs nbgrader installed next to the autograder: pip install 'neurons-autograder[nbgrader]' "
             "(or pip install nbgrader)"
         ) from None
+    # A new gradebook runs the `alembic` command; it sits next to this Python, which need not be on PATH
+    # (a virtual environment used without activating it).
+    here = str(Path(sys.executable).parent)
+    if shutil.which("alembic") is None and (Path(here) / "alembic").exists():
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
     return nbgrader
 
 
@@ -149,7 +157,7 @@ def register_assignment(nbc: NbgraderCourse, course: Course, assignment: str) ->
             )
     for lesson, solution in lessons(course):
         exercise = next((e for e in course.exercises if e.id == lesson), None)
-        needed = {t.name: t.points for t in exercise.tests} if exercise else {}
+        needed = {grade_cell_id(t.name, t.visibility): t.points for t in exercise.tests} if exercise else {}
         with nbc.gradebook() as gb:
             try:
                 have = {c.name: c.max_score for c in gb.find_notebook(lesson, assignment).grade_cells}
@@ -238,10 +246,11 @@ def record_report(
             except MissingEntry:
                 continue  # a course exercise with no notebook (no solution region): nothing in nbgrader to score
             for t in ex.tests:
+                cell_id = grade_cell_id(t.name, t.visibility)
                 try:
-                    grade = gb.find_grade(t.name, ex.id, assignment, student)
+                    grade = gb.find_grade(cell_id, ex.id, assignment, student)
                 except MissingEntry:
-                    cell = gb.find_grade_cell(t.name, ex.id, assignment)
+                    cell = gb.find_grade_cell(cell_id, ex.id, assignment)
                     grade = Grade(cell_id=cell.id, notebook=row)
                     gb.db.add(grade)
                 grade.auto_score = float(t.score)

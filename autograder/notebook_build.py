@@ -31,6 +31,7 @@ build --check`` can compare files byte for byte. Writing needs only
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ __all__ = [
     "build_notebooks",
     "check_notebooks",
     "build_nbgrader_source",
+    "grade_cell_id",
     "DEFAULT_ASSIGNMENT",
     "HIDDEN_TEST_MESSAGE",
 ]
@@ -233,6 +235,17 @@ def _points(value: float) -> str:
     return f"{value:g} point" + ("" if value == 1 else "s")
 
 
+def grade_cell_id(test: str, visibility: str) -> str:
+    """The nbgrader grade id of a hidden test's cell: its name, or an opaque id while students may not see it.
+
+    Notebook metadata is readable by students, so a test course.yaml keeps hidden (or hidden until the
+    due date / publication) is not named there. The id is stable: the gradebook finds it again.
+    """
+    if visibility == "visible":
+        return test
+    return "hidden_" + hashlib.sha256(test.encode()).hexdigest()[:12]
+
+
 def _graded_cells(course: Course, exercise: Exercise) -> list[Cell]:
     docs = _hidden_test_docs(course, exercise.id)
     intro = (
@@ -243,14 +256,15 @@ def _graded_cells(course: Course, exercise: Exercise) -> list[Cell]:
     )
     cells = [Cell("markdown", "graded_title", "graded_title", intro, intro)]
     for test in exercise.tests:
-        if test.visibility == "hidden":
+        if test.visibility != "visible":  # after_due_date / after_published tests are not named yet either
             text = f"# A hidden test ({_points(test.points)})."
         else:
             doc = docs.get(test.name, "")
             text = f"# {test.name} ({_points(test.points)})" + (f": {doc}" if doc else ".")
         hidden = f"raise AssertionError({HIDDEN_TEST_MESSAGE!r})"
         instructor = f"{text}\n{BEGIN_HIDDEN}\n{hidden}\n{END_HIDDEN}"
-        cells.append(Cell("code", test.name, "graded", text, instructor, points=test.points))
+        cells.append(Cell("code", grade_cell_id(test.name, test.visibility), "graded", text, instructor,
+                          points=test.points))  # fmt: skip
     return cells
 
 

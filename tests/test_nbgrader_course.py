@@ -20,13 +20,20 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from nbgrader.api import Gradebook
 
 from autograder.cli import main
 from autograder.config import load_course
 from autograder.nbgrader_course import grade_nbgrader
 from autograder.nbgrader_gradebook import open_course, register_assignment
-from autograder.notebook_build import HIDDEN_TEST_MESSAGE, build_nbgrader_source, lesson_notebook, lessons
+from autograder.notebook_build import (
+    HIDDEN_TEST_MESSAGE,
+    build_nbgrader_source,
+    grade_cell_id,
+    lesson_notebook,
+    lessons,
+)
 from autograder.submission import MAX_FILES
 from tests.catalogue import all_mistakes
 
@@ -76,11 +83,25 @@ def fill(release: Path, target: Path, course, *, answers: bool, edit=None) -> No
         (target / f.name).write_text(json.dumps(nb, indent=1))
 
 
+def course_with_a_hidden_test(folder: Path):
+    """The bundled course, with one hidden test (visibility: hidden), so opaque grade ids are exercised too."""
+    real = load_course(Path(__file__).resolve().parent.parent / "course.yaml")
+    data = yaml.safe_load(real.path.read_text())
+    data.update(reference=str(real.reference_dir), tests=str(real.tests_dir), exercises_dir=str(real.exercises_dir))
+    tests = data["exercises"][real.exercises[0].id]["tests"]
+    name = list(tests)[2]
+    spec = tests[name] if isinstance(tests[name], dict) else {"points": tests[name]}
+    tests[name] = {**spec, "visibility": "hidden"}
+    folder.mkdir()
+    (folder / "course.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return load_course(folder / "course.yaml")
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """An nbgrader course: built, released by nbgrader, handed in by four students, graded by us."""
-    course = load_course(Path(__file__).resolve().parent.parent / "course.yaml")
     tmp = tmp_path_factory.mktemp("nbgrader")
+    course = course_with_a_hidden_test(tmp / "course-definition")
     root = tmp / "course"
     root.mkdir()
     (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "neurons101"\n')
@@ -135,6 +156,8 @@ def test_generate_assignment_releases_stubs_without_solutions_or_hidden_tests(wo
                 assert "raise NotImplementedError()" in released, grade_id
         assert nb["metadata"]["autograder"]["lesson"] == lesson
     assert (release / "tests" / "test_activations.py").is_file()  # so check() works in the release folder
+    hidden = [t for e in course.exercises for t in e.tests if t.visibility == "hidden"]
+    assert hidden and all(t.name not in (release / f"{t.exercise}.ipynb").read_text() for t in hidden)
     for lesson, _ in lessons(course):
         assert (world["pristine"] / "release" / ASSIGNMENT / f"{lesson}.ipynb").is_file()
 
@@ -173,7 +196,7 @@ def test_the_gradebook_read_back_with_nbgraders_api_holds_every_hidden_test_scor
             assert sub.score == pytest.approx(report.score)
             assert sub.late_submission_penalty == pytest.approx(report.score * report.late_penalty / 100)
             for t in report.tests:
-                grade = gb.find_grade(t.name, t.exercise, ASSIGNMENT, student)
+                grade = gb.find_grade(grade_cell_id(t.name, t.visibility), t.exercise, ASSIGNMENT, student)
                 assert (grade.score, grade.max_score) == (t.score, t.max_score), (student, t.name)
                 assert not grade.needs_manual_grade
     alice, bob, carol, dave = (run.reports[s] for s in ("alice", "bob", "carol", "dave"))
@@ -233,21 +256,24 @@ def test_feedback_is_in_nbgraders_layout_for_release_feedback(world):
     bob = run.reports["bob"].exercise(mistake.module)
     assert f"{bob.score:g} / {bob.max_score:g} points" in page
     assert mistake.fails[0] in page and "%matplotlib inline" in page
-    assert "late penalty" in (root / "feedback" / "carol" / ASSIGNMENT / f"{course.exercises[0].id}.html").read_text()
+    carol = (root / "feedback" / "carol" / ASSIGNMENT / f"{course.exercises[0].id}.html").read_text()
+    assert "late penalty" in carol
+    hidden = next(t for t in course.exercises[0].tests if t.visibility == "hidden")
+    assert hidden.name not in carol  # students' feedback follows course.yaml's visibility
 
 
 def test_regrading_from_the_command_line_keeps_a_graders_manual_score(world, capsys):
     root, course = world["root"], world["course"]
     test = course.exercises[0].tests[0]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        grade = gb.find_grade(test.name, test.exercise, ASSIGNMENT, "alice")
+        grade = gb.find_grade(grade_cell_id(test.name, test.visibility), test.exercise, ASSIGNMENT, "alice")
         grade.manual_score = 0.5
         gb.db.commit()
     assert main(["grade", "--nbgrader", str(root), ASSIGNMENT, "--course", str(course.path)]) == 0
     out = capsys.readouterr().out
     assert f"alice: {course.max_score:g}/{course.max_score:g}" in out and "5 submissions of neurons graded" in out
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        grade = gb.find_grade(test.name, test.exercise, ASSIGNMENT, "alice")
+        grade = gb.find_grade(grade_cell_id(test.name, test.visibility), test.exercise, ASSIGNMENT, "alice")
         assert grade.auto_score == test.points and grade.manual_score == 0.5 and grade.score == 0.5
         assert grade.needs_manual_grade  # flagged for review, as nbgrader does
         assert len(gb.find_assignment(ASSIGNMENT).submissions) == 5  # regrading did not duplicate anything

@@ -21,6 +21,7 @@ from autograder.notebook_build import (
     build_notebooks,
     check_notebooks,
     dumps,
+    grade_cell_id,
     lesson_notebook,
     lessons,
     split_module,
@@ -115,15 +116,21 @@ def test_public_tests_are_read_only_cells_and_never_part_of_the_graded_module(co
 
 def test_each_hidden_test_is_a_graded_cell_with_its_points_and_hidden_ones_are_not_named(course):
     lesson = course.exercises[0].id
-    hidden = dataclasses.replace(course.exercises[0].tests[0], visibility="hidden")
-    exercise = dataclasses.replace(course.exercises[0], tests=(hidden, *course.exercises[0].tests[1:]))
+    tests = course.exercises[0].tests
+    hidden = dataclasses.replace(tests[0], visibility="hidden")
+    later = dataclasses.replace(tests[2], visibility="after_due_date")
+    exercise = dataclasses.replace(course.exercises[0], tests=(hidden, tests[1], later, *tests[3:]))
     changed = dataclasses.replace(course, exercises=(exercise, *course.exercises[1:]))
     nb = lesson_notebook(changed, lesson, (course.reference_dir / f"{lesson}.py").read_text(), instructor=False)
     graded = [c for c in nb["cells"] if c["metadata"]["autograder"]["role"] == "graded"]
-    assert [c["metadata"]["nbgrader"]["grade_id"] for c in graded] == [t.name for t in exercise.tests]
+    ids = [c["metadata"]["nbgrader"]["grade_id"] for c in graded]
+    assert ids == [grade_cell_id(t.name, t.visibility) for t in exercise.tests]
+    assert ids[1] == exercise.tests[1].name and ids[0].startswith("hidden_") and ids[2].startswith("hidden_")
+    assert hidden.name not in json.dumps(nb) and later.name not in json.dumps(nb)  # not even in the metadata
     assert [c["metadata"]["nbgrader"]["points"] for c in graded] == [t.points for t in exercise.tests]
     assert graded[0]["source"].startswith("# A hidden test (") and hidden.name not in graded[0]["source"]
     assert graded[1]["source"].startswith(f"# {exercise.tests[1].name} (")
+    assert graded[2]["source"].startswith("# A hidden test (") and later.name not in graded[2]["source"]
 
 
 def test_a_grade_id_collision_is_refused_with_the_fix(course):
