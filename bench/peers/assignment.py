@@ -206,7 +206,8 @@ def batch(n=None):
 
 
 def base_name(name):
-    return name.split("_r")[0] if "_r" in name and name.rsplit("_r", 1)[1].isdigit() else name
+    head, _, tail = name.rpartition("_r")
+    return head if head and tail.isdigit() else name
 
 
 def category(name):
