@@ -29,7 +29,7 @@ from autograder import grade_many
 from autograder.sandbox import LEVELS, best_level
 from autograder.submission import load_submission
 from autograder.commands.grade import format_table
-from tests.adversarial import ATTACKS, FUNCTION, NOT_IMPLEMENTED, Attack
+from tests.adversarial import ATTACKS, FUNCTION, NOT_IMPLEMENTED, WRONG_VALUE, Attack
 from tests.catalogue import SOLUTIONS, replace_functions, strip_markers
 
 SECRET = "ag-secret-7f3a91c2"
@@ -154,7 +154,10 @@ def attacked(course, tmp_path_factory, root):
     values = dict(root=str(root), out=str(out), port=listener.port, secret=SECRET, marker=MARKER, function=FUNCTION)
     leaf = leaf_module()
     subs = [
-        load_submission(write_submission(work / "baseline-function", ATTACKED, function_source=NOT_IMPLEMENTED), label="baseline-function"),
+        load_submission(write_submission(work / "baseline-not_implemented", ATTACKED, function_source=NOT_IMPLEMENTED),
+                        label="baseline-not_implemented"),
+        load_submission(write_submission(work / "baseline-wrong_value", ATTACKED, function_source=WRONG_VALUE),
+                        label="baseline-wrong_value"),
         load_submission(write_submission(work / "reference", ATTACKED), label="reference"),
     ]
     targets = {}
@@ -210,7 +213,7 @@ def test_attack_earns_nothing_and_harms_nothing_else(attacked, attack):
         pytest.skip(f"defending {attack.id!r} needs isolation {attack.needs!r}; this machine offers {LEVEL!r}")
     report = attacked["reports"][attack.id]
     target = attacked["targets"][attack.id]
-    baseline = attacked["reports"]["baseline-function"]
+    baseline = attacked["reports"][f"baseline-{attack.honest}"]
     ex = report.exercise(target)
     if attack.function:
         assert ex.score <= baseline.exercise(target).score, f"{attack.id} earned points it did not honestly earn"

@@ -17,13 +17,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Attack", "ATTACKS", "FUNCTION", "NOT_IMPLEMENTED"]
+__all__ = ["Attack", "ATTACKS", "FUNCTION", "NOT_IMPLEMENTED", "WRONG_VALUE"]
 
 # The function attacks replace: graded by a few activations tests and used by few other lessons.
 FUNCTION = "relu_grad"
 NOT_IMPLEMENTED = f"""
 def {FUNCTION}(z):
     raise NotImplementedError
+"""
+# The honest version of an attack that returns a value: a plainly wrong answer of the right shape,
+# which (like any returned value) honestly earns e.g. the "does not modify its input" point.
+WRONG_VALUE = f"""
+def {FUNCTION}(z):
+    import numpy as np
+    return np.full(np.shape(z), 7.0)
 """
 
 
@@ -35,6 +42,7 @@ class Attack:
     function: bool = True
     needs: str = "process"  # the weakest isolation level at which the grader defends this
     status: tuple[str, ...] = ()  # statuses the attacked tests may end with (empty: any non-passing)
+    honest: str = "not_implemented"  # the baseline it must not beat: "not_implemented" or "wrong_value"
 
 
 def _f(body: str, head: str = "") -> str:
@@ -101,6 +109,7 @@ ATTACKS = [
         _f("import builtins, numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.isclose = lambda *a, **k: True\n"
            "numpy.array_equal = lambda *a, **k: True\nbuiltins.abs = lambda x: 0\n"
            "return numpy.full(numpy.shape(z), 7.0)"),
+        honest="wrong_value",
     ),
     Attack(
         "patch_pytest_and_hypothesis",
@@ -108,7 +117,8 @@ ATTACKS = [
         _f("try:\n    import _pytest.outcomes, pytest\n    pytest.fail = lambda *a, **k: None\n"
            "    _pytest.outcomes.fail = lambda *a, **k: None\nexcept Exception:\n    pass\nreturn object()"),
     ),
-    Attack("nan_array", "returns NaN everywhere", _f("import numpy as np\nreturn np.full(np.shape(z), np.nan)")),
+    Attack("nan_array", "returns NaN everywhere", _f("import numpy as np\nreturn np.full(np.shape(z), np.nan)"),
+           honest="wrong_value"),
     Attack("object_array", "returns an object array", _f("import numpy as np\nreturn np.array([object()] * max(1, np.size(z)))")),
     Attack("enormous_array", "returns a 320 MB array", _f("import numpy as np\nreturn np.zeros(40_000_000)")),
     Attack("always_equal", "returns an object whose __eq__ is always true", _f(
