@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.errors import Flaky
 
 from . import __version__
@@ -64,6 +64,9 @@ def register_profile(max_examples: int, derandomize: bool = True) -> None:
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
         print_blob=False,
+        # Students' messages are built from hypothesis's "Falsifying example" note, which it only
+        # writes at normal verbosity or above: never inherit a quieter default from the environment.
+        verbosity=Verbosity.normal,
         # No "explain" phase: its notes name grader files and lines, which students need not see.
         phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
     )
