@@ -100,16 +100,23 @@ def stub_source(source: str, file: str = "<source>") -> str:
     return "\n".join(out) + "\n"
 
 
+def _stubs(solutions: Path, exercises: Path):
+    """(target file, stub text) for every lesson module in ``solutions``."""
+    for src in sorted(solutions.glob("*.py")):
+        if not src.name.startswith("_"):
+            yield exercises / src.name, stub_source(src.read_text(encoding="utf-8"), str(src))
+
+
+def _current(target: Path, text: str) -> bool:
+    return target.exists() and target.read_text(encoding="utf-8") == text
+
+
 def build_exercises(solutions: Path, exercises: Path) -> list[Path]:
     """Write a stub for every solution module; returns the files written."""
     exercises.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in sorted(solutions.glob("*.py")):
-        if src.name.startswith("_"):
-            continue
-        target = exercises / src.name
-        text = stub_source(src.read_text(encoding="utf-8"), str(src))
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
+    for target, text in _stubs(solutions, exercises):
+        if not _current(target, text):
             target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
@@ -117,12 +124,4 @@ def build_exercises(solutions: Path, exercises: Path) -> list[Path]:
 
 def check_exercises(solutions: Path, exercises: Path) -> list[str]:
     """Stubs in ``exercises`` that are missing or differ from what ``solutions`` generates."""
-    stale = []
-    for src in sorted(solutions.glob("*.py")):
-        if src.name.startswith("_"):
-            continue
-        target = exercises / src.name
-        want = stub_source(src.read_text(encoding="utf-8"), str(src))
-        if not target.exists() or target.read_text(encoding="utf-8") != want:
-            stale.append(str(target))
-    return stale
+    return [str(target) for target, text in _stubs(solutions, exercises) if not _current(target, text)]
