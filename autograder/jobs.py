@@ -43,6 +43,7 @@ from .plugin import Submission
 from .reference import ReferenceModules
 from .replay import ExampleBook, ReplayPlugin
 from .sandbox import resolve_level
+from .sandbox.affinity import pinning_enabled
 
 __all__ = ["Grader", "JobFailure", "JobPool", "submission_from_json", "submission_to_json"]
 
@@ -204,6 +205,7 @@ class _Job:
     ready: bool = False
     chunk: int | None = None
     pending: list[str] = field(default_factory=list)  # labels of its chunk not reported yet
+    cpu: int | None = None  # the core it is confined to, if any
 
 
 class JobPool:
@@ -246,8 +248,32 @@ class JobPool:
             os.close(to_r)
             os.close(from_w)
         job = _Job(proc=proc, conn=Connection(from_r, writable=False), to_job=Connection(to_w, readable=False))
+        job.cpu = self._give_core(proc.pid)
         self._jobs.append(job)
         return job
+
+    def _give_core(self, pid: int) -> int | None:
+        """Confine a job (and the sandbox workers it starts) to a core no other job holds.
+
+        A job's grading thread and its worker take turns, so one core serves both
+        best (``autograder.sandbox.affinity``); jobs on distinct cores do not
+        evict each other's caches. With more jobs than cores, the OS schedules.
+        """
+        if not pinning_enabled():
+            return None
+        try:
+            allowed = sorted(os.sched_getaffinity(0))
+        except OSError:
+            return None
+        taken = {j.cpu for j in self._jobs}
+        free = [c for c in allowed if c not in taken]
+        if self.jobs > len(allowed) or not free:
+            return None
+        try:
+            os.sched_setaffinity(pid, {free[0]})
+        except OSError:
+            return None
+        return free[0]
 
     def _stop(self, job: _Job, *, kill: bool = False) -> None:
         if job in self._jobs:

@@ -29,6 +29,7 @@ from ..errors import (
     StudentStop,
     StudentTimeout,
 )
+from .affinity import CoreShare
 from .isolation import Level
 from .limits import SandboxLimits
 from .worker import Worker, WorkerDied, WorkerTimeout, prepare_copy
@@ -63,6 +64,7 @@ class StudentSession:
         self._deadline: float | None = None
         self._output = bytearray()
         self._dropped = 0
+        self._core = CoreShare()  # the worker and the thread that calls it share a core (see affinity)
         self.calls = 0
         self.workers_started = 0
 
@@ -245,6 +247,7 @@ class StudentSession:
     def _worker_or_start(self) -> Worker:
         if self._worker is None or not self._worker.alive:
             room = self._limits.output_kb * 1024 - len(self._output)
+            self._core.acquire()  # before the start: the worker inherits the mask
             self._worker = Worker(self._copy, self._level, self._limits, output_limit=max(room, 0))
             self.workers_started += 1
             self._imported.clear()
@@ -279,6 +282,7 @@ class StudentSession:
             self._worker.close()
             self._collect_output()
             self._worker = None
+        self._core.release()
         shutil.rmtree(self._copy, ignore_errors=True)
 
 

@@ -1,0 +1,117 @@
+"""The grading thread and its worker share one core while a submission is graded."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from autograder.sandbox import SandboxLimits, StudentSession, available_levels
+from autograder.sandbox.affinity import CoreShare, current_cpu
+
+MULTI_CORE = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) > 1
+needs_cores = pytest.mark.skipif(not MULTI_CORE, reason="pinning only matters with more than one core")
+
+SOURCE = b"import os\n\ndef cores():\n    return sorted(os.sched_getaffinity(0))\n"
+
+
+def in_fresh_thread(fn):
+    """Run ``fn`` in a new thread (its affinity is per thread), so the test's own thread is untouched."""
+    out: dict[str, object] = {}
+
+    def body() -> None:
+        try:
+            out["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below in the test's thread
+            out["error"] = exc
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]  # type: ignore[misc]
+    return out["value"]
+
+
+def test_current_cpu_is_one_of_the_allowed_cores():
+    cpu = current_cpu()
+    assert cpu is None or cpu in os.sched_getaffinity(0)
+
+
+@needs_cores
+def test_core_share_pins_the_thread_and_restores_its_mask():
+    def run():
+        before = os.sched_getaffinity(0)
+        share = CoreShare()
+        share.acquire()
+        during = os.sched_getaffinity(0)
+        share.acquire()  # idempotent: the first mask is the one restored
+        share.release()
+        return before, during, share.cpu, os.sched_getaffinity(0)
+
+    before, during, cpu, after = in_fresh_thread(run)
+    assert during == {cpu} and cpu in before
+    assert after == before
+
+
+@needs_cores
+def test_a_thread_already_on_one_core_keeps_it():
+    def run():
+        core = max(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        share = CoreShare()
+        share.acquire()
+        share.release()
+        return core, share.cpu, os.sched_getaffinity(0)
+
+    core, cpu, after = in_fresh_thread(run)
+    assert cpu == core and after == {core}
+
+
+@needs_cores
+def test_pinning_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_PIN", "0")
+
+    def run():
+        share = CoreShare()
+        share.acquire()
+        return share.cpu, os.sched_getaffinity(0)
+
+    cpu, mask = in_fresh_thread(run)
+    assert cpu is None and mask == os.sched_getaffinity(0)
+
+
+@needs_cores
+@pytest.mark.parametrize("level", available_levels())
+def test_the_worker_runs_on_the_core_of_the_thread_that_calls_it(level):
+    def run():
+        session = StudentSession({"m.py": SOURCE}, level=level, limits=SandboxLimits())
+        try:
+            worker_cores = session.m.cores()
+            thread_cores = sorted(os.sched_getaffinity(0))
+        finally:
+            session.close()
+        return worker_cores, thread_cores, sorted(os.sched_getaffinity(0))
+
+    worker_cores, thread_cores, after = in_fresh_thread(run)
+    assert len(worker_cores) == 1 and worker_cores == thread_cores
+    assert after == sorted(os.sched_getaffinity(0))  # the session gave the core back when it closed
+
+
+@needs_cores
+def test_batch_jobs_get_distinct_cores(tmp_path):
+    from autograder import load_course
+    from autograder.jobs import JobPool
+
+    from .test_batch import make_course
+
+    pool = JobPool(load_course(make_course(tmp_path)), jobs=2, level="process")
+    try:
+        pool._start()
+        pool._start()
+        masks = [os.sched_getaffinity(pid) for pid in pool.pids]
+    finally:
+        pool.close(kill=True)
+    assert all(len(m) == 1 for m in masks)
+    assert masks[0] != masks[1]
