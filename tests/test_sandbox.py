@@ -182,10 +182,11 @@ def test_warnings_are_reported_on_request(session):
 
 
 def test_session_cleans_up_its_copy(session):
-    copy = session._copy
     session.mod.double(1)
+    copy = session._copy  # on disk for cold workers; a warm (forked) one gets its files on a pipe
     session.close()
-    assert not copy.exists()
+    assert copy is None or not copy.exists()
+    assert copy is not None or session._zygote is None
 
 
 def test_resolve_level_refuses_below_the_minimum():

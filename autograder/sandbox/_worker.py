@@ -71,9 +71,15 @@ def main():
     _apply_limits(spec)
 
     import numpy  # noqa: F401  (imported before student files are on the path)
+
+    serve(fd_in, fd_out, spec["submission"])
+
+
+def serve(fd_in, fd_out, submission):
+    """Answer requests until the grader closes the request pipe; never returns."""
     import _ag_wire as wire
 
-    root = os.path.realpath(spec["submission"])
+    root = os.path.realpath(submission)
     os.chdir(root)
     sys.path.insert(0, root)
     sys.argv = [os.path.join(root, "submission")]

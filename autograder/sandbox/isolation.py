@@ -71,12 +71,14 @@ def _parents(path: str) -> list[str]:
     return out
 
 
-def bwrap_argv(copy_dir: str, runtime_dir: str, tmp_bytes: int = 64 * 1024 * 1024) -> list[str]:
-    """The bubblewrap command line that sandboxes one worker.
+def bwrap_argv(copy_dir: str | None, runtime_dir: str, tmp_bytes: int = 64 * 1024 * 1024) -> list[str]:
+    """The bubblewrap command line that sandboxes one worker (or a zygote, ``copy_dir`` None).
 
     The submission copy is mounted read-only; the only writable place is a
     size-bounded ``/tmp``, so student code cannot fill the disk or the memory
-    through files.
+    through files. A zygote gets an empty ``/submission`` that only the
+    sandbox's root can write: its workers put their files there before they
+    drop to ``nobody``.
     """
     argv = [
         shutil.which("bwrap") or "bwrap",
@@ -96,7 +98,11 @@ def bwrap_argv(copy_dir: str, runtime_dir: str, tmp_bytes: int = 64 * 1024 * 102
                 argv += ["--perms", "0755", "--dir", parent]
                 made.add(parent)
         argv += ["--ro-bind", d, d]
-    argv += ["--ro-bind", runtime_dir, RUNTIME_MOUNT, "--ro-bind", copy_dir, SUBMISSION_MOUNT]
+    argv += ["--ro-bind", runtime_dir, RUNTIME_MOUNT]
+    if copy_dir is None:
+        argv += ["--perms", "0755", "--dir", SUBMISSION_MOUNT]
+    else:
+        argv += ["--ro-bind", copy_dir, SUBMISSION_MOUNT]
     if _is_root():
         # Root in the sandbox may only change its own uid: the worker drops to nobody itself.
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]

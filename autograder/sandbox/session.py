@@ -33,6 +33,7 @@ from .affinity import CoreShare
 from .isolation import Level
 from .limits import SandboxLimits
 from .worker import Worker, WorkerDied, WorkerTimeout, prepare_copy
+from .zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
 
 __all__ = ["StudentSession"]
 
@@ -54,7 +55,9 @@ class StudentSession:
         self._files = files
         self._level = level
         self._limits = limits
-        self._copy = prepare_copy(files, extra)
+        self._extra = extra or {}
+        self._copy: Path | None = None  # written when a cold worker needs it
+        self._zygote: Zygote | None = None  # leased at the first warm start, given back at close
         self._worker: Worker | None = None
         self._imported: set[str] = set()
         self._broken: dict[str, StudentCodeError] = {}
@@ -248,7 +251,7 @@ class StudentSession:
         if self._worker is None or not self._worker.alive:
             room = self._limits.output_kb * 1024 - len(self._output)
             self._core.acquire()  # before the start: the worker inherits the mask
-            self._worker = Worker(self._copy, self._level, self._limits, output_limit=max(room, 0))
+            self._worker = self._start_worker(max(room, 0))
             self.workers_started += 1
             self._imported.clear()
             try:
@@ -260,6 +263,31 @@ class StudentSession:
                     "try --isolation process to see whether the sandbox is the problem"
                 ) from None
         return self._worker
+
+    def _start_worker(self, output_limit: int) -> Worker:
+        """Fork from a warm zygote where one can serve (namespace level), else start a cold worker."""
+        if self._level == "namespace" and warm_enabled():
+            try:
+                if self._zygote is None:
+                    self._zygote = lease(self._limits)
+                return self._zygote.spawn(self._all_files(), self._core.cpu, output_limit)
+            except ZygoteFailed:
+                self._zygote = None  # it killed itself; this submission goes on with cold workers
+        if self._copy is None:
+            self._copy = prepare_copy(self._files, self._extra)
+        return Worker(self._copy, self._level, self._limits, output_limit=output_limit)
+
+    def _all_files(self) -> dict[str, bytes]:
+        """The submission's files and the read-only extras (course data), as the worker should see them."""
+        files = dict(self._files)
+        for rel, source in self._extra.items():
+            if source.is_dir():
+                for path in sorted(source.rglob("*")):
+                    if path.is_file():
+                        files[f"{rel}/{path.relative_to(source).as_posix()}"] = path.read_bytes()
+            else:
+                files[rel] = source.read_bytes()
+        return files
 
     def _retire_worker(self) -> None:
         if self._worker is not None:
@@ -282,8 +310,12 @@ class StudentSession:
             self._worker.close()
             self._collect_output()
             self._worker = None
+        if self._zygote is not None:
+            give_back(self._zygote)
+            self._zygote = None
         self._core.release()
-        shutil.rmtree(self._copy, ignore_errors=True)
+        if self._copy is not None:
+            shutil.rmtree(self._copy, ignore_errors=True)
 
 
 class _ModuleProxy:

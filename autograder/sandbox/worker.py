@@ -54,15 +54,16 @@ def prepare_copy(files: dict[str, bytes], extra: dict[str, Path] | None = None) 
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copyfile(source, target)
-    (root / "tmp").mkdir(exist_ok=True)
     return root
 
 
-def _runtime_dir() -> Path:
-    """A private folder with the worker and the wire module, outside any checkout."""
+def _runtime_dir(extra: tuple[str, str] | None = None) -> Path:
+    """A private folder with the worker and the wire module (and ``extra``: source, name), outside any checkout."""
     folder = Path(tempfile.mkdtemp(prefix="ag-rt-"))
     shutil.copyfile(_HERE / "_worker.py", folder / "_ag_worker.py")
     shutil.copyfile(_HERE / "wire.py", folder / "_ag_wire.py")
+    if extra is not None:
+        shutil.copyfile(_HERE / extra[0], folder / extra[1])
     folder.chmod(0o755)
     for f in folder.iterdir():
         f.chmod(0o644)
@@ -124,9 +125,11 @@ class Worker:
         argv = [sys.executable, "-s", "-B", "-c", boot, str(req_r), str(rep_w), json.dumps(spec)]
         if in_sandbox:
             argv = bwrap_argv(str(copy_dir), str(self.runtime)) + argv
+        home = "/tmp" if in_sandbox else str(copy_dir / "tmp")
+        if not in_sandbox:
+            (copy_dir / "tmp").mkdir(exist_ok=True)  # outside the sandbox, the copy holds its own /tmp
         if level in ("user", "namespace") and os.geteuid() == 0:
             _chown_tree(copy_dir, NOBODY)
-        home = "/tmp" if in_sandbox else str(copy_dir / "tmp")
         env = {
             **ENV_ALLOW,
             "PATH": "/usr/bin:/bin",
@@ -139,8 +142,9 @@ class Worker:
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
             "MPLBACKEND": "Agg",
-            "AG_WORKER_TOKEN": self.token,
         }
+        if not in_sandbox:
+            env["AG_WORKER_TOKEN"] = self.token  # finds leftovers; a PID namespace needs no such trick
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -195,11 +199,15 @@ class Worker:
         return reply
 
     # -- ending ------------------------------------------------------------
-    def _describe_exit(self) -> str:
+    def _exit_status(self) -> int | None:
+        """The worker's exit code (negative: the signal that ended it), or None if it is still running."""
         try:
-            code = self.proc.wait(timeout=2)
+            return self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            return "it stopped answering"
+            return None
+
+    def _describe_exit(self) -> str:
+        code = self._exit_status()
         if code is None:
             return "it stopped answering"
         if code < 0:

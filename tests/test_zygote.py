@@ -1,0 +1,219 @@
+"""Warm sandboxes: workers forked from a zygote see exactly what a cold worker sees, and nothing of earlier submissions."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from autograder.errors import StudentStop
+from autograder.sandbox import SandboxLimits, StudentSession, available_levels
+from autograder.sandbox.worker import Worker
+from autograder.sandbox.zygote import ForkedWorker, Zygote
+
+pytestmark = pytest.mark.skipif("namespace" not in available_levels(), reason="zygotes serve the namespace level")
+
+PROBE = b'''
+import os, signal, subprocess, sys, time
+
+def view():
+    return {"uid": os.getuid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")), "tmp": sorted(os.listdir("/tmp")),
+            "env": sorted(os.environ), "path0": sys.path[0]}
+
+def others():
+    """Processes of this user other than this one (and its parent, the zygote, is not ours)."""
+    me = os.getpid()
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != me:
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == os.getuid():
+                    out.append(int(entry))
+            except OSError:
+                pass
+    return out
+
+def litter():
+    with open("/tmp/answers.txt", "w") as fh:
+        fh.write("copied")
+    os.makedirs("/tmp/locked/deeper")
+    os.chmod("/tmp/locked", 0)
+    if os.fork() == 0:  # a daemon that outlives the call
+        os.setsid()
+        while True:
+            time.sleep(0.05)
+    return others()
+
+def attack_parent():
+    try:
+        os.kill(os.getppid(), signal.SIGKILL)
+        return "killed"
+    except PermissionError:
+        return "refused"
+
+def touch_own_files():
+    try:
+        open("probe.py", "a").write("# changed")
+        return "written"
+    except OSError:
+        return "refused"
+
+def exit_with(code):
+    os._exit(code)
+
+def hang():
+    while True:
+        pass
+'''
+
+LIMITS = SandboxLimits(call_timeout=2)
+
+
+def session(files: dict[str, bytes] | None = None) -> StudentSession:
+    return StudentSession(files or {"probe.py": PROBE}, level="namespace", limits=LIMITS)
+
+
+def test_a_forked_worker_sees_what_a_cold_one_sees(monkeypatch):
+    warm = session()
+    try:
+        warm_view = warm.probe.view()
+        assert isinstance(warm._worker, ForkedWorker)
+    finally:
+        warm.close()
+    monkeypatch.setenv("AUTOGRADER_WARM", "0")
+    cold = session()
+    try:
+        cold_view = cold.probe.view()
+        assert type(cold._worker) is Worker
+    finally:
+        cold.close()
+    assert warm_view == cold_view
+    assert warm_view["uid"] == 65534 and warm_view["files"] == ["probe.py"] and warm_view["tmp"] == []
+
+
+def test_nothing_a_submission_leaves_behind_reaches_the_next():
+    first = session()
+    try:
+        assert first.probe.litter()  # the daemon is running
+        zygote = first._zygote
+    finally:
+        first.close()
+    second = session({"probe.py": PROBE, "other.py": b"x = 1\n"})
+    try:
+        view = second.probe.view()
+        assert second._zygote is zygote  # the same warm sandbox served both
+        assert view["tmp"] == [] and view["files"] == ["other.py", "probe.py"]
+        assert second.probe.others() == []  # the daemon died with the first submission
+    finally:
+        second.close()
+
+
+def test_student_code_cannot_touch_the_zygote_or_its_own_files():
+    s = session()
+    try:
+        assert s.probe.attack_parent() == "refused"
+        assert s.probe.touch_own_files() == "refused"
+        assert s.probe.view()["uid"] == 65534  # and the worker still answers
+    finally:
+        s.close()
+
+
+def test_a_hung_worker_is_killed_and_the_next_call_gets_a_fresh_one():
+    s = session()
+    try:
+        s.probe.litter()
+        started = time.monotonic()
+        with pytest.raises(StudentStop) as err:
+            s.probe.hang()
+        assert time.monotonic() - started < LIMITS.call_timeout + 5
+        assert "did not return within 2 s" in err.value.error.message
+        assert s.probe.others() == []  # the reset took the daemon too
+        assert s.probe.view()["tmp"] == []
+        assert s.workers_started == 2
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize(("code", "said"), [(3, "exit status 3"), (0, "exit status 0")])
+def test_how_a_forked_worker_ended_is_reported(code, said):
+    s = session()
+    try:
+        with pytest.raises(Exception) as err:
+            s.probe.exit_with(code)
+        assert said in str(getattr(err.value, "error", err.value))
+    finally:
+        s.close()
+
+
+def test_a_zygote_that_is_gone_is_replaced():
+    s = session()
+    try:
+        s.probe.view()
+        z = s._zygote
+        assert z is not None
+    finally:
+        s.close()
+    z.kill()  # as if it had died between submissions
+    t = session()
+    try:
+        assert t.probe.view()["files"] == ["probe.py"]
+        assert t._zygote is not z and t._zygote.alive
+    finally:
+        t.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="reads the sandbox's memory, which needs root")
+def test_a_zygote_never_holds_a_submission():
+    """Workers fork from the zygote, so what it holds, every later worker inherits: never a submission."""
+    secret = b"only-in-the-" + b"worker-" + os.urandom(6).hex().encode()
+    z = Zygote(LIMITS)
+    try:
+        w = z.spawn({"m.py": b"SECRET = '" + secret + b"'\n"}, None, 1024)
+        w.wait_ready(30)
+        w.request({"op": "import", "module": "m"}, 30)
+        by_uid = {}
+        for pid in _descendants([z.proc.pid]):
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"_ag_zygote" in fh.read():
+                    by_uid[_uid(pid)] = pid
+        assert secret in _memory_of(by_uid[65534])  # the check can see a secret where there is one
+        assert secret not in _memory_of(by_uid[0])
+        w.kill()
+    finally:
+        z.kill()
+
+
+def _uid(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
+
+
+def _descendants(pids: list[int]) -> list[int]:
+    out = []
+    while pids:
+        pid = pids.pop()
+        out.append(pid)
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as fh:
+                pids += [int(p) for p in fh.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _memory_of(pid: int) -> bytes:
+    """The writable memory of a process (its heap), read as root."""
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            addr, perms = line.split()[:2]
+            if not perms.startswith("rw"):
+                continue
+            start, end = (int(x, 16) for x in addr.split("-"))
+            try:
+                mem.seek(start)
+                chunks.append(mem.read(end - start))
+            except OSError:
+                continue
+    return b"".join(chunks)
