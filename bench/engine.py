@@ -274,7 +274,41 @@ def peer_floor(**kwargs: Any) -> dict[str, Any]:
     return run(**kwargs)
 
 
+# ----------------------------------------------------------------------------- the machine's own scaling
+
+
+def _spin(n: int) -> None:
+    s = 0
+    for i in range(n):
+        s += i * i % 7
+
+
+def machine_scaling(n: int = 20_000_000, reps: int = 3) -> dict[str, Any]:
+    """How much faster two processes get through a pure-Python loop than one, on this machine, now.
+
+    The ceiling for any "1 -> 2 jobs" ratio measured in the same run: on virtual
+    CPUs that share a physical core or a busy host it is well below 2.
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    ratios = []
+    for _ in range(reps):
+        walls = []
+        for k in (1, 2):
+            procs = [ctx.Process(target=_spin, args=(n,)) for _ in range(k)]
+            t0 = time.perf_counter()
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+            walls.append(time.perf_counter() - t0)
+        ratios.append(2 * walls[0] / walls[1])
+    return {"ratio": statistics.median(ratios), "ratios": ratios}
+
+
 PARTS: dict[str, Callable[..., Any]] = {
+    "machine_scaling": machine_scaling,
     "peer_engine": peer_engine,
     "peer_floor": peer_floor,
     "boundary": boundary,

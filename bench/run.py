@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.time()
     r: dict[str, Any] = {}
 
+    if 3 in parts or 4 in parts:
+        log("the machine's own 1 -> 2 process scaling")
+        r["scaling"] = part("machine_scaling")
     if 1 in parts:
         log("part 1: the boundary")
         r["boundary"] = part("boundary", calls=2000 if not args.quick else 1000)
@@ -212,9 +215,14 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
             projected = 1000 / j2["per_min"]
             L.append(f"Throughput 1 → 2 jobs: {ratio:.2f}x. At the 2-job rate, 1,000 submissions take "
                      f"{projected:.1f} min{' (measured)' if n >= 1000 else ' (projected from this batch)'}.")  # fmt: skip
+            if "scaling" in r:
+                L.append(f"The machine's own ceiling, measured in this run: two processes running a pure-Python loop "
+                         f"get {r['scaling']['ratio']:.2f}x the throughput of one "
+                         f"({', '.join(f'{x:.2f}' for x in r['scaling']['ratios'])}).")  # fmt: skip
             L.append("")
             targets.append(("1,000 full-unit submissions ≤ 15 min on 2 cores", f"{projected:.1f} min", ok(projected <= 15)))
-            targets.append(("throughput ≥ 1.8x from 1 job to 2", f"{ratio:.2f}x", ok(ratio >= 1.8)))
+            ceiling = f" (machine: {r['scaling']['ratio']:.2f}x)" if "scaling" in r else ""
+            targets.append(("throughput ≥ 1.8x from 1 job to 2", f"{ratio:.2f}x{ceiling}", ok(ratio >= 1.8)))
             peak = max(m["peak_job_mb"] for m in med.values())
             targets.append(("peak memory ≤ 300 MB per parallel job", f"{peak:.0f} MB", ok(peak <= 300)))
 
