@@ -43,9 +43,9 @@ WRITABLE = "/tmp"
 def main():
     ctl = socket.socket(fileno=int(sys.argv[1]))
     spec = json.loads(sys.argv[2])
-    import numpy  # noqa: F401  (the expensive part, paid once; workers inherit it)
     import _ag_wire  # noqa: F401
     import _ag_worker  # noqa: F401
+    import numpy  # noqa: F401  (the expensive part, paid once; workers inherit it)
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     ctl.send(b'{"ok": "ready"}')

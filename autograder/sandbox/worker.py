@@ -70,6 +70,23 @@ def _runtime_dir(extra: tuple[str, str] | None = None) -> Path:
     return folder
 
 
+def worker_env(home: str) -> dict[str, str]:
+    """The whole environment of a worker: an allow-list, nothing inherited (no tokens, no CI secrets)."""
+    return {
+        **ENV_ALLOW,
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "OPENBLAS_NUM_THREADS": "1",  # single-threaded BLAS: deterministic sums, and safe to fork
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+
+
 class _Output:
     """Drains the worker's stdout+stderr, keeping the first ``limit`` bytes."""
 
@@ -130,19 +147,7 @@ class Worker:
             (copy_dir / "tmp").mkdir(exist_ok=True)  # outside the sandbox, the copy holds its own /tmp
         if level in ("user", "namespace") and os.geteuid() == 0:
             _chown_tree(copy_dir, NOBODY)
-        env = {
-            **ENV_ALLOW,
-            "PATH": "/usr/bin:/bin",
-            "HOME": home,
-            "TMPDIR": home,
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONUNBUFFERED": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "MPLBACKEND": "Agg",
-        }
+        env = worker_env(home)
         if not in_sandbox:
             env["AG_WORKER_TOKEN"] = self.token  # finds leftovers; a PID namespace needs no such trick
         try:

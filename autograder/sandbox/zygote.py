@@ -30,16 +30,15 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 
 from . import wire
 from .isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv
 from .limits import SandboxLimits
-from .worker import ENV_ALLOW, Worker, WorkerDied, _Output, _runtime_dir
+from .worker import Worker, _Output, _runtime_dir, worker_env
 
-__all__ = ["ForkedWorker", "Zygote", "give_back", "lease", "warm_enabled"]
+__all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "warm_enabled"]
 
 _REPLY_TIMEOUT = 10.0
 _START_TIMEOUT = 60.0
@@ -72,9 +71,7 @@ class Zygote:
         try:
             self.proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(theirs.fileno(),),
-                env={**ENV_ALLOW, "PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "PYTHONHASHSEED": "0",
-                     "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1",
-                     "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"},
+                env=worker_env("/tmp"),
                 cwd="/", start_new_session=True, close_fds=True,
             )  # fmt: skip
         finally:
