@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-peers", action="store_true", help="do not run nbgrader and Otter-Grader")
     p.add_argument("--peer-batch", type=int, default=None, help="peer batch size (default 100; quick 20)")
     p.add_argument("--parts", default="1,2,3,4", help="which parts to run, e.g. 1,2")
+    p.add_argument("--skip-plain", action="store_true", help="part 3 without the slow no-replay configuration")
     p.add_argument("--before", type=int, default=None, help="submissions for the one-process-each baseline")
     p.add_argument("--course", default=str(ROOT / "course.yaml"))
     p.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         r["before"] = part("before_baseline", class_dir=str(klass), course_path=args.course,
                            k=args.before or min(n, 5 if args.quick else 10))  # fmt: skip
         configs = [{"jobs": 1, "replay": False}, {"jobs": 1, "replay": True}, {"jobs": 2, "replay": True}]
+        if args.skip_plain:
+            configs = configs[1:]
         runs = []
         for rep in range(reps):
             log(f"part 3: grading, pass {rep + 1}/{reps}")
