@@ -177,7 +177,11 @@ def test_a_zygote_never_holds_a_submission():
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
                 if b"_ag_zygote" in fh.read():
                     by_uid[_uid(pid)] = pid
-        assert secret in _memory_of(by_uid[65534])  # the check can see a secret where there is one
+        try:
+            worker_memory = _memory_of(by_uid[65534])
+        except PermissionError:
+            pytest.skip("this machine does not let root read another process's memory (no CAP_SYS_PTRACE)")
+        assert secret in worker_memory  # the check can see a secret where there is one
         assert secret not in _memory_of(by_uid[0])
         w.kill()
     finally:
