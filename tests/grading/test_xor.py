@@ -18,6 +18,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from autograder.errors import StudentRaised
 from autograder.testing import as_array, expect_close, expect_equal, expect_shape, expect_true, fail, show
 
 X2 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -179,6 +180,26 @@ def test_backward_matches_reference(student, reference, net):
                          hint="backward must not change its arguments: compute new arrays (dZ2 = A2 - Y), never A2 -= Y.")
 
 
+
+@settings(max_examples=10)
+@given(net=networks(n_out=2))
+def test_backward_with_two_outputs(student, reference, net):
+    """backward also matches the reference when the network has two output units (dZ2 @ W2.T is a matrix product)."""
+    X, Y, params = net
+    m, n_in, n_hidden = X.shape[0], X.shape[1], params["W1"].shape[1]
+    _, cache = reference.xor.forward(X, params)
+    call = f"backward(X, Y, params, cache) on {m} row(s) of a {n_in}-{n_hidden}-2 network (two outputs)"
+    hint = ("With several outputs dZ1 = (dZ2 @ W2.T) * (1 - A1**2) needs the matrix product (m, n_out) @ "
+            "(n_out, n_hidden), not *; and dZ2 = (A2 - Y) / Y.size, the loss being the mean over every entry.")
+    try:
+        value = student.xor.backward(X, Y, params, cache)
+    except StudentRaised as err:
+        fail(f"{call}: {err.message}; here dZ2 is ({m}, 2) and W2.T is (2, {n_hidden})", hint)
+    got = _params(value, n_in, n_hidden, 2, call=call, keys=GRAD_KEYS)
+    want = reference.xor.backward(X, Y, params, cache)
+    for k in GRAD_KEYS:
+        expect_close(got[k], want[k], call=f"{call}[{k!r}]", rtol=1e-7, atol=1e-12, hint=hint)
+
 def _numerical_gradient(xor, X, Y, params, key, h=1e-5):
     grad = np.zeros_like(params[key])
     for idx in np.ndindex(grad.shape):
@@ -294,6 +315,35 @@ def test_train_learns_random_truth_tables(student, reference, table, seed):
     _check_training(student, reference, X3, Y, seed=seed, epochs=RANDOM_TABLE_EPOCHS,
                     name=f"the 3-input table {table} (rows 000, 001, ..., 111)")
 
+
+
+# From the same start, gradient descent takes the same steps for everyone: the losses must follow the reference's.
+PATH_EPOCHS = 20
+PATH_CASES = (("XOR", X2, XOR, 0.5, 1), ("the AND table [0, 0, 0, 1]", X2, np.array([[0.0], [0.0], [0.0], [1.0]]), 2.0, 3))
+
+
+def test_train_losses_follow_the_reference(student, reference):
+    """From the same seed, train's losses equal the reference's epoch by epoch, for learning rates other than 1."""
+    for name, X, Y, lr, seed in PATH_CASES:
+        call = f"train(X, Y, n_hidden=3, lr={lr}, epochs={PATH_EPOCHS}, seed={seed}) on {name}"
+        got = student.xor.train(X, Y, n_hidden=3, lr=lr, epochs=PATH_EPOCHS, seed=seed)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(f"{call} returned {show(got)}, expected a pair (params, losses)", "End with: return params, losses.")
+        losses = as_array(got[1], call=f"{call}[1] (losses)", hint="losses is a list with one float per epoch.")
+        expect_true(losses.shape == (PATH_EPOCHS,),
+                    f"{call}[1] (losses) has shape {losses.shape}: expected one loss per epoch, {PATH_EPOCHS} in all",
+                    "Append the loss once per epoch.")
+        # One epoch more than asked: losses recorded after each step (rather than before) are accepted too.
+        ref = np.asarray(reference.xor.train(X, Y, n_hidden=3, lr=lr, epochs=PATH_EPOCHS + 1, seed=seed)[1])
+        before, after = ref[:-1], ref[1:]
+        close = np.isclose(losses, before, rtol=1e-6, atol=1e-12)
+        if close.all() or np.allclose(losses, after, rtol=1e-6, atol=1e-12):
+            continue
+        k = int(np.argmin(close))
+        fail(f"{call}[1] (losses): losses[{k}] is {float(losses[k])!r}, expected {float(before[k])!r}; from the same "
+             f"seed gradient descent takes the same steps, so the losses are the reference's {show(before)}",
+             f"Step every weight by the learning rate you were given, W = W - lr * dW (lr={lr} takes "
+             f"{'half' if lr < 1 else 'twice'} the step of lr=1), and record bce_loss once per epoch, before the step.")
 
 # ----------------------------------------------------------------------------- predict
 
