@@ -4,7 +4,8 @@ from . import Mistake, Variant
 
 LIF_TESTS = ("test_lif_matches_reference_on_random_currents", "test_lif_step_current_trace",
              "test_lif_no_spikes_below_threshold", "test_lif_interspike_interval_matches_theory",
-             "test_lif_resets_after_each_spike", "test_lif_spike_indices_are_integers")  # fmt: skip
+             "test_lif_resets_after_each_spike", "test_lif_spike_indices_are_integers",
+             "test_lif_spikes_when_v_reaches_the_threshold_exactly")  # fmt: skip
 RATE_TESTS = ("test_firing_rate_matches_reference", "test_firing_rate_is_monotone_in_current")
 ALL = LIF_TESTS + RATE_TESTS
 
@@ -86,6 +87,14 @@ MISTAKES = [
         fails=("test_lif_step_current_trace",),
         message="expected shape (300,)",
         may_fail=ALL,
+    ),
+    Mistake(
+        id="spiking_threshold_strict",
+        module="spiking",
+        description="spikes only above the threshold (v > v_thresh): a voltage exactly at v_thresh does not fire",
+        functions={"lif_simulate": _lif(check="if v_now > v_thresh:")},
+        fails=("test_lif_spikes_when_v_reaches_the_threshold_exactly",),
+        message="lands exactly on v_thresh",
     ),
     Mistake(
         id="spiking_threshold_compared_with_rest",

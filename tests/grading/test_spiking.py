@@ -189,6 +189,26 @@ def test_lif_spike_indices_are_integers(student, reference):
     expect_equal(spikes, want, call=f"{call}[1] (spikes)", hint=EULER_HINT)
 
 
+# Every number is a short binary fraction, so each step of Euler's rule, in any order of the arithmetic, is exact:
+# v[1] = v_rest + dt/tau * r * current[1] = -1/16 + (1/32) * (1/2) = -3/64 = v_thresh exactly.
+TIE = {"dt": 2.0**-10, "tau": 2.0**-5, "v_rest": -(2.0**-4), "v_reset": -5 * 2.0**-6, "v_thresh": -3 * 2.0**-6, "r": 2.0**27}
+TIE_CURRENT = np.array([0.0, 2.0**-28, 0.0, 0.0])
+
+
+def test_lif_spikes_when_v_reaches_the_threshold_exactly(student, reference):
+    """A voltage that lands exactly on v_thresh is a spike (the rule is v[t] >= v_thresh), followed by the reset."""
+    call = ("lif_simulate(current=[0, 2**-28, 0, 0], dt=2**-10, tau=2**-5, v_rest=-2**-4, v_reset=-5 * 2**-6, "
+            "v_thresh=-3 * 2**-6, r=2**27)")
+    v, spikes, _ = _simulate(student, TIE_CURRENT, TIE, call=call)
+    v_want, spikes_want = reference.spiking.lif_simulate(TIE_CURRENT, **TIE)
+    hint = "Reaching the threshold is enough: spike when v[t] >= v_thresh (not >), then set v[t] = v_reset."
+    if spikes.tolist() != spikes_want.tolist():
+        fail(f"{call}[1] (spikes) is {show(spikes)}, expected {show(spikes_want)}: v[1] = -1/16 + (1/32) * (1/2) = -3/64 "
+             "lands exactly on v_thresh (every number here is exact in binary, so nothing is rounded), and a voltage "
+             "that reaches the threshold fires", hint)
+    expect_close(v, v_want, call=f"{call}[0] (v)", rtol=1e-12, atol=1e-15, hint=hint)
+
+
 RATE_CASES = [(0.0, 2.0, {}), (0.05e-9, 2.0, {}), (0.2e-9, 2.0, {}), (0.25e-9, 2.0, {}), (0.5e-9, 2.0, {}),
               (1e-9, 2.0, {}), (0.3e-9, 0.5, {"dt": 0.5e-3}), (0.4e-9, 1.0, {"tau": 10e-3})]  # fmt: skip
 
