@@ -64,8 +64,8 @@ def register_profile(max_examples: int, derandomize: bool = True) -> None:
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
         print_blob=False,
-        # Students' messages are built from hypothesis's "Falsifying example" note, which it only
-        # writes at normal verbosity or above: never inherit a quieter default from the environment.
+        # Students' messages quote hypothesis's minimal failing call, which it only reports at
+        # normal verbosity or above: never inherit a quieter default from the environment.
         verbosity=Verbosity.normal,
         # No "explain" phase: its notes name grader files and lines, which students need not see.
         phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
@@ -454,10 +454,9 @@ def _classify(exc: BaseException, item: pytest.Item) -> tuple[str, str, str]:
     if not hint:
         marker = item.get_closest_marker("hint")
         hint = str(marker.args[0]) if marker and marker.args else ""
-    notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str) and n.startswith("Falsifying")]
-    notes = [_tidy_note(n) for n in notes if n.strip()]
-    if notes:
-        message = message.rstrip() + "\n" + "\n".join(notes)
+    inputs = [_tidy_call(call, _fixture_names(item)) for call in _failing_calls(exc, item)]
+    if inputs:
+        message = message.rstrip() + "\n" + "\n".join(inputs)
     if len(message) > _MESSAGE_LIMIT:
         message = message[:_MESSAGE_LIMIT] + " [...]"
     return status, message, hint
@@ -476,13 +475,52 @@ def _student_error_in(exc: BaseException) -> StudentCodeError | None:
     return None
 
 
-_FIXTURE_LINE = re.compile(r"^\s*(student|reference|record)=.*,\s*$")
+# How hypothesis words the note holding the minimal failing call: "Falsifying example: test_x(...)"
+# up to 6.158, "Failing test case: test_x(...)" since 6.159 (and "... explicit example: " for @example).
+_EXAMPLE_NOTE = re.compile(r"^(?:Falsifying|Failing) (?:explicit )?(?:example|test case): ")
+_FIXTURES = ("student", "reference", "record", "course")
+
+
+def _failing_calls(exc: BaseException, item: Any) -> list[str]:
+    """The minimal failing calls hypothesis found, as it prints them (``test_x(`` then one argument a line).
+
+    First what hypothesis hands its own pytest plugin (``item._hypothesis_failing_examples``: the
+    calls without any wording around them); else its notes on the exception, in either wording
+    (no pytest plugin, an explicit ``@example``, or a hypothesis that stopped setting the attribute).
+    """
+    calls = getattr(item, "_hypothesis_failing_examples", None)
+    if isinstance(calls, (list, tuple)) and calls and all(isinstance(c, str) for c in calls):
+        return [c for c in calls if c.strip()]
+    notes = [n for n in getattr(exc, "__notes__", None) or () if isinstance(n, str)]
+    return [n[m.end() :] for n in notes if (m := _EXAMPLE_NOTE.match(n)) and n[m.end() :].strip()]
+
+
+def _fixture_names(item: Any) -> tuple[str, ...]:
+    """Arguments pytest gives the test (``student``, ``reference``...): never part of a student's input."""
+    info = getattr(item, "_fixtureinfo", None)
+    return tuple(dict.fromkeys((*_FIXTURES, *getattr(info, "argnames", ()))))
+
+
+def _tidy_call(call: str, fixtures: tuple[str, ...] = _FIXTURES) -> str:
+    """A failing call, worded for students: "Smallest failing input: ...", without the fixture arguments."""
+    fixture_arg = re.compile(rf"^(\s*)(?:{'|'.join(map(re.escape, fixtures))})=")
+    lines: list[str] = []
+    skipping = -1  # the indent of the fixture argument being left out, while its value goes on
+    for line in call.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if skipping >= 0 and (indent > skipping or (indent == skipping and line.lstrip()[:1] in (")", "]", "}"))):
+            continue  # the value of a fixture argument, printed over several lines
+        found = fixture_arg.match(line)
+        skipping = len(found.group(1)) if found else -1
+        if not found:
+            lines.append(line)
+    return "Smallest failing input: " + "\n".join(lines)
 
 
 def _tidy_note(note: str) -> str:
-    """Hypothesis notes, worded for students: "Smallest failing input", without the fixture arguments."""
-    lines = [line for line in note.splitlines() if not _FIXTURE_LINE.match(line)]
-    return "\n".join(lines).replace("Falsifying example:", "Smallest failing input:")
+    """A hypothesis note (either wording) as ``_tidy_call`` words it; other notes unchanged."""
+    match = _EXAMPLE_NOTE.match(note)
+    return _tidy_call(note[match.end() :]) if match else note
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
