@@ -57,10 +57,12 @@ def boundary(calls: int = 2000, starts: int = 10) -> dict[str, Any]:
         for _ in range(100):
             s.m.echo(x)
         times = []
+        s.begin_test()  # as in grading, where every call happens inside a hidden test
         for _ in range(calls):
             t0 = time.perf_counter()
             y = s.m.echo(x)
             times.append(time.perf_counter() - t0)
+        s.end_test()
         assert np.array_equal(y, x)
         s.close()
         out[level] = {

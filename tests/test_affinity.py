@@ -40,14 +40,13 @@ def test_current_cpu_is_one_of_the_allowed_cores():
 
 
 @needs_cores
-def test_core_share_pins_the_thread_and_restores_its_mask():
+def test_the_thread_visits_the_chosen_core_and_is_free_again_after():
     def run():
         before = os.sched_getaffinity(0)
         share = CoreShare()
-        share.acquire()
-        during = os.sched_getaffinity(0)
-        share.acquire()  # idempotent: the first mask is the one restored
-        share.release()
+        share.choose()
+        with share.pinned():
+            during = os.sched_getaffinity(0)
         return before, during, share.cpu, os.sched_getaffinity(0)
 
     before, during, cpu, after = in_fresh_thread(run)
@@ -61,12 +60,13 @@ def test_a_thread_already_on_one_core_keeps_it():
         core = max(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {core})
         share = CoreShare()
-        share.acquire()
-        share.release()
-        return core, share.cpu, os.sched_getaffinity(0)
+        share.choose()
+        with share.pinned():
+            during = os.sched_getaffinity(0)
+        return core, share.cpu, during, os.sched_getaffinity(0)
 
-    core, cpu, after = in_fresh_thread(run)
-    assert cpu == core and after == {core}
+    core, cpu, during, after = in_fresh_thread(run)
+    assert cpu == core and during == after == {core}
 
 
 @needs_cores
@@ -75,8 +75,10 @@ def test_pinning_can_be_switched_off(monkeypatch):
 
     def run():
         share = CoreShare()
-        share.acquire()
-        return share.cpu, os.sched_getaffinity(0)
+        share.choose()
+        with share.pinned():
+            during = os.sched_getaffinity(0)
+        return share.cpu, during
 
     cpu, mask = in_fresh_thread(run)
     assert cpu is None and mask == os.sched_getaffinity(0)
@@ -89,14 +91,15 @@ def test_the_worker_runs_on_the_core_of_the_thread_that_calls_it(level):
         session = StudentSession({"m.py": SOURCE}, level=level, limits=SandboxLimits())
         try:
             worker_cores = session.m.cores()
-            thread_cores = sorted(os.sched_getaffinity(0))
+            between_calls = sorted(os.sched_getaffinity(0))
+            chosen = session._core.cpu
         finally:
             session.close()
-        return worker_cores, thread_cores, sorted(os.sched_getaffinity(0))
+        return worker_cores, chosen, between_calls
 
-    worker_cores, thread_cores, after = in_fresh_thread(run)
-    assert len(worker_cores) == 1 and worker_cores == thread_cores
-    assert after == sorted(os.sched_getaffinity(0))  # the session gave the core back when it closed
+    worker_cores, chosen, between_calls = in_fresh_thread(run)
+    assert worker_cores == [chosen]
+    assert between_calls == sorted(os.sched_getaffinity(0))  # the thread is free between calls
 
 
 @needs_cores
@@ -115,3 +118,20 @@ def test_batch_jobs_get_distinct_cores(tmp_path):
         pool.close(kill=True)
     assert all(len(m) == 1 for m in masks)
     assert masks[0] != masks[1]
+
+
+@needs_cores
+def test_a_worker_started_inside_a_test_pins_the_rest_of_that_test():
+    def run():
+        share = CoreShare()
+        share.hold()  # begin_test, before any worker exists: nothing to join yet
+        unpinned = os.sched_getaffinity(0)
+        share.choose()  # the test's first call starts the worker
+        during = os.sched_getaffinity(0)
+        share.choose()  # a restart inside the same test keeps the core
+        again = os.sched_getaffinity(0)
+        share.release()  # end_test
+        return unpinned, share.cpu, during, again, os.sched_getaffinity(0)
+
+    unpinned, cpu, during, again, after = in_fresh_thread(run)
+    assert len(unpinned) > 1 and during == again == {cpu} and after == unpinned

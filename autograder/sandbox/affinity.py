@@ -8,17 +8,21 @@ inter-processor interrupt through the hypervisor) and runs on cold caches.
 Measured here with a 1,000-element array: 190-240 µs per round trip when
 the scheduler spreads the pair over two cores, 110-120 µs on one.
 
-So while a submission is graded, the calling thread and the worker it
-starts share the core the thread was on (``share_core``); the previous
-mask comes back when the session ends, so collisions between concurrent
-graders last one submission at most. A process already confined to one
-core (a batch job, see ``autograder.jobs``) keeps its core. Set
-``AUTOGRADER_PIN=0`` to leave scheduling entirely to the OS.
+So a worker is confined to the core its grading thread was on when the
+worker started, and the thread joins it there while it uses the worker:
+for the length of a hidden test (``StudentSession.begin_test``), or of one
+call outside tests (``CoreShare.pinned``). Between tests the thread is free
+again, so two graders in one machine (test runners, Dask workers) never
+stay stuck together on one core. A process already confined to one core (a
+batch job, see ``autograder.jobs``) keeps it. Set ``AUTOGRADER_PIN=0`` to
+leave scheduling entirely to the OS.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 __all__ = ["CoreShare", "current_cpu", "pinning_enabled"]
 
@@ -43,37 +47,57 @@ def current_cpu() -> int | None:
 
 
 class CoreShare:
-    """Confine the calling thread to one core until ``release`` (children inherit it)."""
+    """The core a worker lives on, and the calling thread's visits to it."""
 
     def __init__(self) -> None:
-        self._saved: set[int] | None = None
         self.cpu: int | None = None
+        self._free: set[int] | None = None  # the thread's own mask, restored after each visit
+        self._depth = 0
+        self._held = False
 
-    def acquire(self) -> None:
-        """Pin the calling thread to its current core; idempotent, harmless where pinning is unavailable."""
-        if self._saved is not None or not pinning_enabled():
+    def choose(self) -> None:
+        """Pick the core for the next worker: the one the calling thread runs on now (kept while held)."""
+        if self._held or not pinning_enabled():
             return
         try:
             allowed = os.sched_getaffinity(0)
         except OSError:
             return
         if len(allowed) == 1:
-            self.cpu = next(iter(allowed))
-            return  # already confined (a batch job): nothing to restore
+            self.cpu, self._free = next(iter(allowed)), None  # already confined (a batch job): nothing to do
+            return
         cpu = current_cpu()
         if cpu is None or cpu not in allowed:
             return
-        try:
-            os.sched_setaffinity(0, {cpu})
-        except OSError:
-            return
-        self._saved, self.cpu = allowed, cpu
+        self.cpu, self._free = cpu, allowed
+        if self._depth > 0:  # chosen inside a hold (the test's first call): join the core now
+            self._depth -= 1
+            self.hold()
 
-    def release(self) -> None:
-        if self._saved is None:
-            return
+    def hold(self) -> None:
+        """Move the calling thread to the chosen core until the matching ``release`` (nests)."""
+        self._depth += 1
+        if self._depth == 1 and self.cpu is not None and self._free is not None:
+            try:
+                os.sched_setaffinity(0, {self.cpu})
+                self._held = True
+            except OSError:
+                pass
+
+    def release(self, *, fully: bool = False) -> None:
+        self._depth = 0 if fully else max(0, self._depth - 1)
+        if self._depth == 0 and self._held:
+            self._held = False
+            try:
+                os.sched_setaffinity(0, self._free)  # type: ignore[arg-type]
+            except OSError:
+                pass
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Run the body on the chosen core (a process started inside inherits it); a no-op inside ``hold``."""
+        self.hold()
         try:
-            os.sched_setaffinity(0, self._saved)
-        except OSError:
-            pass
-        self._saved = None
+            yield
+        finally:
+            self.release()

@@ -86,9 +86,11 @@ class StudentSession:
 
     def begin_test(self) -> None:
         self._deadline = time.monotonic() + self._limits.test_timeout
+        self._core.hold()  # the test's calls run on the worker's core (see affinity)
 
     def end_test(self) -> None:
         self._deadline = None
+        self._core.release()
 
     def module_problems(self) -> list[str]:
         """One line per module that could not be used at all (missing, failed or hung on import)."""
@@ -139,7 +141,7 @@ class StudentSession:
         timeout, budget_bound = self._timeout()
         what = f"{func}() in your {module}.py"
         try:
-            reply = self._worker_or_start().request(
+            reply = self._request(
                 {"op": "call", "module": module, "func": func, "args": list(args), "kwargs": dict(kwargs),
                  "extras": list(extras)},
                 timeout,
@@ -213,7 +215,7 @@ class StudentSession:
             raise _again(err)
         timeout, _ = self._timeout()
         try:
-            reply = self._worker_or_start().request({"op": "import", "module": module}, timeout)
+            reply = self._request({"op": "import", "module": module}, timeout)
         except WorkerTimeout:
             self._retire_worker()
             err = StudentTimeout(f"importing your {module}.py did not finish within {timeout:g} s")
@@ -246,12 +248,18 @@ class StudentSession:
             )
         return (remaining, True) if remaining < call else (call, False)
 
+    def _request(self, message: dict, timeout: float) -> dict:
+        worker = self._worker_or_start()
+        with self._core.pinned():  # the thread visits the worker's core for the call (see affinity)
+            return worker.request(message, timeout)
+
     # -- worker lifecycle --------------------------------------------------
     def _worker_or_start(self) -> Worker:
         if self._worker is None or not self._worker.alive:
             room = self._limits.output_kb * 1024 - len(self._output)
-            self._core.acquire()  # before the start: the worker inherits the mask
-            self._worker = self._start_worker(max(room, 0))
+            self._core.choose()
+            with self._core.pinned():  # a cold worker inherits the core; a forked one is told it
+                self._worker = self._start_worker(max(room, 0))
             self.workers_started += 1
             self._imported.clear()
             try:
@@ -310,10 +318,10 @@ class StudentSession:
             self._worker.close()
             self._collect_output()
             self._worker = None
+        self._core.release(fully=True)
         if self._zygote is not None:
             give_back(self._zygote)
             self._zygote = None
-        self._core.release()
         if self._copy is not None:
             shutil.rmtree(self._copy, ignore_errors=True)
 
