@@ -14,9 +14,10 @@ It gives hidden tests three fixtures:
 One pytest session can grade many submissions: ``student`` is parametrized
 over them and the tests are ordered so each submission's tests run
 together, with one worker at a time. Outcomes come from the exception a
-test ends with, never from pytest's text output, and are collected into
-``TestResult`` objects; a callback receives each submission's
-``GradeReport`` as soon as its last test has run.
+test ends with, never from pytest's text output (``autograder.outcomes``),
+and are collected into ``TestResult`` objects; a callback receives each
+submission's ``GradeReport`` as soon as its last test has run. Hypothesis
+runs under the deterministic grading profile (``autograder._hypothesis``).
 
 Run with plain ``pytest tests/grading``, the plugin grades the reference
 solutions (or ``--submission PATH``) through the same sandbox.
@@ -24,52 +25,24 @@ solutions (or ``--submission PATH``) through the same sandbox.
 
 from __future__ import annotations
 
-import builtins
 import datetime as dt
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from hypothesis import HealthCheck, Phase, Verbosity, settings
-from hypothesis.errors import Flaky
 
-from . import __version__
-from .config import Course, TestSpec, load_course
-from .errors import StudentCodeError, StudentStop
+from . import __version__, outcomes
+from ._hypothesis import PROFILE, load_profile, set_max_examples, unset_seed
+from .config import Course, load_course
 from .model import ExerciseResult, GradeReport, TestResult
 from .reference import ReferenceModules
 from .sandbox import StudentSession, resolve_level
 
 __all__ = ["GradingRun", "Submission", "PROFILE"]
 
-PROFILE = "autograder-grading"
 RUN_NAME = "autograder-run"
-_MESSAGE_LIMIT = 4000
-
-
-def register_profile(max_examples: int, derandomize: bool = True) -> None:
-    """The deterministic hypothesis profile used for grading: same inputs for every submission, every time.
-
-    ``derandomize=False`` is only for ``autograder audit``'s flakiness check, which seeds hypothesis itself.
-    """
-    settings.register_profile(
-        PROFILE,
-        derandomize=derandomize,
-        database=None,
-        deadline=None,
-        max_examples=max_examples,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        print_blob=False,
-        # Students' messages quote hypothesis's minimal failing call, which it only reports at
-        # normal verbosity or above: never inherit a quieter default from the environment.
-        verbosity=Verbosity.normal,
-        # No "explain" phase: its notes name grader files and lines, which students need not see.
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
-    )
 
 
 @dataclass
@@ -151,7 +124,7 @@ class GradingRun:
         results = self._results.get(label, {})
         exercises = []
         for ex in self.course.exercises:
-            tests = tuple(results.get((ex.id, t.name)) or _not_run(t) for t in ex.tests)
+            tests = tuple(results.get((ex.id, t.name)) or outcomes.not_run(t) for t in ex.tests)
             exercises.append(
                 ExerciseResult(
                     id=ex.id,
@@ -186,18 +159,6 @@ class GradingRun:
             self._close(label)
 
 
-def _not_run(spec: TestSpec) -> TestResult:
-    return TestResult(
-        name=spec.name,
-        exercise=spec.exercise,
-        status="error",
-        score=0.0,
-        max_score=spec.points,
-        message="this test did not run",
-        visibility=spec.visibility,
-    )
-
-
 # ----------------------------------------------------------------------------- pytest hooks
 
 
@@ -214,20 +175,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if run is None:
         run = _standalone_run(config)
         config.pluginmanager.register(run, RUN_NAME)
-    register_profile(run.course.hypothesis.max_examples, derandomize=run.seed is None)
-    settings.load_profile(PROFILE)
-    if run.seed is not None:
-        from hypothesis import core  # what ``pytest --hypothesis-seed`` sets; ignored while derandomized
-
-        core.global_force_seed = run.seed
+    load_profile(run.course.hypothesis.max_examples, seed=run.seed)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run: GradingRun | None = config.pluginmanager.get_plugin(RUN_NAME)  # type: ignore[assignment]
     if run is not None and run.seed is not None:
-        from hypothesis import core
-
-        core.global_force_seed = None  # a seeded audit run leaves no seed behind for later sessions
+        unset_seed()
 
 
 def _standalone_run(config: pytest.Config) -> GradingRun:
@@ -278,7 +232,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         spec = known[key]
         if spec.max_examples and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
-            _set_max_examples(item.obj, spec.max_examples)  # type: ignore[attr-defined]
+            set_max_examples(item.obj, spec.max_examples)  # type: ignore[attr-defined]
     # A test file the session did not collect (plain ``pytest tests/grading/test_cat.py``) is not
     # missing tests; a test file that does not exist, or lacks a listed test, is.
     collected = {ex for ex, _ in seen}
@@ -305,18 +259,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for sub in run.submissions:
         if run._remaining[sub.label] == 0:
             run.finish(sub.label)
-
-
-def _set_max_examples(test: Any, n: int) -> None:
-    """course.yaml's per-test example count, layered over the test's own settings (idempotent).
-
-    Parametrized items share one function, and a test may carry its own
-    ``@settings``; so the attached settings object is replaced rather than
-    decorated again (hypothesis refuses a second decoration).
-    """
-    current = getattr(test, "_hypothesis_internal_use_settings", None) or settings.get_profile(PROFILE)
-    if current.max_examples != n:
-        test._hypothesis_internal_use_settings = settings(current, max_examples=n)
 
 
 def _label(item: pytest.Item) -> str | None:
@@ -410,117 +352,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             return
     elif call.when != "call":
         return  # teardown runs trusted fixtures only
-    run.add(label, _result(item, call, spec))
-
-
-def _result(item: pytest.Item, call: pytest.CallInfo[None], spec: TestSpec) -> TestResult:
-    description = ((getattr(item, "obj", None) and item.obj.__doc__) or "").strip().splitlines()  # type: ignore[attr-defined]
-    base = dict(
-        name=spec.name,
-        exercise=spec.exercise,
-        max_score=spec.points,
-        visibility=spec.visibility,
-        duration=round(call.duration, 4),
-        description=description[0] if description else "",
-    )
-    if call.excinfo is None:
-        return TestResult(status="passed", score=spec.points, **base)  # type: ignore[arg-type]
-    exc = call.excinfo.value
-    status, message, hint = _classify(exc, item)
-    return TestResult(status=status, score=0.0, message=message, hint=hint or spec.hint, **base)  # type: ignore[arg-type]
-
-
-def _classify(exc: BaseException, item: pytest.Item) -> tuple[str, str, str]:
-    """(status, student-facing message, hint) for the exception a test ended with."""
-    if isinstance(exc, StudentStop):
-        exc = exc.error
-    inner = _student_error_in(exc)
-    if inner is not None:
-        exc = inner
-    if isinstance(exc, StudentCodeError):
-        status, message, hint = exc.status, exc.message, exc.hint
-    elif isinstance(exc, Flaky):
-        status = "failed"
-        message = "your code gave different answers when called twice with the same input"
-        hint = "Do not keep state between calls and do not use unseeded randomness."
-    elif isinstance(exc, AssertionError):
-        status, message, hint = "failed", str(exc) or "the answer was wrong", getattr(exc, "hint", "")
-    elif isinstance(exc, pytest.skip.Exception):
-        status, message, hint = "error", "the grader skipped this test", ""
-    else:
-        status = "failed"
-        message = f"your answer could not be checked ({type(exc).__name__}: {exc})"
-        hint = "Check the type and shape of what you return against the stub's docstring."
-    if not hint:
-        marker = item.get_closest_marker("hint")
-        hint = str(marker.args[0]) if marker and marker.args else ""
-    inputs = [_tidy_call(call, _fixture_names(item)) for call in _failing_calls(exc, item)]
-    if inputs:
-        message = message.rstrip() + "\n" + "\n".join(inputs)
-    if len(message) > _MESSAGE_LIMIT:
-        message = message[:_MESSAGE_LIMIT] + " [...]"
-    return status, message, hint
-
-
-_GROUP = getattr(builtins, "BaseExceptionGroup", ())  # Python 3.11+
-
-
-def _student_error_in(exc: BaseException) -> StudentCodeError | None:
-    """The student's error inside an exception group (hypothesis wraps inconsistent failures in one)."""
-    if _GROUP and isinstance(exc, _GROUP):
-        for sub in exc.exceptions:
-            found = _student_error_in(sub)
-            if found is not None:
-                return found
-    return None
-
-
-# How hypothesis words the note holding the minimal failing call: "Falsifying example: test_x(...)"
-# up to 6.158, "Failing test case: test_x(...)" since 6.159 (and "... explicit example: " for @example).
-_EXAMPLE_NOTE = re.compile(r"^(?:Falsifying|Failing) (?:explicit )?(?:example|test case): ")
-_FIXTURES = ("student", "reference", "record", "course")
-
-
-def _failing_calls(exc: BaseException, item: Any) -> list[str]:
-    """The minimal failing calls hypothesis found, as it prints them (``test_x(`` then one argument a line).
-
-    First what hypothesis hands its own pytest plugin (``item._hypothesis_failing_examples``: the
-    calls without any wording around them); else its notes on the exception, in either wording
-    (no pytest plugin, an explicit ``@example``, or a hypothesis that stopped setting the attribute).
-    """
-    calls = getattr(item, "_hypothesis_failing_examples", None)
-    if isinstance(calls, (list, tuple)) and calls and all(isinstance(c, str) for c in calls):
-        return [c for c in calls if c.strip()]
-    notes = [n for n in getattr(exc, "__notes__", None) or () if isinstance(n, str)]
-    return [n[m.end() :] for n in notes if (m := _EXAMPLE_NOTE.match(n)) and n[m.end() :].strip()]
-
-
-def _fixture_names(item: Any) -> tuple[str, ...]:
-    """Arguments pytest gives the test (``student``, ``reference``...): never part of a student's input."""
-    info = getattr(item, "_fixtureinfo", None)
-    return tuple(dict.fromkeys((*_FIXTURES, *getattr(info, "argnames", ()))))
-
-
-def _tidy_call(call: str, fixtures: tuple[str, ...] = _FIXTURES) -> str:
-    """A failing call, worded for students: "Smallest failing input: ...", without the fixture arguments."""
-    fixture_arg = re.compile(rf"^(\s*)(?:{'|'.join(map(re.escape, fixtures))})=")
-    lines: list[str] = []
-    skipping = -1  # the indent of the fixture argument being left out, while its value goes on
-    for line in call.splitlines():
-        indent = len(line) - len(line.lstrip())
-        if skipping >= 0 and (indent > skipping or (indent == skipping and line.lstrip()[:1] in (")", "]", "}"))):
-            continue  # the value of a fixture argument, printed over several lines
-        found = fixture_arg.match(line)
-        skipping = len(found.group(1)) if found else -1
-        if not found:
-            lines.append(line)
-    return "Smallest failing input: " + "\n".join(lines)
-
-
-def _tidy_note(note: str) -> str:
-    """A hypothesis note (either wording) as ``_tidy_call`` words it; other notes unchanged."""
-    match = _EXAMPLE_NOTE.match(note)
-    return _tidy_call(note[match.end() :]) if match else note
+    run.add(label, outcomes.result(item, call, spec))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
