@@ -3,7 +3,7 @@
 Every check raises ``Mismatch`` (an ``AssertionError``) whose message says
 what was received and what was expected, and carries a one-line hint. The
 plugin shows the message and the hint; it never shows the test's source.
-Inputs are shown by hypothesis's "Falsifying example" note, or by the
+Inputs are shown as hypothesis's minimal failing call ("Smallest failing input"), or by the
 ``call`` text the test passes in.
 
     got = student.activations.sigmoid(z)
