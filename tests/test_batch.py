@@ -325,7 +325,7 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
     base = tmp_path
     course_yaml = make_course(base / "course")
     klass = base / "class"
-    for i in range(4):
+    for i in range(40):  # enough that Ctrl-C lands mid-run, even with warm workers (~0.1 s a submission)
         (klass / f"s{i:02d}").mkdir(parents=True)
         (klass / f"s{i:02d}" / "mini.py").write_text(REFERENCE)
     out = base / "out"
@@ -342,7 +342,7 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     finished = sorted(out.glob("s*.json"))
-    assert 1 <= len(finished) < 4
+    assert 1 <= len(finished) < 40
     for f in finished:
         assert read_report(f).score == 4  # complete, valid reports
     assert not list(out.glob(".*.tmp"))
@@ -351,7 +351,7 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
     jobs = subprocess.run(["pgrep", "-f", f"autograder.jobs .*{course_yaml}"], capture_output=True, text=True)
     assert jobs.stdout.strip() == "", "a job process outlived the interrupted run"
     resumed = grade_class(klass, out, load_course(course_yaml), jobs=1, replay=False, stream=io.StringIO())
-    assert len(resumed.skipped) == len(finished) and len(resumed.graded) == 4 - len(finished)
+    assert len(resumed.skipped) == len(finished) and len(resumed.graded) == 40 - len(finished)
 
 
 def test_a_submission_that_kills_its_grading_process_does_not_stop_the_batch(tmp_path):

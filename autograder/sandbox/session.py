@@ -306,6 +306,8 @@ class StudentSession:
 
     def _collect_output(self) -> None:
         w = self._worker
+        if w is not None and w.alive:
+            w.output.sync()  # what it printed before its last answer is in the pipe already
         if w is not None and w.output.kept:
             self._output += w.output.kept
             self._dropped += w.output.dropped

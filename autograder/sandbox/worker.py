@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import secrets
 import shutil
 import signal
@@ -88,28 +89,56 @@ def worker_env(home: str) -> dict[str, str]:
 
 
 class _Output:
-    """Drains the worker's stdout+stderr, keeping the first ``limit`` bytes."""
+    """Drains the worker's stdout+stderr, keeping the first ``limit`` bytes.
+
+    A thread drains the pipe while the worker runs (so printing a gigabyte
+    never blocks it); ``sync`` reads what is already in the pipe, so output
+    written before an answer is kept by the time the answer is read.
+    """
 
     def __init__(self, fd: int, limit: int) -> None:
         self.limit = limit
         self.kept = bytearray()
         self.dropped = 0
-        self._thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self._fd = fd
+        self._lock = threading.Lock()
+        self._open = True
+        os.set_blocking(fd, False)
+        self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
-    def _drain(self, fd: int) -> None:
+    def _drain(self) -> None:
         while True:
             try:
-                chunk = os.read(fd, 1 << 16)
+                select.select([self._fd], [], [])
+            except (OSError, ValueError):
+                pass
+            with self._lock:
+                if not self._read_available():
+                    self._open = False
+                    os.close(self._fd)
+                    return
+
+    def _read_available(self) -> bool:
+        """Read until the pipe is empty; False once the worker's end is closed (or the pipe broke)."""
+        while True:
+            try:
+                chunk = os.read(self._fd, 1 << 16)
+            except BlockingIOError:
+                return True
             except OSError:
-                break
+                return False
             if not chunk:
-                break
+                return False
             room = self.limit - len(self.kept)
             if room > 0:
                 self.kept += chunk[:room]
             self.dropped += max(0, len(chunk) - max(room, 0))
-        os.close(fd)
+
+    def sync(self) -> None:
+        with self._lock:
+            if self._open:
+                self._read_available()
 
     def join(self, timeout: float = 1.0) -> None:
         self._thread.join(timeout)
