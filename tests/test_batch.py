@@ -334,6 +334,9 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
         [sys.executable, "-m", "autograder.cli", "grade", str(klass), "--out", str(out), "--jobs", "1",
          "--course", str(course_yaml), "--no-replay"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+        # As from a terminal: Ctrl-C's default action. A test runner's worker may ignore SIGINT, and an
+        # ignored signal stays ignored across exec, so Python would never raise KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(out.glob("s*.json")):
