@@ -265,14 +265,7 @@ class Worker:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        kill_group(self.proc)
         if self.level != "namespace":
             _kill_leftovers(self.token)
         self.output.join()
@@ -292,6 +285,18 @@ class Worker:
             pass
         self._req = -1
         self.kill()
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process started in its own session, with its group, and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def _chown_tree(root: Path, uid: int) -> None:

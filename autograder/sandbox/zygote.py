@@ -25,7 +25,6 @@ import json
 import os
 import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import numpy as np
 from . import wire
 from .isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv
 from .limits import SandboxLimits
-from .worker import Worker, _Output, _runtime_dir, worker_env
+from .worker import Worker, _Output, _runtime_dir, kill_group, worker_env
 
 __all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "warm_enabled"]
 
@@ -160,14 +159,7 @@ class Zygote:
             self._ctl.close()
         except OSError:
             pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        kill_group(self.proc)
         self.output.join()
         shutil.rmtree(self.runtime, ignore_errors=True)
 
