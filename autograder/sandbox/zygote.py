@@ -33,7 +33,7 @@ import threading
 import numpy as np
 
 from . import wire
-from .isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv
+from .isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv, mask_key
 from .limits import SandboxLimits
 from .worker import Worker, _Output, _runtime_dir, kill_group, worker_env
 
@@ -211,7 +211,7 @@ _idle: dict[tuple, list[Zygote]] = {}
 
 
 def _key(limits: SandboxLimits) -> tuple:
-    return (os.getpid(), tuple(sorted(limits.rlimits().items())))
+    return (os.getpid(), mask_key(), tuple(sorted(limits.rlimits().items())))
 
 
 def lease(limits: SandboxLimits) -> Zygote:
