@@ -48,7 +48,6 @@ from .grade import resolve_course
 from .model import ExerciseResult, GradeReport, TestResult
 from .plugin import Submission
 from .progress import Progress
-from .sandbox import resolve_level
 from .submission import load_submission, submission_files
 
 __all__ = [
@@ -224,6 +223,7 @@ def grade_class(
     jobs: int | None = None,
     force: bool = False,
     isolation: str | None = None,
+    trusted_code: bool = False,
     dask: str | Any | None = None,
     replay: bool = True,
     stream: TextIO | None = None,
@@ -241,7 +241,7 @@ def grade_class(
     course = resolve_course(course)
     out = Path(out_dir)
     if dask is None:
-        level = resolve_level(isolation or course.isolation, course.minimum_isolation)
+        level = course.isolation_level(isolation, trusted_code, hide=(out,))
     else:  # resolved on each worker, which checks course.yaml's minimum there
         level = isolation or course.isolation
     suite = course.suite_hash()
@@ -331,7 +331,8 @@ def grade_class(
             if dask is not None:
                 from .distributed import grade_on_dask
 
-                grade_on_dask(dask, course, todo, on_report=reported, on_failed=failed, isolation=level, replay=replay)
+                grade_on_dask(dask, course, todo, on_report=reported, on_failed=failed, isolation=level,
+                              trusted_code=trusted_code, replay=replay)
             else:
                 from .jobs import JobPool
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from typing import Any, Literal
 import yaml
 
 from .errors import ConfigError
+from .sandbox import isolation as _isolation
 from .sandbox.isolation import LEVELS
 from .sandbox.limits import SandboxLimits
 
@@ -124,7 +126,8 @@ class Course:
     exercises: tuple[Exercise, ...]
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     isolation: str = "auto"
-    minimum_isolation: str = "process"
+    minimum_isolation: str = "namespace"
+    trusted_code: bool = False  # sandbox.trusted_code: the only way to grade at "process"
     deadline: dt.datetime | None = None
     late: LatePolicy = field(default_factory=LatePolicy)
     hypothesis: HypothesisSettings = field(default_factory=HypothesisSettings)
@@ -138,6 +141,25 @@ class Course:
     @property
     def max_score(self) -> float:
         return sum(e.max_score for e in self.exercises)
+
+    def isolation_level(
+        self, override: str | None = None, trusted_code: bool = False, *, hide: tuple[Path, ...] = ()
+    ) -> _isolation.Level:
+        """The level to grade this course at: the one place that decides it.
+
+        ``override`` (``--isolation``) replaces ``sandbox.isolation``; ``trusted_code`` (``--trusted-code``)
+        or ``sandbox.trusted_code`` is the only way below the sandbox (``process``) or below
+        ``sandbox.minimum_isolation``. At ``namespace`` the course (and ``hide``: an output folder) is kept
+        out of every sandbox view, and a sandbox proves it cannot read course.yaml, the hidden tests and
+        the reference (once per process). Raises IsolationError saying what the machine lacks.
+        """
+        trusted = trusted_code or self.trusted_code
+        level = _isolation.resolve_level(override or self.isolation, self.minimum_isolation, trusted_code=trusted)
+        if level == "namespace":
+            _isolation.protect(self.root, self.tests_dir, self.reference_dir, self.exercises_dir, *hide)
+            _isolation.protect(tempfile.gettempdir())  # other submissions' copies, if TMPDIR is under a bound folder
+            _isolation.check_hidden(self.path, self.tests_dir, self.reference_dir, *hide)
+        return level
 
     def exercise(self, exercise_id: str) -> Exercise:
         for e in self.exercises:
@@ -294,7 +316,7 @@ class _Reader:
                 raise self.fail(node, required, "is required; see docs/course-yaml.md for a complete example")
         if "schema_version" in top and self.number(top["schema_version"], "schema_version", integer=True) != 1:
             raise self.fail(top["schema_version"], "schema_version", "this grader reads schema_version 1")
-        limits, isolation, minimum = self.sandbox(top.get("sandbox"))
+        limits, level, minimum, trusted = self.sandbox(top.get("sandbox"))
         exercises_dir = self.file.parent / "exercises"
         if "exercises_dir" in top:
             exercises_dir = (self.file.parent / self.string(top["exercises_dir"], "exercises_dir")).resolve()
@@ -307,8 +329,9 @@ class _Reader:
             exercises_dir=exercises_dir,
             exercises=self.exercises(top["exercises"]),
             limits=limits,
-            isolation=isolation,
+            isolation=level,
             minimum_isolation=minimum,
+            trusted_code=trusted,
             deadline=self.when(top["deadline"], "deadline") if "deadline" in top else None,
             late=self.late(top.get("late")),
             hypothesis=self.hypothesis(top.get("hypothesis")),
@@ -316,20 +339,33 @@ class _Reader:
             gradebook=self.gradebook(top.get("gradebook")),
         )
 
-    def sandbox(self, node: yaml.Node | None) -> tuple[SandboxLimits, str, str]:
+    def sandbox(self, node: yaml.Node | None) -> tuple[SandboxLimits, str, str, bool]:
         if node is None:
-            return SandboxLimits(), "auto", "process"
+            return SandboxLimits(), "auto", "namespace", False
         numbers = ("call_timeout", "test_timeout", "memory_mb", "cpu_seconds", "output_kb", "max_processes",
                    "max_open_files", "max_file_mb")  # fmt: skip
-        m = self.mapping(node, "sandbox", (*numbers, "isolation", "minimum_isolation"))
+        m = self.mapping(node, "sandbox", (*numbers, "isolation", "minimum_isolation", "trusted_code"))
         values: dict[str, Any] = {}
         for name in numbers:
             if name in m:
                 integer = name not in ("call_timeout", "test_timeout")
                 values[name] = self.number(m[name], f"sandbox.{name}", minimum=1, integer=integer)
-        isolation = self.choice(m["isolation"], "sandbox.isolation", ("auto", *LEVELS)) if "isolation" in m else "auto"
-        minimum = self.choice(m["minimum_isolation"], "sandbox.minimum_isolation", LEVELS) if "minimum_isolation" in m else "process"
-        return SandboxLimits(**values), isolation, minimum
+        level = self.choice(m["isolation"], "sandbox.isolation", ("auto", *LEVELS)) if "isolation" in m else "auto"
+        minimum = "namespace"
+        if "minimum_isolation" in m:
+            if self.scalar(m["minimum_isolation"], "sandbox.minimum_isolation") == "process":
+                raise self.fail(
+                    m["minimum_isolation"], "sandbox.minimum_isolation",
+                    "'process' is no sandbox: the student's code would run as your user. Use 'user' or "
+                    "'namespace'; to grade code you trust at 'process', set sandbox.trusted_code: true instead",
+                )  # fmt: skip
+            minimum = self.choice(m["minimum_isolation"], "sandbox.minimum_isolation", LEVELS[1:])
+        trusted = False
+        if "trusted_code" in m:
+            trusted = self.scalar(m["trusted_code"], "sandbox.trusted_code")
+            if not isinstance(trusted, bool):
+                raise self.fail(m["trusted_code"], "sandbox.trusted_code", f"must be true or false, got {m['trusted_code'].value!r}")
+        return SandboxLimits(**values), level, minimum, trusted
 
     def late(self, node: yaml.Node | None) -> LatePolicy:
         if node is None:

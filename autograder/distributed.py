@@ -101,7 +101,7 @@ def bundle_course(course: Course) -> CourseBundle:
 # ----------------------------------------------------------------------------- the worker's side
 
 _LOCK = threading.Lock()
-_GRADERS: dict[tuple[str, str, bool], Any] = {}
+_GRADERS: dict[tuple[str, str, bool, bool], Any] = {}
 _COURSES: dict[str, Path] = {}
 
 
@@ -123,15 +123,17 @@ def _materialise(bundle: CourseBundle) -> Course:
     return course
 
 
-def grade_task(bundle: CourseBundle, submission: dict[str, Any], isolation: str | None, replay: bool) -> dict[str, Any]:
+def grade_task(
+    bundle: CourseBundle, submission: dict[str, Any], isolation: str | None, replay: bool, trusted_code: bool = False
+) -> dict[str, Any]:
     """One submission, graded on a Dask worker; returns the report as a plain dict."""
     from .jobs import Grader, submission_from_json
 
     with _LOCK:  # one pytest session at a time per process
-        key = (bundle.key, str(isolation), replay)
+        key = (bundle.key, str(isolation), replay, trusted_code)
         grader = _GRADERS.get(key)
         if grader is None:
-            grader = Grader(_materialise(bundle), isolation=isolation, replay=replay)
+            grader = Grader(_materialise(bundle), isolation=isolation, trusted_code=trusted_code, replay=replay)
             if replay:
                 grader.calibrate()
             _GRADERS[key] = grader
@@ -150,6 +152,7 @@ def grade_on_dask(
     on_report: Callable[[str, dict[str, Any]], None],
     on_failed: Callable[[str, str], None],
     isolation: str | None = None,
+    trusted_code: bool = False,
     replay: bool = True,
 ) -> None:
     """Grade ``submissions`` on the cluster at ``scheduler`` (an address or a ``distributed.Client``)."""
@@ -168,7 +171,7 @@ def grade_on_dask(
         [bundle] = client.scatter([bundle_course(course)], broadcast=True, hash=False)
         for sub in submissions:
             future = client.submit(
-                grade_task, bundle, submission_to_json(sub), isolation, replay,
+                grade_task, bundle, submission_to_json(sub), isolation, replay, trusted_code,
                 key=f"autograder-grade-{sub.label}-{uuid.uuid4().hex[:12]}",  # readable, and never an old result
                 pure=False, retries=1,
             )  # fmt: skip

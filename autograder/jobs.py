@@ -42,7 +42,6 @@ from .model import GradeReport
 from .plugin import Submission
 from .reference import ReferenceModules
 from .replay import ExampleBook, ReplayPlugin
-from .sandbox import resolve_level
 from .sandbox.affinity import pinning_enabled
 
 __all__ = ["Grader", "JobFailure", "JobPool", "submission_from_json", "submission_to_json"]
@@ -65,13 +64,14 @@ class Grader:
 
     course: Course
     isolation: str | None = None
+    trusted_code: bool = False
     replay: bool = True
     reference: ReferenceModules = field(init=False)
     book: ExampleBook | None = field(init=False, default=None)
     calibration: GradeReport | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.level = resolve_level(self.isolation or self.course.isolation, self.course.minimum_isolation)
+        self.level = self.course.isolation_level(self.isolation, self.trusted_code)
         self.reference = ReferenceModules(self.course.reference_dir)
 
     def calibrate(self) -> GradeReport:
@@ -138,7 +138,8 @@ def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level
     signal.signal(signal.SIGTERM, on_term)
     try:
         t0 = time.monotonic()
-        grader = Grader(load_course(course_path), isolation=level, replay=replay)
+        # The parent resolved ``level``; it resolves to process only for code it was told is trusted.
+        grader = Grader(load_course(course_path), isolation=level, trusted_code=level == "process", replay=replay)
         ready: dict[str, Any] = {"seconds": 0.0}
         if replay:
             cal = grader.calibrate()

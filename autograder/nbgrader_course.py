@@ -139,6 +139,7 @@ def grade_nbgrader(
     course: Course | Path | str | None = None,
     *,
     isolation: str | None = None,
+    trusted_code: bool = False,
     on_report: Callable[[GradeReport], None] | None = None,
 ) -> NbgraderRun:
     """Grade every ``submitted/<student>/<assignment>/`` and write gradebook, autograded/ and feedback/."""
@@ -172,7 +173,7 @@ def grade_nbgrader(
         if on_report is not None:
             on_report(report)
 
-    grade_many(subs, course, isolation=isolation, on_report=finish)
+    grade_many(subs, course, isolation=isolation, trusted_code=trusted_code, on_report=finish)
     missing = sorted(set(folders) - set(run.reports))
     if missing:
         raise AutograderError(f"grading stopped before {', '.join(missing)} were graded; finished students were kept")

@@ -38,7 +38,7 @@ from ._hypothesis import PROFILE, load_profile, set_max_examples, unset_seed
 from .config import Course, load_course
 from .model import ExerciseResult, GradeReport, TestResult
 from .reference import ReferenceModules
-from .sandbox import StudentSession, resolve_level
+from .sandbox import StudentSession, sandbox_description
 
 __all__ = ["GradingRun", "Submission", "PROFILE"]
 
@@ -149,6 +149,7 @@ class GradingRun:
             output=output,
             problems=tuple(sub.problems) + tuple(self._module_problems.pop(label, ())),
             artifacts=self._artifacts.pop(label, {}),
+            sandbox=sandbox_description(self.level),
         )
         self.reports[label] = report
         if self.on_report is not None:
@@ -167,6 +168,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--submission", action="append", default=[], help="grade this folder (default: the reference)")
     group.addoption("--course", default=None, help="course.yaml to use (default: the nearest one)")
     group.addoption("--isolation", default=None, help="auto, process, user or namespace")
+    group.addoption("--trusted-code", action="store_true", default=False,
+                    help="the code graded is trusted (the reference): allow grading without a sandbox (process)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -192,7 +195,8 @@ def _standalone_run(config: pytest.Config) -> GradingRun:
     course = load_course(course_opt or Path(str(config.rootpath)))
     folders = config.getoption("--submission", default=None) or [str(course.reference_dir)]
     subs = [load_submission(Path(f)) for f in folders]
-    level = resolve_level(config.getoption("--isolation", default=None) or course.isolation, course.minimum_isolation)
+    level = course.isolation_level(config.getoption("--isolation", default=None),
+                                   config.getoption("--trusted-code", default=False))
     return GradingRun(course=course, submissions=subs, level=level)
 
 
@@ -373,4 +377,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(
             f"autograder: {report.submission}: {report.score:g}/{report.max_score:g} (isolation: {report.isolation})"
         )
+        for w in report.warnings:
+            terminalreporter.write_line(f"autograder: WARNING: {w}", yellow=True)
 

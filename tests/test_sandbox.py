@@ -190,8 +190,10 @@ def test_session_cleans_up_its_copy(session):
 
 
 def test_resolve_level_refuses_below_the_minimum():
-    assert resolve_level("process") == "process"
-    assert resolve_level("auto") == LEVELS_HERE[-1]
+    assert resolve_level("process", trusted_code=True) == "process"
+    with pytest.raises(IsolationError, match="no sandbox.*--trusted-code"):
+        resolve_level("process", minimum="user")
+    assert resolve_level("auto", trusted_code=True) == LEVELS_HERE[-1]
     with pytest.raises(IsolationError, match="unknown isolation level"):
         resolve_level("docker")
     missing = [lvl for lvl in LEVELS if lvl not in LEVELS_HERE]
@@ -200,5 +202,8 @@ def test_resolve_level_refuses_below_the_minimum():
             resolve_level(lvl)
     strongest = LEVELS_HERE[-1]
     if strongest != "process":
-        with pytest.raises(IsolationError, match="demands isolation of at least"):
+        with pytest.raises(IsolationError, match="no sandbox"):
             resolve_level("process", minimum=strongest)
+    if "user" in LEVELS_HERE and strongest == "namespace":
+        with pytest.raises(IsolationError, match="demands isolation of at least 'namespace'"):
+            resolve_level("user", minimum="namespace")

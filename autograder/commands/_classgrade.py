@@ -87,6 +87,7 @@ def run_class(args: argparse.Namespace) -> int:
     course = resolve_course(args.course)
     summary = grade_class(
         path, args.out, course, jobs=args.jobs, force=args.force, isolation=args.isolation,
+        trusted_code=args.trusted_code,
         dask=args.dask, replay=not getattr(args, "no_replay", False),
     )  # fmt: skip
     parts = [f"{len(summary.graded)} graded", f"{len(summary.skipped)} up to date"]

@@ -39,7 +39,7 @@ def run_nbgrader(args: argparse.Namespace) -> int:
 
     course_dir, assignment = args.nbgrader
     course = resolve_course(args.course)
-    run = grade_nbgrader(course_dir, assignment, course, isolation=args.isolation)
+    run = grade_nbgrader(course_dir, assignment, course, isolation=args.isolation, trusted_code=args.trusted_code)
     for student in sorted(run.reports):
         print(_line(run.reports[student]))
     for note in run.notes:
