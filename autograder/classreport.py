@@ -181,6 +181,12 @@ def load_results(folder: Path | str, course: Course | None = None) -> ClassResul
             f"{len(odd)} report(s) were graded by a different suite than the other {suites[common]} "
             f"(suite_hash differs): {', '.join(odd)}; regrade them so every score comes from the same tests"
         )
+    weak: dict[str, list[str]] = {}
+    for s in students:
+        for w in s.report.warnings:
+            weak.setdefault(w, []).append(s.student)
+    for w, who in weak.items():
+        warnings.append(f"{len(who)} report(s) ({', '.join(sorted(who)[:10])}{', ...' if len(who) > 10 else ''}): {w}")
     if course is not None:
         for s in students:
             if s.report.max_score != course.max_score:

@@ -12,11 +12,24 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-__all__ = ["Status", "STATUSES", "TestResult", "ExerciseResult", "GradeReport", "SCHEMA_VERSION"]
+__all__ = ["Status", "STATUSES", "TestResult", "ExerciseResult", "GradeReport", "SCHEMA_VERSION", "ISOLATION_WARNINGS"]
 
 SCHEMA_VERSION = 1
 Status = Literal["passed", "failed", "error", "timeout", "crashed"]
 STATUSES: tuple[str, ...] = ("passed", "failed", "error", "timeout", "crashed")
+
+# What a report graded below the namespace sandbox must say, in every format (``GradeReport.warnings``).
+ISOLATION_WARNINGS = {
+    "process": (
+        "Graded WITHOUT a sandbox (isolation: process, chosen with --trusted-code): the code ran as the grader's "
+        "own user and could have read the hidden tests and solutions, changed this report or reached the network. "
+        "This score is only as trustworthy as the code."
+    ),
+    "user": (
+        "Graded without the namespace sandbox (isolation: user): the code ran as an unprivileged user, but could "
+        "read every world-readable file (the hidden tests and solutions, if they are) and reach the network."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,13 @@ class GradeReport:
     final_score: float | None = None  # score after the late penalty
     problems: tuple[str, ...] = ()  # submission-level notes (unreadable notebook cells, magics removed, ...)
     artifacts: dict[str, Any] = field(default_factory=dict)  # plain data gathered for plots
+    sandbox: str = ""  # the bubblewrap that built the namespace sandbox, e.g. "bubblewrap 0.11.0 (bundled)"
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What every format must tell the reader about how this report was graded (below namespace)."""
+        warning = ISOLATION_WARNINGS.get(self.isolation)
+        return (warning,) if warning else ()
 
     @property
     def tests(self) -> tuple[TestResult, ...]:
@@ -89,6 +109,7 @@ class GradeReport:
         d = asdict(self)
         d["final_score"] = self.score if self.final_score is None else self.final_score
         d["problems"] = list(self.problems)
+        d["warnings"] = list(self.warnings)
         for e in d["exercises"]:
             e["tests"] = list(e["tests"])
         d["exercises"] = list(d["exercises"])

@@ -104,6 +104,8 @@ def emit_classroom(
 
     result = classroom_result(report, view)
     out = stdout or sys.stdout
+    for w in report.warnings:
+        print(f"Warning: {w}", file=out)
     print(points_line(report), file=out)
     target = github_output if github_output is not None else os.environ.get("GITHUB_OUTPUT")
     if target:

@@ -48,6 +48,7 @@ def _test_output(t: TestResult) -> str:
 
 def _summary(report: GradeReport) -> str:
     lines = [f"**{num(final_score(report))}/{num(report.max_score)} points**"]
+    lines += [f"**Warning:** {w}" for w in report.warnings]
     if report.late_penalty:
         lines.append(
             f"Submitted {report.submitted_at}: a late penalty of {num(report.late_penalty)}% was applied "
@@ -91,6 +92,7 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
             "late_penalty_percent": report.late_penalty,
             "submitted_at": report.submitted_at,
             "isolation": report.isolation,
+            "sandbox": report.sandbox,
             "grader_version": report.grader_version,
             "suite_hash": report.suite_hash,
         },

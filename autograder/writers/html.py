@@ -179,6 +179,7 @@ def html_report(report: GradeReport, view: View | None = None) -> str:
             f"<div class=\"score\">{num(final)} / {num(report.max_score)} points "
             f"<span class=\"muted\">({percent(final, report.max_score)})</span></div>",
             f"<div class=\"bar\" role=\"img\" aria-label=\"{pct:.0f} percent\"><span style=\"width:{pct:.1f}%\"></span></div>"]  # fmt: skip
+    head += [f"<p class=\"warning\" role=\"alert\" style=\"border-left:4px solid var(--warn);padding:6px 12px\"><strong>Warning:</strong> {_e(w)}</p>" for w in report.warnings]
     if report.late_penalty:
         head.append(f"<p>Submitted {_e(report.submitted_at)}, after the deadline: a {num(report.late_penalty)}% "
                     f"late penalty turns {num(report.score)} into {num(final)} points.</p>")  # fmt: skip

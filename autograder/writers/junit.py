@@ -67,11 +67,12 @@ def junit_xml(report: GradeReport, view: View | None = None) -> str:
     view = view or View()
     title = f"{report.course or 'autograder'}: {num(final_score(report))}/{num(report.max_score)} points"
     root = ET.Element("testsuites", name=_clean(title))
+    warnings = {"warning": " ".join(report.warnings)} if report.warnings else {}
     totals = [0, 0, 0, 0.0]  # tests, failures, errors, time
     for ex in report.exercises:
         suite = ET.SubElement(root, "testsuite", name=ex.id)
         _properties(suite, title=ex.title, score=num(ex.score), max_score=num(ex.max_score),
-                    submission=report.submission)  # fmt: skip
+                    submission=report.submission, isolation=report.isolation, **warnings)  # fmt: skip
         shown, withheld = split(ex.tests, view)
         counts = [_case(suite, t) for t in shown]
         if withheld:
