@@ -422,6 +422,11 @@ def _how_to_get(level: str) -> str:
                 "bubblewrap)."
             )
         why = _bwrap_probe()[1] or f"{found.describe()} failed"
+        if "Can't find source path" in why:
+            return (
+                f"{why}. The sandbox binds the Python runtime read-only, and this user cannot read it: run the "
+                "grader with a Python installation (and venv) this user can read, e.g. not under /root."
+            )
         return (
             f"{why}. This machine does not let bubblewrap create namespaces: unprivileged user namespaces are off "
             "(sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ also "
