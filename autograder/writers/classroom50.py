@@ -225,13 +225,18 @@ def classroom50_error(
     assignment: str = "",
     env: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
+    status: str = "error",
 ) -> dict[str, Any]:
-    """A result for a submission the grader could not grade: score 0 of the course's total, one entry saying why."""
+    """A result for a submission the grader could not grade: score 0 of the course's total, one entry saying why.
+
+    ``status`` is ``error`` (the grader failed on it: the commit status is ``error``) or ``failed``
+    (it was graded 0, e.g. it holds no Python file: the commit status is ``failure``).
+    """
     doc = submission_fields(env, assignment=assignment, now=now)
     int_max = _half_up(max_score)
     doc["score"] = 0
     doc["max-score"] = int_max
-    doc["tests"] = [_entry("grading", False, 0, int_max, "error", message)]
+    doc["tests"] = [_entry("grading", False, 0, int_max, status, message)]
     return doc
 
 
