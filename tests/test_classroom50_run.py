@@ -24,6 +24,7 @@ from autograder.classroom50_run import BUNDLE_LIMIT, main, make_bundle
 from autograder.cli import main as cli_main
 from autograder.config import load_course
 from autograder.errors import ConfigError
+from autograder.wheel import build_wheel
 from tests.report_samples import ROOT
 from tests.test_templates import _instructor_course
 from tests.test_writers_classroom50 import RUNNER_ENV, check_result
@@ -170,3 +171,14 @@ def test_grade_writes_classroom50_and_bundle_needs_a_target(course, tmp_path, ca
     check_result(json.loads(out.read_text()))
     assert cli_main(["bundle", "--course", str(course)]) == 2
     assert "--classroom50 CLASSROOM_DIR" in capsys.readouterr().err
+
+
+def test_bundle_gradescope_writes_the_zip_and_the_wheel_is_reproducible(course, tmp_path, capsys):
+    assert cli_main(["bundle", "--course", str(course), "--gradescope", str(tmp_path / "autograder.zip")]) == 0
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as zf:
+        assert "run_autograder" in zf.namelist()
+    first, second = build_wheel(tmp_path / "a"), build_wheel(tmp_path / "b")
+    assert first.name == second.name and first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as zf:
+        meta = zf.read(f"{first.name.split('-py3')[0]}.dist-info/METADATA").decode()
+    assert "Name: neurons-autograder" in meta and "Requires-Dist: numpy" in meta

@@ -145,12 +145,14 @@ def test_a_late_penalty_is_spread_over_the_tests_and_noted():
         ([1, 2, 3], [1, 2, 3], 6, 6 * 0.9),  # a late penalty of 10%
         ([0.2] * 7, [0.2] * 7, 1.4, 1.4),
         ([1], [0], 1, 0),
+        ([1.5, 1.5], [0, 1.5], 3, 1.5),  # maxima 2 + 1: the failed test's spare point is not given to it
     ],
 )
 def test_integer_points_add_up_and_never_exceed_a_tests_maximum(maxima, scores, total, final):
     tests = [replace(_t("a", f"test_{i}", "passed" if s else "failed", m), score=s) for i, (m, s) in enumerate(zip(maxima, scores))]
     got, tops = integer_points(tests, total, final)
-    assert sum(tops) == int(total + 0.5) and sum(got) == min(int(final * sum(tops) / total + 0.5), sum(tops))
+    earned_tops = sum(t for t, test in zip(tops, tests) if test.score > 0)
+    assert sum(tops) == int(total + 0.5) and sum(got) == min(int(final * sum(tops) / total + 0.5), earned_tops)
     assert all(0 <= g <= t for g, t in zip(got, tops))
     assert all(g == 0 for g, t in zip(got, tests) if t.score == 0)  # a failed test earns nothing
     if all(float(m).is_integer() for m in maxima) and final == total:

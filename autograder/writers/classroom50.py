@@ -16,8 +16,10 @@ Points are integers there, ours may have fractions. The rule (``integer_points``
   test's ``max-score`` is its share of that, by the largest-remainder method
   (exact whenever the course's points are whole numbers);
 - ``score`` is the final score (after any late penalty) on that scale,
-  rounded half up; it is shared among the tests in proportion to their
-  points, again by largest remainder, never above a test's ``max-score``.
+  rounded half up; it is shared among the tests in proportion to what each
+  earned, again by largest remainder, never above a test's ``max-score``;
+  a test that earned nothing gets nothing (which can cost a rounding point
+  when tests' maxima have fractions: 1.5 earned of 1.5 + 1.5, shared 2 + 1, gives 1 of 3).
 
 So ``sum(test scores) == score <= max-score``, always.
 
@@ -111,8 +113,9 @@ def integer_points(tests: Sequence[TestResult], max_total: float, score_total: f
     raw_score = sum(t.score for t in tests)
     factor = score_total / raw_score if raw_score > 0 else 0.0  # the late penalty, spread over the tests
     targets = [t.score * scale * factor for t in tests]
-    int_score = min(_half_up(score_total * scale), int_max)
-    return _largest_remainder(targets, int_score, maxima), maxima
+    caps = [m if t.score > 0 else 0 for t, m in zip(tests, maxima)]  # a test that earned nothing gets nothing
+    int_score = min(_half_up(score_total * scale), sum(caps))
+    return _largest_remainder(targets, int_score, caps), maxima
 
 
 # --------------------------------------------------------------------------- the submission's fields
