@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "report": "summarise a class: gradebook CSV and class summary (Markdown, HTML) from per-student JSON reports",
     "check": "run the public tests on your own work (fast, with hints; exit 1 while any fails)",
     "release": "build the student starter repository (no solutions, no hidden tests) into a folder",
+    "bundle": "build what a grading platform runs: a Classroom 50 bundle or a Gradescope autograder zip",
     "audit": "test the hidden tests: mutants they must catch, correct variants they must pass, flakiness",
 }
 

@@ -83,6 +83,22 @@ def test_gitlab_pipelines_match_the_schema(kind, released):
     assert not errors, errors
 
 
+CLASSROOM50 = TEMPLATES / "classroom50" / "autograde.yaml"
+
+
+def test_classroom50_shim_is_autograde_grade_calling_the_teachers_runner():
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in _schema("github-workflow.schema.json").iter_errors(_fix_on(_typed(CLASSROOM50)))]
+    assert not errors, errors
+    wf = load(CLASSROOM50)
+    assert wf["name"] == "Autograde" and list(wf["jobs"]) == ["grade"]
+    assert wf["on"]["push"]["branches"] == ["main"] and wf["on"]["push"]["tags"] == ["submit/*"]
+    assert re.fullmatch(r"[\w-]+/classroom50/\.github/workflows/autograde-runner\.yaml@main", wf["jobs"]["grade"]["uses"])
+    assert wf["permissions"] == {"contents": "write", "statuses": "write", "pull-requests": "write"}
+    text = CLASSROOM50.read_text(encoding="utf-8")
+    assert "secrets." not in text and "tests/grading" not in text
+    assert "LEGACY" in GITHUB["student"].read_text(encoding="utf-8")  # GitHub Classroom's template says it is legacy
+
+
 def test_the_schema_check_catches_mistakes():
     broken = _fix_on(_typed(GITHUB["student"]))
     broken["jobs"]["check"]["steps"][0]["uses"] = 42

@@ -6,7 +6,7 @@ submission time (before grading, so a bad one costs no grading run),
 ``finish_report`` applies the late policy, and ``write_outputs`` writes
 every format asked for.
 
-Student-facing formats (HTML, Markdown, JUnit, Classroom) show what a
+Student-facing formats (HTML, Markdown, JUnit, Classroom 50, Classroom) show what a
 student may see now (``View.student``: hidden tests counted only,
 ``after_due_date`` tests once course.yaml's deadline has passed);
 ``--show-hidden`` writes the instructor's view instead. The Gradescope
@@ -26,6 +26,7 @@ from ..model import GradeReport
 from ..writers import View
 from ..writers.canonical import write_report
 from ..writers.classroom import emit_classroom
+from ..writers.classroom50 import classroom50_result, write_classroom50
 from ..writers.gradescope import write_gradescope
 from ..writers.html import write_html
 from ..writers.junit import write_junit
@@ -41,13 +42,16 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
                    help="Markdown report (e.g. \"$GITHUB_STEP_SUMMARY\")")
     g.add_argument("--junit", type=Path, default=None, metavar="FILE", help="JUnit XML, one testcase per hidden test")
     g.add_argument("--gradescope", type=Path, default=None, metavar="FILE", help="Gradescope results.json")
+    g.add_argument("--classroom50", type=Path, default=None, metavar="FILE",
+                   help="Classroom 50 result.json (classroom50/result/v1; fields from the runner's environment)")
     g.add_argument("--classroom", action="store_true",
-                   help="print 'Points X/Y' and append result=<base64> to $GITHUB_OUTPUT for GitHub Classroom")
+                   help="legacy, GitHub Classroom (retired 2026-08-28, nothing reads it): print 'Points X/Y' "
+                   "and append result=<base64> to $GITHUB_OUTPUT")  # fmt: skip
     g.add_argument("--submitted-at", default=None, metavar="TIME",
                    help="submission time for the late policy (ISO 8601); default: the folder's nbgrader "
                         "timestamp.txt or its last git commit")  # fmt: skip
     g.add_argument("--show-hidden", action="store_true",
-                   help="instructor's view: show hidden tests' names and messages in HTML/Markdown/JUnit/Classroom")
+                   help="instructor's view: show hidden tests' names and messages in HTML/Markdown/JUnit/Classroom (50)")
     g.add_argument("--published", action="store_true",
                    help="grades are published: show tests whose visibility is after_published")
 
@@ -81,5 +85,7 @@ def write_outputs(report: GradeReport, course: Course, args: argparse.Namespace)
         write_junit(report, args.junit, view)
     if getattr(args, "gradescope", None):
         write_gradescope(report, args.gradescope)
+    if getattr(args, "classroom50", None):
+        write_classroom50(classroom50_result(report, view), args.classroom50)
     if getattr(args, "classroom", False):
         emit_classroom(report, view)

@@ -3,7 +3,8 @@
 =================  =========================================================
 ``canonical``      the JSON report (``docs/schema/report.schema.json``)
 ``gradescope``     Gradescope ``results.json``
-``classroom``      GitHub Classroom: ``Points X/Y`` and the runner result
+``classroom50``    Classroom 50 ``result.json`` (``classroom50/result/v1``)
+``classroom``      legacy GitHub Classroom (retired): ``Points X/Y`` and the runner result
 ``junit``          JUnit XML for any CI
 ``markdown``       a CI job summary / feedback file
 ``html``           a self-contained HTML report with plots
