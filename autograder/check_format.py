@@ -181,13 +181,15 @@ def format_html(report: CheckReport) -> str:
         for t in explain:
             hint = f"<br><i>hint: {e(t.hint)}</i>" if t.hint else ""
             items.append(f"<li><b>{e(lesson.id)}</b> <code>{e(t.name)}</code> ({e(t.status)}):"
-                         f"<pre style='margin:2px 0;{WRAP}'>{e(chr(10).join(_lines(t.message)))}</pre>{hint}</li>")  # fmt: skip
+                         f"<pre style='margin:2px 0;{WRAP}'>{e(chr(10).join(_lines(t.message)))}</pre>"
+                         f"{hint}</li>")  # fmt: skip
         if todo:
             items.append(f"<li><b>{e(lesson.id)}</b>: {e(_todo_line(todo, lesson, report.source))}</li>")
     parts = [
         "<div class='autograder-check' style='max-width:100%;overflow-wrap:anywhere'>",
         f"<p><b>{e(_heading(report))}</b></p>",
-        (f"<table style='max-width:100%'><tr><th style='{cell}'></th><th style='{cell}'>lesson</th><th style='{cell}'>passed</th>"
+        (f"<table style='max-width:100%'><tr><th style='{cell}'></th><th style='{cell}'>lesson</th>"
+         f"<th style='{cell}'>passed</th>"
          f"<th style='{cell}'>first problem</th></tr>{''.join(rows)}</table>"),
     ]
     if items:

@@ -99,7 +99,8 @@ _NUMPY_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str|bytes)_?\d*\
 
 
 def plain_reprs(text: str) -> str:
-    """``text`` with numpy 2's scalar reprs as plain values: ``np.float64(0.5)`` -> ``0.5``, ``np.True_`` -> ``True``."""
+    """``text`` with numpy 2's scalar reprs as plain values:
+    ``np.float64(0.5)`` -> ``0.5``, ``np.True_`` -> ``True``."""
     return _NUMPY_REPR.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
 
 
@@ -107,7 +108,8 @@ _PART = re.compile(r"^(?P<call>.+?)\[(?P<index>\d+)\] \((?P<name>[\w ]+)\)$", re
 
 
 def _returned(call: str, what: str) -> str:
-    """"<call> returned <what>"; for a part of the result ("<call>[0] (v)"), "... returned <what> as element [0] (v)"."""
+    """"<call> returned <what>"; for a part of the result ("<call>[0] (v)"):
+    "<call> returned <what> as element [0] (v)"."""
     part = _PART.match(call)
     if part is None:
         return f"{call} returned {what}"
@@ -121,7 +123,8 @@ def as_array(got: Any, *, call: str, hint: str = "") -> np.ndarray:
     except Exception:  # ragged lists and the like
         fail(f"{_returned(call, show(got))}, which is not an array of numbers", hint or "Return a numpy array.")
     if arr.dtype.kind not in "biuf":
-        fail(f"{_returned(call, show(got))}, which is not an array of numbers", hint or "Return a numpy array of floats.")
+        fail(f"{_returned(call, show(got))}, which is not an array of numbers",
+             hint or "Return a numpy array of floats.")
     return arr
 
 
@@ -173,7 +176,8 @@ def expect_close(
     if bad_nan.any():
         idx = _first(bad_nan)
         fail(
-            f"{_returned(call, 'NaN' + _at(idx))} where the right answer is {_number(w[idx])}; you returned {show(arr)}",
+            f"{_returned(call, 'NaN' + _at(idx))} where the right answer is {_number(w[idx])}; "
+            f"you returned {show(arr)}",
             hint or "NaN usually comes from inf/inf or 0*inf: look for an overflow in exp().",
         )
     bad_inf = np.isinf(a) & ~np.isinf(w)

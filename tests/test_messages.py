@@ -39,7 +39,8 @@ def test_a_part_of_the_result_is_worded_as_one():
     text = message(expect_shape, np.zeros(299), (300,), call=f"{call}[0] (v)")
     assert text == f"{call} returned an array of shape (299,) as element [0] (v), expected shape (300,)"
     assert "steps[0]" not in message(expect_equal, np.array([1]), np.array([2]), call=f"{call}[1] (spikes)")
-    assert message(as_array, "x", call=f"{call}[1] (spikes)").startswith(f"{call} returned 'x' as element [1] (spikes),")
+    text = message(as_array, "x", call=f"{call}[1] (spikes)")
+    assert text.startswith(f"{call} returned 'x' as element [1] (spikes),")
 
 
 def test_reprs_a_test_wrote_are_made_plain():

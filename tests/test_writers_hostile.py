@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +24,8 @@ from tests.test_batch import make_course
 
 HOSTILE = ("\x1b[2K\r\x1b[1A\x1b]0;owned\x07\x9b2JTotal 100/100\n##[error]fake error\n::add-mask::secret\n"
            "  ::set-output name=x::1\n##vso[task.complete result=Succeeded]\nPoints 100/100\r\n"
-           "![x](http://evil/x.png) [click](javascript:alert(1)) <script>alert(1)</script> `tick` | pipe www.evil.com")  # fmt: skip
+           "![x](http://evil/x.png) [click](javascript:alert(1)) <script>alert(1)</script> `tick` | pipe "
+           "www.evil.com")  # fmt: skip
 
 SUBMISSION = f'''\
 HOSTILE = {HOSTILE!r}

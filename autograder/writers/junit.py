@@ -47,7 +47,7 @@ def _case(suite: ET.Element, t: TestResult) -> tuple[int, int]:
     if t.passed:
         return 0, 0
     tag = "failure" if t.status == "failed" else "error"
-    first = one_line(t.message, _MESSAGE_LIMIT) or STATUS_WORDS.get(t.status, t.status)  # a whole array, not its first row
+    first = one_line(t.message, _MESSAGE_LIMIT) or STATUS_WORDS.get(t.status, t.status)  # an array whole
     body = t.message + (f"\nHint: {t.hint}" if t.hint else "")
     el = ET.SubElement(case, tag, message=_clean(first), type=t.status)
     el.text = _clean(body)
