@@ -6,9 +6,13 @@ test. Functions not written yet are folded into one line per lesson: a fresh
 starter repository should read as a to-do list, not a wall of failures.
 
 Messages can carry text the student's code produced (a returned value's
-repr), and the text output goes to CI logs, so every line a runner would act
-on (``::workflow-command``, a fake ``Points 100/100``) is defused with
-``writers._common.log_safe`` before the one real ``Points X/Y`` line.
+repr, what it printed), and the text output goes to terminals and CI logs,
+so it is cleaned with ``autograder.sanitize.log_safe`` (no escape sequences;
+every line a runner would act on, ``::workflow-command`` or a fake
+``Points 100/100``, defused) before the one real ``Points X/Y`` line. The
+text is wrapped to the terminal's width; the notebook HTML wraps long lines
+instead of overflowing to the right; Markdown escapes everything a student
+wrote (``md_text``), so no link, image or HTML renders.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from __future__ import annotations
 import base64
 import html
 import json
+import shutil
+import textwrap
 from typing import Any
 
 from .check_model import CheckReport, LessonCheck, PublicTest
-from .writers._common import log_safe
+from .sanitize import log_safe, md_text, plain
+from .testing import plain_reprs
 
 __all__ = ["MAX_MESSAGE_LINES", "classroom_result", "encode_result", "format_html", "format_markdown", "format_text"]
 
@@ -34,7 +41,7 @@ def _first(text: str, width: int = 90) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    lines = text.strip().splitlines() or [""]
+    lines = plain_reprs(text).strip().splitlines() or [""]
     if len(lines) > MAX_MESSAGE_LINES:
         lines = [*lines[:MAX_MESSAGE_LINES], f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)"]
     return lines
@@ -48,7 +55,7 @@ def _problem(lesson: LessonCheck) -> str:
     if lesson.total == 0:
         return "no public tests"
     failure = lesson.first_failure
-    return "" if failure is None else failure.message
+    return "" if failure is None else plain_reprs(failure.message)
 
 
 def _groups(lesson: LessonCheck) -> tuple[list[PublicTest], list[PublicTest]]:
@@ -77,11 +84,22 @@ def _heading(report: CheckReport) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def format_text(report: CheckReport) -> str:
-    rows = [(("ok" if lesson.passed == lesson.total and lesson.total else "FAIL"), _label(lesson),
-             f"{lesson.passed}/{lesson.total}", _first(_problem(lesson), 70)) for lesson in report.lessons]  # fmt: skip
-    w_label = max([len(r[1]) for r in rows] + [6])
-    w_count = max([len(r[2]) for r in rows] + [6])
+def _wrap(line: str, width: int) -> list[str]:
+    """``line`` wrapped to ``width``; continuation lines of an indented line are indented two more."""
+    indent = " " * (len(line) - len(line.lstrip()))
+    return textwrap.wrap(line, width, subsequent_indent=indent + "  " if indent else "", break_on_hyphens=False) or [""]
+
+
+def format_text(report: CheckReport, width: int | None = None) -> str:
+    """The text table and what to fix, wrapped to ``width`` (default: the terminal's, ``$COLUMNS`` if set)."""
+    width = max(40, width or shutil.get_terminal_size((100, 24)).columns)
+    labels = [_label(lesson) for lesson in report.lessons]
+    w_label = max([len(x) for x in labels] + [6])
+    w_count = max([len(f"{x.passed}/{x.total}") for x in report.lessons] + [6])
+    room = max(20, width - (4 + 2 + w_label + 2 + w_count + 2) - 1)
+    rows = [(("ok" if lesson.passed == lesson.total and lesson.total else "FAIL"), label,
+             f"{lesson.passed}/{lesson.total}", _first(plain(_problem(lesson)), room))
+            for lesson, label in zip(report.lessons, labels)]  # fmt: skip
     out = [_heading(report), ""]
     out.append(f"      {'lesson':<{w_label}}  {'passed':>{w_count}}  first problem")
     for mark, label, count, problem in rows:
@@ -103,7 +121,7 @@ def format_text(report: CheckReport) -> str:
         out += ["", "What to fix:", *details]
     out += ["", *(f"note: {n}" for n in report.notes)]
     out.append(_COUSIN if report.total else "No public tests ran.")
-    body = log_safe("\n".join(out))
+    body = log_safe("\n".join(w for line in plain("\n".join(out)).split("\n") for w in _wrap(line, width)))
     return f"{body}\n{report.points_line}"
 
 
@@ -111,8 +129,8 @@ def format_text(report: CheckReport) -> str:
 
 
 def _md(text: str) -> str:
-    """One Markdown table cell or list item: no pipes, no raw HTML, one line."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ").replace("`", "'")
+    """One Markdown table cell or list item: one line, no pipes, and no link, image, HTML or formatting."""
+    return md_text(text)
 
 
 def format_markdown(report: CheckReport) -> str:
@@ -140,9 +158,16 @@ def format_markdown(report: CheckReport) -> str:
 # --------------------------------------------------------------------------- HTML (Jupyter)
 
 
+WRAP = "white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%"  # long lines wrap, never overflow right
+
+
+def _e(text: str) -> str:
+    return html.escape(plain(text))
+
+
 def format_html(report: CheckReport) -> str:
-    e = html.escape
-    cell = "padding:2px 10px;text-align:left;vertical-align:top"
+    e = _e
+    cell = "padding:2px 10px;text-align:left;vertical-align:top;overflow-wrap:anywhere"
     rows = []
     for lesson in report.lessons:
         good = lesson.total and lesson.passed == lesson.total
@@ -156,13 +181,15 @@ def format_html(report: CheckReport) -> str:
         for t in explain:
             hint = f"<br><i>hint: {e(t.hint)}</i>" if t.hint else ""
             items.append(f"<li><b>{e(lesson.id)}</b> <code>{e(t.name)}</code> ({e(t.status)}):"
-                         f"<pre style='margin:2px 0'>{e(chr(10).join(_lines(t.message)))}</pre>{hint}</li>")  # fmt: skip
+                         f"<pre style='margin:2px 0;{WRAP}'>{e(chr(10).join(_lines(t.message)))}</pre>"
+                         f"{hint}</li>")  # fmt: skip
         if todo:
             items.append(f"<li><b>{e(lesson.id)}</b>: {e(_todo_line(todo, lesson, report.source))}</li>")
     parts = [
-        "<div class='autograder-check'>",
+        "<div class='autograder-check' style='max-width:100%;overflow-wrap:anywhere'>",
         f"<p><b>{e(_heading(report))}</b></p>",
-        (f"<table><tr><th style='{cell}'></th><th style='{cell}'>lesson</th><th style='{cell}'>passed</th>"
+        (f"<table style='max-width:100%'><tr><th style='{cell}'></th><th style='{cell}'>lesson</th>"
+         f"<th style='{cell}'>passed</th>"
          f"<th style='{cell}'>first problem</th></tr>{''.join(rows)}</table>"),
     ]
     if items:
@@ -185,7 +212,7 @@ def classroom_result(report: CheckReport) -> dict[str, Any]:
             "name": f"{t.lesson}: {t.name}",
             "status": _STATUS.get(t.status, "error"),
             "score": 1 if t.passed else 0,
-            "message": log_safe(t.message + (f"\nhint: {t.hint}" if t.hint and not t.passed else "")),
+            "message": log_safe(plain_reprs(t.message) + (f"\nhint: {t.hint}" if t.hint and not t.passed else "")),
             "test_code": "",
             "filename": f"tests/test_{t.lesson}.py",
             "line_no": 0,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from .config import Course, GradebookColumns
 from .errors import AutograderError
-from .model import GradeReport
+from .model import GradeReport, TestResult
+from .sanitize import one_line
 from .writers._common import final_score, write_text_atomic
 from .writers.canonical import ReportFileError, read_report
 
@@ -36,6 +38,7 @@ __all__ = [
     "canvas_rows",
     "gradebook_csv",
     "gradebook_rows",
+    "attempted",
     "load_results",
     "write_csv",
 ]
@@ -71,14 +74,25 @@ class TestStats:
     name: str
     max_score: float
     visibility: str
-    graded: int
-    not_passed: int
-    statuses: dict[str, int]
-    example: str  # the most common first line of the message among those who did not pass
+    graded: int  # students who attempted the function (see ``attempted``)
+    not_passed: int  # of those, how many did not pass
+    statuses: dict[str, int]  # among those who attempted it
+    example: str  # the most common message (on one line) among those who attempted it and did not pass
+    not_attempted: int = 0  # students whose function was still the stub, or missing
 
     @property
     def failure_rate(self) -> float:
         return self.not_passed / self.graded if self.graded else 0.0
+
+
+# The grader's wording for a function still raising the stub's NotImplementedError, or not there at all
+# (autograder.sandbox.session); a student's own NotImplementedError is not an attempt either.
+_NOT_ATTEMPTED = re.compile(r"NotImplementedError|\bhas no function \w+\(\)")
+
+
+def attempted(t: TestResult) -> bool:
+    """Whether the student attempted what ``t`` tests: their function ran (it is not a stub, and not missing)."""
+    return not (t.status == "error" and _NOT_ATTEMPTED.search(t.message))
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,12 @@ class ClassResults:
         return statistics.fmean(scores) if scores else None
 
     def test_stats(self) -> list[TestStats]:
-        """Every test any report contains, hardest first (failure rate, then course order)."""
+        """Every test any report contains, hardest first.
+
+        Counted among the students who attempted the function (``attempted``),
+        so an untouched submission that fails everything does not push every
+        test up: most failures first, then failure rate, then course order.
+        """
         order: dict[tuple[str, str], int] = {}
         seen: dict[tuple[str, str], list] = {}
         for s in self.students:
@@ -126,22 +145,24 @@ class ClassResults:
                 order.setdefault(key, len(order))
                 seen.setdefault(key, []).append(t)
         stats = []
-        for key, tests in seen.items():
+        for key, every in seen.items():
+            tests = [t for t in every if attempted(t)]
             failed = [t for t in tests if not t.passed]
-            firsts = Counter((t.message.strip().splitlines() or [""])[0][:160] for t in failed if t.message.strip())
+            messages = Counter(one_line(t.message, 300) for t in failed if t.message.strip())
             stats.append(
                 TestStats(
                     exercise=key[0],
                     name=key[1],
-                    max_score=tests[0].max_score,
-                    visibility=tests[0].visibility,
+                    max_score=every[0].max_score,
+                    visibility=every[0].visibility,
                     graded=len(tests),
                     not_passed=len(failed),
                     statuses=dict(Counter(t.status for t in tests)),
-                    example=firsts.most_common(1)[0][0] if firsts else "",
+                    example=messages.most_common(1)[0][0] if messages else "",
+                    not_attempted=len(every) - len(tests),
                 )
             )
-        stats.sort(key=lambda st: (-st.failure_rate, order[(st.exercise, st.name)]))
+        stats.sort(key=lambda st: (-st.not_passed, -st.failure_rate, order[(st.exercise, st.name)]))
         return stats
 
 

@@ -17,7 +17,8 @@ any other exception while checking                           failed
 When hypothesis found the failure, the message ends with its minimal failing
 call, worded for students ("Smallest failing input: ...") and without the
 arguments pytest gave the test (``student``, ``reference``, ``record``...).
-Tracebacks and test source are never part of a message.
+Tracebacks and test source are never part of a message, and numpy scalars
+read as plain numbers (``testing.plain_reprs``: ``0.5``, not ``np.float64(0.5)``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from hypothesis.errors import Flaky
 from .config import TestSpec
 from .errors import StudentCodeError, StudentStop
 from .model import TestResult
+from .testing import plain_reprs
 
 __all__ = ["classify", "failing_calls", "fixture_names", "not_run", "result", "tidy_call", "tidy_note"]
 
@@ -95,6 +97,7 @@ def classify(exc: BaseException, item: Any) -> tuple[str, str, str]:
     inputs = [tidy_call(call, fixture_names(item)) for call in failing_calls(exc, item)]
     if inputs:
         message = message.rstrip() + "\n" + "\n".join(inputs)
+    message = plain_reprs(message)  # np.float64(0.5) -> 0.5, in whatever way the test wrote the value
     if len(message) > MESSAGE_LIMIT:
         message = message[:MESSAGE_LIMIT] + " [...]"
     return status, message, hint

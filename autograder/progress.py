@@ -2,7 +2,9 @@
 
 On a terminal it is one line rewritten in place with a bar; anywhere else
 (CI logs, a file) it is one plain line per finished submission, so a log
-shows what was graded when.
+shows what was graded when. Names and notes can come from students (a folder
+name), so they are shown on one line with no control characters and no CI
+workflow command (``autograder.sanitize``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import sys
 import time
 from typing import TextIO
+
+from .sanitize import log_safe, one_line
 
 __all__ = ["Progress"]
 
@@ -31,7 +35,7 @@ class Progress:
         left = self.total - self.done
         eta = _clock(left / rate) if rate > 0 else "?"
         text = f"{self.done}/{self.total} graded  {rate * 60:.1f}/min  ETA {eta}"
-        return text + (f"  {last}" if last else "")
+        return text + (f"  {one_line(last, 80)}" if last else "")
 
     def update(self, last: str = "") -> None:
         self.done += 1
@@ -49,7 +53,7 @@ class Progress:
     def note(self, text: str) -> None:
         if self.tty and 0 < self.done < self.total:
             self.stream.write("\n")
-        self.stream.write(f"autograder: {text}\n")
+        self.stream.write(log_safe(f"autograder: {text}") + "\n")
         self.stream.flush()
 
 

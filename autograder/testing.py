@@ -9,10 +9,17 @@ Inputs are shown as hypothesis's minimal failing call ("Smallest failing input")
     got = student.activations.sigmoid(z)
     expect_close(got, reference.activations.sigmoid(z), call="sigmoid(z)",
                  hint="Use a form that never computes exp of a large positive number.")
+
+A ``call`` ending in ``[i] (name)`` names part ``i`` of what the call returned
+(``"lif_simulate(current)[0] (v)"``); messages then read "lif_simulate(current)
+returned ... as element [0] (v)". Values are shown as plain numbers (``0.5``,
+``6.0``, ``[6.0 1.5]``), never numpy's ``np.float64(0.5)`` or ``6.``; ``plain_reprs``
+does the same for a message a test wrote with ``{value!r}``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -21,6 +28,7 @@ __all__ = [
     "Mismatch",
     "fail",
     "show",
+    "plain_reprs",
     "as_array",
     "expect_close",
     "expect_equal",
@@ -43,10 +51,10 @@ def fail(message: str, hint: str = "") -> None:
 
 
 def show(value: Any, *, width: int = 12) -> str:
-    """A short, readable rendering of a value for a message."""
+    """A short, readable rendering of a value for a message: plain numbers, arrays with shape and dtype."""
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = np.asarray(value)
-        text = np.array2string(arr, threshold=width, edgeitems=3, precision=6, max_line_width=100)
+        text = _array_text(arr, width)
         if arr.ndim == 0:
             return f"{text} ({arr.dtype})"
         return f"{text} (shape {arr.shape}, {arr.dtype})"
@@ -54,8 +62,58 @@ def show(value: Any, *, width: int = 12) -> str:
         return "{" + ", ".join(f"{k!r}: {show(v, width=width)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)) and len(value) > width:
         return f"{type(value).__name__} of {len(value)} items"
-    text = repr(value)
+    text = _plain(value)
     return text if len(text) < 300 else text[:300] + "..."
+
+
+def _float(x: Any) -> str:
+    """A float as people write it, to 6 significant digits: 0.5, 6.0, -0.06, 1e-09, nan."""
+    text = f"{float(x):.6g}"
+    return text if any(c in text for c in ".ein") else text + ".0"
+
+
+def _array_text(arr: np.ndarray, width: int = 12) -> str:
+    return np.array2string(arr, threshold=width, edgeitems=3, max_line_width=100, separator=" ",
+                           formatter={"float_kind": _float})  # fmt: skip
+
+
+def _plain(value: Any) -> str:
+    """``repr`` with numpy scalars as the Python numbers they hold (``0.5``, not ``np.float64(0.5)``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        return _array_text(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_plain, value)) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_plain, value)) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def _number(x: Any) -> str:
+    """One number in full precision, as Python prints a float (0.7310585786300049, 6.0)."""
+    return repr(float(x)) if np.ndim(x) == 0 and np.isreal(x) else _plain(x)
+
+
+_NUMPY_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str|bytes)_?\d*\(([^()]*)\)|\bnp\.(True|False)_")
+
+
+def plain_reprs(text: str) -> str:
+    """``text`` with numpy 2's scalar reprs as plain values:
+    ``np.float64(0.5)`` -> ``0.5``, ``np.True_`` -> ``True``."""
+    return _NUMPY_REPR.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+
+
+_PART = re.compile(r"^(?P<call>.+?)\[(?P<index>\d+)\] \((?P<name>[\w ]+)\)$", re.DOTALL)
+
+
+def _returned(call: str, what: str) -> str:
+    """"<call> returned <what>"; for a part of the result ("<call>[0] (v)"):
+    "<call> returned <what> as element [0] (v)"."""
+    part = _PART.match(call)
+    if part is None:
+        return f"{call} returned {what}"
+    return f"{part['call']} returned {what} as element [{part['index']}] ({part['name']})"
 
 
 def as_array(got: Any, *, call: str, hint: str = "") -> np.ndarray:
@@ -63,9 +121,10 @@ def as_array(got: Any, *, call: str, hint: str = "") -> np.ndarray:
     try:
         arr = np.asarray(got)
     except Exception:  # ragged lists and the like
-        fail(f"{call} returned {show(got)}, which is not an array of numbers", hint or "Return a numpy array.")
+        fail(f"{_returned(call, show(got))}, which is not an array of numbers", hint or "Return a numpy array.")
     if arr.dtype.kind not in "biuf":
-        fail(f"{call} returned {show(got)}, which is not an array of numbers", hint or "Return a numpy array of floats.")
+        fail(f"{_returned(call, show(got))}, which is not an array of numbers",
+             hint or "Return a numpy array of floats.")
     return arr
 
 
@@ -73,7 +132,7 @@ def expect_shape(got: Any, shape: tuple[int, ...], *, call: str, hint: str = "")
     arr = as_array(got, call=call, hint=hint)
     if arr.shape != tuple(shape):
         fail(
-            f"{call} returned an array of shape {arr.shape}, expected shape {tuple(shape)}",
+            f"{_returned(call, f'an array of shape {arr.shape}')}, expected shape {tuple(shape)}",
             hint or "Keep the input's shape: work element by element, and do not flatten or sum.",
         )
     return arr
@@ -83,7 +142,7 @@ def expect_float(got: Any, *, call: str, hint: str = "") -> np.ndarray:
     arr = as_array(got, call=call, hint=hint)
     if arr.dtype.kind != "f":
         fail(
-            f"{call} returned values of dtype {arr.dtype}, expected floating-point numbers",
+            f"{_returned(call, f'values of dtype {arr.dtype}')}, expected floating-point numbers",
             hint or "Convert the input with np.asarray(x, dtype=float) first, so integer input gives float output.",
         )
     return arr
@@ -117,25 +176,27 @@ def expect_close(
     if bad_nan.any():
         idx = _first(bad_nan)
         fail(
-            f"{call} returned NaN at index {idx} where the right answer is {w[idx]!r}; you returned {show(arr)}",
+            f"{_returned(call, 'NaN' + _at(idx))} where the right answer is {_number(w[idx])}; "
+            f"you returned {show(arr)}",
             hint or "NaN usually comes from inf/inf or 0*inf: look for an overflow in exp().",
         )
     bad_inf = np.isinf(a) & ~np.isinf(w)
     if bad_inf.any():
         idx = _first(bad_inf)
         fail(
-            f"{call} returned {a[idx]} at index {idx} where the right answer is {w[idx]!r}; you returned {show(arr)}",
+            f"{_returned(call, _number(a[idx]) + _at(idx))} where the right answer is {_number(w[idx])}; "
+            f"you returned {show(arr)}",
             hint or "An infinity usually means exp() overflowed: rewrite so the exponent is never large and positive.",
         )
     with np.errstate(invalid="ignore", over="ignore"):
         close = np.isclose(a, w, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
         idx = _first(~close)
-        fail(
-            f"{call} returned {show(arr)}, expected {show(want_arr)} "
-            f"(first difference at index {idx}: got {a[idx]!r}, expected {w[idx]!r})",
-            hint,
-        )
+        if arr.ndim:
+            detail = f" (first difference{_at(idx)}: got {_number(a[idx])}, expected {_number(w[idx])})"
+        else:  # the six digits shown may be equal
+            detail = "" if _float(a) != _float(w) else f" (in full: got {_number(a)}, expected {_number(w)})"
+        fail(f"{_returned(call, show(arr))}, expected {show(want_arr)}{detail}", hint)
     return arr
 
 
@@ -145,13 +206,18 @@ def expect_equal(got: Any, want: Any, *, call: str, hint: str = "") -> np.ndarra
     arr = expect_shape(got, want_arr.shape, call=call, hint=hint)
     if not np.array_equal(arr, want_arr):
         idx = _first(arr != want_arr)
-        fail(f"{call} returned {show(arr)}, expected {show(want_arr)} (first difference at index {idx})", hint)
+        where = f" (first difference{_at(idx)})" if arr.ndim else ""
+        fail(f"{_returned(call, show(arr))}, expected {show(want_arr)}{where}", hint)
     return arr
 
 
 def expect_true(condition: bool, message: str, hint: str = "") -> None:
     if not condition:
         fail(message, hint)
+
+
+def _at(idx: tuple[int, ...] | int) -> str:
+    return f" at index {idx}" if idx != () else ""
 
 
 def _first(mask: np.ndarray) -> tuple[int, ...] | int:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classreport import ClassResults, ExerciseInfo, StudentResult
+from autograder.classreport import ClassResults, ExerciseInfo, StudentResult, attempted
+from autograder.model import ExerciseResult, GradeReport
+from autograder.model import TestResult as Result
 from autograder.writers.classsummary import summary_html, summary_markdown, write_summary_html
 from tests.chromium import find_chromium, visit
 from tests.report_samples import synthetic_report
@@ -33,7 +35,47 @@ def test_markdown_has_stats_histogram_exercises_and_hardest_tests_first():
     rates = [int(r[4]) for r in rows]
     assert rates == sorted(rates, reverse=True) and len(rows) == 7 and all(rate > 0 for rate in rates)
     assert ("activations.test_secret_edge_case", "hidden") in [(r[0], r[1]) for r in rows]  # instructors see all
-    assert "Every student passed the other 4 tests." in md
+    assert "Every student who attempted them passed the other 4 tests." in md
+
+
+STUB = "sigmoid(z) is not implemented yet (it raises NotImplementedError)"
+ARRAY_MESSAGE = "f(x) returned [0.0 1.0\n 2.0 3.0] (shape (2, 2), float64), expected [1.0 1.0\n 2.0 3.0]"
+
+
+def _class_of(per_student: dict[str, list[tuple[str, str]]]) -> ClassResults:
+    """A class whose students' tests t00, t01, ... end with the given (status, message)s."""
+    students = []
+    for name, outcomes in per_student.items():
+        tests = tuple(Result(f"t{i:02d}", "ex", status, float(status == "passed"), 1.0, message)  # type: ignore[arg-type]
+                      for i, (status, message) in enumerate(outcomes))  # fmt: skip
+        ex = ExerciseResult("ex", "Ex", sum(t.score for t in tests), len(tests), tests)
+        report = GradeReport(name, ex.score, ex.max_score, (ex,), "process", "0", "h")
+        students.append(StudentResult(name, report, Path(f"{name}.json")))
+    return ClassResults(tuple(students), (ExerciseInfo("ex", "Ex", 30.0),), course="C", max_score=30.0)
+
+
+def test_an_untouched_submission_does_not_list_every_test():
+    """One stub fails all 30 tests; the list ranks by failures among students who attempted, top 10 only."""
+    wrong = [("failed", f"wrong {i}") if i < 12 else ("passed", "") for i in range(30)]
+    results = _class_of({"stub": [("error", STUB)] * 29 + [("error", "ex.py has no function g()")],
+                         "amy": wrong, "ben": [("failed", "wrong 0")] + [("passed", "")] * 29})  # fmt: skip
+    assert not attempted(results.students[0].report.tests[0]) and attempted(results.students[1].report.tests[0])
+    stats = results.test_stats()
+    assert [s.name for s in stats[:2]] == ["t00", "t01"] and stats[0].not_passed == 2 and stats[0].graded == 2
+    assert all(s.not_attempted == 1 for s in stats) and sum(1 for s in stats if s.not_passed) == 12
+    md = summary_markdown(results)
+    rows = re.findall(r"^\| `ex\.(t\d\d)` \| \w+ \| (\d+)/(\d+) \(\d+%\) \| [^|]+ \| (\d+) \|", md, re.MULTILINE)
+    assert len(rows) == 10 and rows[0] == ("t00", "2", "2", "1")
+    assert "2 more tests did not pass for some students." in md
+    assert "Every student who attempted them passed the other 18 tests." in md
+    assert summary_html(results).count("<tr><td><code>ex.") == 10
+
+
+def test_the_most_common_message_keeps_a_multi_line_array_on_one_line():
+    results = _class_of({"a": [("failed", ARRAY_MESSAGE)], "b": [("failed", ARRAY_MESSAGE)]})
+    whole = "f(x) returned [0.0 1.0 2.0 3.0] (shape (2, 2), float64), expected [1.0 1.0 2.0 3.0]"
+    assert results.test_stats()[0].example == whole
+    assert f"`{whole}`" in summary_markdown(results)
 
 
 def test_unreadable_files_are_listed_first():

@@ -75,3 +75,21 @@ def test_same_data_same_bytes():
 def test_histogram_of_class_scores():
     plot = histogram([0, 12.5, 55, 55, 99.9, 100, 100])
     assert png_size(plot.png_base64)[0] > 200 and "7 students" in plot.alt
+
+
+def test_many_spikes_stay_apart_one_thin_line_each():
+    """241 spikes in 300 steps: one raster line per spike (not one thick marker bar), yours and the reference's apart."""
+    from matplotlib.collections import EventCollection
+
+    from autograder.writers._plots import spiking_figure
+
+    steps = list(range(0, 482, 2))[:241]
+    data = {"dt": 0.001, "student_v": [-0.06] * 500, "reference_v": [-0.06] * 500, "student_spikes": steps,
+            "reference_spikes": steps[:200], "current": [1e-9] * 500, "v_thresh": -0.05}  # fmt: skip
+    fig = spiking_figure(data)
+    events = [c for ax in fig.axes for c in ax.collections if isinstance(c, EventCollection)]
+    assert sorted(len(c.get_segments()) for c in events) == [200, 241]
+    assert all(w <= 1.0 for c in events for w in c.get_linewidths())
+    spike_row = fig.axes[1]
+    assert [t.get_text() for t in spike_row.get_yticklabels()] == ["reference (200)", "yours (241)"]
+    assert exercise_plots("spiking", {"trace": data})  # and it renders

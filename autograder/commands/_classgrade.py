@@ -23,6 +23,7 @@ from pathlib import Path
 from ..batch import default_jobs, grade_class, is_class_dir
 from ..errors import AutograderError
 from ..grade import resolve_course
+from ..sanitize import log_safe
 
 __all__ = ["add_class_arguments", "is_class_request", "run_class"]
 
@@ -95,11 +96,12 @@ def run_class(args: argparse.Namespace) -> int:
         parts.append(f"{len(summary.unreadable)} unreadable ({', '.join(summary.unreadable[:5])})")
     if summary.failed:
         parts.append(f"{len(summary.failed)} could not be graded ({', '.join(summary.failed[:5])})")
-    print(f"{len(summary.students)} students: " + ", ".join(parts) + f" in {summary.seconds:.1f} s")
+    print(log_safe(f"{len(summary.students)} students: " + ", ".join(parts) + f" in {summary.seconds:.1f} s"))
     print(f"reports: {summary.out_dir}/<student>.json; gradebook: {summary.gradebook}")
     if summary.failed:
         print(
-            "the grader could not grade: " + ", ".join(summary.failed) + " (their reports say so; rerun to retry them)",
+            log_safe(f"the grader could not grade: {', '.join(summary.failed)} "
+                     "(their reports say so; rerun to retry them)"),
             file=sys.stderr,
         )
         return 1

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import AutograderError
 from ..grade import grade, resolve_course
 from ..model import GradeReport
-from ..writers._common import log_safe
+from ..sanitize import log_safe
 from ._classgrade import add_class_arguments, is_class_request, run_class
 from ._nbgrader import add_nbgrader_arguments, is_nbgrader_request, run_nbgrader
 from ._outputs import add_output_arguments, finish_report, submitted_at, write_outputs

@@ -2,27 +2,31 @@
 
 Texts in a report partly come from the student (what their code printed,
 the message of an exception they raised). Writers therefore escape for
-their medium: HTML escaping, Markdown fences longer than any backtick run in
-the text, and ``log_safe`` for anything printed where a CI runner parses
-the log (GitHub Actions executes lines that start with ``::``; a legacy
-grader reads lines that start with ``Points``).
+their medium with ``autograder.sanitize`` (re-exported here): ``plain`` for
+text and HTML (no terminal escape sequences), ``fence`` and ``md_text`` for
+Markdown, and ``log_safe`` for anything printed where a CI runner parses the
+log (GitHub Actions executes lines that start with ``::``; a legacy grader
+reads lines that start with ``Points``).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from ..model import GradeReport, TestResult
+from ..sanitize import log_safe, md_fence, md_text, one_line, plain
 
 __all__ = [
     "STATUS_WORDS",
     "fence",
     "final_score",
     "log_safe",
+    "md_text",
     "num",
+    "one_line",
     "percent",
+    "plain",
     "test_id",
     "write_text_atomic",
 ]
@@ -67,22 +71,4 @@ def write_text_atomic(path: Path | str, text: str) -> Path:
     return path
 
 
-def fence(text: str, info: str = "text") -> str:
-    """A Markdown code block that ``text`` cannot close early, whatever backticks it holds."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{info}\n{text.rstrip()}\n{ticks}"
-
-
-# A line starts at the text's start or after any character .NET's line reader splits on.
-_LOG_TRAP = re.compile(r"(?:^|(?<=[\r\n\x0b\x0c\x85\u2028\u2029]))(\s*)(::|points\b)", re.IGNORECASE)
-
-
-def log_safe(text: str) -> str:
-    """``text`` with every line a CI runner would act on defused.
-
-    GitHub Actions treats a line starting (after spaces) with ``::`` as a
-    workflow command, and GitHub Classroom's legacy grader reads ``Points X/Y``
-    lines. Such lines get a visible ``| `` in front, which neither acts on.
-    """
-    return _LOG_TRAP.sub(r"\1| \2", text)
+fence = md_fence  # a Markdown code block that the text cannot close early, whatever backticks it holds

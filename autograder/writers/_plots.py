@@ -41,10 +41,10 @@ class Plot:
     png_base64: str
 
 
-def _png(fig: Figure) -> str:
+def _png(fig: Figure, dpi: int = 90) -> str:
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -175,6 +175,13 @@ def cat_costs(data: dict[str, Any]) -> Plot:
 
 
 def spiking_trace(data: dict[str, Any]) -> Plot:
+    return Plot("LIF membrane potential", "Your LIF neuron's membrane potential and spikes over the reference's",
+                _png(spiking_figure(data), dpi=150))  # fmt: skip  # a spike a step stays apart at 150 dpi
+
+
+def spiking_figure(data: dict[str, Any]) -> Figure:
+    """Membrane potentials, a spike raster (one thin line per spike, a row each for yours and the
+    reference's, so hundreds of spikes stay apart) and the input current, sharing the time axis."""
     dt = float(data["dt"])
     ref_v = _series(data["reference_v"]) if data.get("reference_v") is not None else None
     stu_v = _series(data["student_v"]) if data.get("student_v") is not None else None
@@ -182,11 +189,11 @@ def spiking_trace(data: dict[str, Any]) -> Plot:
         raise ValueError("no membrane trace")
     current = _series(data["current"]) if data.get("current") is not None else None
     scale, unit = (1000.0, "mV") if max(np.nanmax(np.abs(v)) for v in (ref_v, stu_v) if v is not None) < 1 else (1.0, "")
-    fig = Figure(figsize=(8.4, 4.2 if current is not None else 3.2))
-    if current is not None:
-        ax, ax_i = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    else:
-        ax, ax_i = fig.subplots(), None
+    fig = Figure(figsize=(8.4, 4.8 if current is not None else 3.8))
+    ratios = [3, 1] + ([1] if current is not None else [])
+    axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
+    ax, ax_s, ax_i = axes[0], axes[1], (axes[2] if current is not None else None)
+    rows: list[tuple[str, str, np.ndarray]] = []
     for v, spikes, label, color, style in (
         (ref_v, data.get("reference_spikes"), "reference", REFERENCE, dict(lw=3, alpha=0.7)),
         (stu_v, data.get("student_spikes"), "yours", STUDENT, dict(lw=1.2, ls="--")),
@@ -196,10 +203,14 @@ def spiking_trace(data: dict[str, Any]) -> Plot:
         t = np.arange(len(v)) * dt
         ax.plot(t, v * scale, color=color, label=label, **style)
         times = _spike_times(spikes, len(v), dt)
-        if times.size:
-            top = np.nanmax(v * scale)
-            ax.plot(times, np.full(times.shape, top), "|", color=color, ms=14, mew=2,
-                    label=f"{label} spikes ({times.size})")  # fmt: skip
+        rows.append((f"{label} ({times.size})", color, times))
+    if rows:
+        ax_s.eventplot([r[2] for r in rows], lineoffsets=list(range(len(rows))), linelengths=0.8, linewidths=0.5,
+                       colors=[r[1] for r in rows])  # fmt: skip
+        ax_s.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=7)
+        ax_s.set_ylim(-0.6, len(rows) - 0.4)
+    ax_s.set_ylabel("spikes", fontsize=8)
+    ax_s.grid(False)
     if data.get("v_thresh") is not None:
         ax.axhline(float(data["v_thresh"]) * scale, color="#b3261e", ls=":", lw=1, label="threshold")
     ax.set_ylabel(f"membrane potential {unit}".strip())
@@ -209,12 +220,9 @@ def spiking_trace(data: dict[str, Any]) -> Plot:
         ax_i.plot(np.arange(len(current)) * dt, current, color=TARGET, lw=1)
         ax_i.set_ylabel("input current", fontsize=8)
         _style(ax_i)
-        ax_i.set_xlabel("time (s)")
-    else:
-        ax.set_xlabel("time (s)")
+    (ax_i if ax_i is not None else ax_s).set_xlabel("time (s)")
     fig.tight_layout()
-    return Plot("LIF membrane potential", "Your LIF neuron's membrane potential and spikes over the reference's",
-                _png(fig))  # fmt: skip
+    return fig
 
 
 def _spike_times(spikes: Any, steps: int, dt: float) -> np.ndarray:

@@ -2,13 +2,16 @@
 
 What an instructor wants after a deadline: how the class did (mean, median,
 a histogram of final scores), how each exercise went, and what the class
-struggles with: every hidden test, hardest first, with its failure rate,
-the statuses seen and the most common first line of the message. Files
+struggles with: the ten tests most students got wrong, counted among the
+students who attempted the function (a stub that still raises
+NotImplementedError, or a missing function, is "not attempted", so one
+untouched submission does not list every test), with the statuses seen and
+the most common message on one line. Files
 that could not be read are listed at the top, so a missing student is
 never silent.
 
 This is an instructor's document: hidden tests are named. Do not publish
-it to students.
+it to students. Student names and messages are escaped (``autograder.sanitize``).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import html
 from pathlib import Path
 
 from ..classreport import ClassResults, TestStats
-from ._common import num, write_text_atomic
+from ..sanitize import md_code
+from ._common import md_text, num, plain, write_text_atomic
 from ._plots import histogram
 from .html import figure, page
 
 __all__ = ["summary_html", "summary_markdown", "write_summary_html", "write_summary_markdown"]
 
+TOP = 10  # tests listed under "what the class struggles with"
 _BINS = [(i * 10, i * 10 + 10) for i in range(10)]
 
 
@@ -33,26 +38,28 @@ def _bins(percents: list[float]) -> list[int]:
     return counts
 
 
-def _cell(text: str) -> str:
-    """Table-cell text: no pipes, newlines or raw HTML (messages can hold anything a student's code returned)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
-
-
 def _statuses(statuses: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(statuses.items(), key=lambda kv: -kv[1]))
 
 
 def _split_stats(results: ClassResults) -> tuple[list[TestStats], list[TestStats]]:
-    """(tests someone did not pass, hardest first; tests everyone passed)."""
+    """(the ``TOP`` tests most students who attempted them did not pass, hardest first; the other tests)."""
     stats = results.test_stats()
-    return [s for s in stats if s.not_passed], [s for s in stats if not s.not_passed]
+    hard = [s for s in stats if s.not_passed]
+    return hard[:TOP], [s for s in stats if s not in hard[:TOP]]
 
 
-def _easy_line(easy: list[TestStats]) -> str:
+_INTRO = ("The tests most students got wrong, counted among the students who attempted the function "
+          "(a function that is still the stub, or missing, is not attempted).")  # fmt: skip
+
+
+def _easy_line(rest: list[TestStats]) -> str:
+    more = sum(1 for s in rest if s.not_passed)
+    easy = len(rest) - more
+    text = f"{more} more test{'s' if more != 1 else ''} did not pass for some students. " if more else ""
     if not easy:
-        return "No test was passed by every student."
-    return f"Every student passed the other {len(easy)} test{'s' if len(easy) != 1 else ''}."
+        return text + "No test was passed by every student who attempted it."
+    return text + f"Every student who attempted them passed the other {easy} test{'s' if easy != 1 else ''}."
 
 
 def summary_markdown(results: ClassResults) -> str:
@@ -60,7 +67,7 @@ def summary_markdown(results: ClassResults) -> str:
     title = f"{results.course} · class summary" if results.course else "Class summary"
     lines = [f"# {title}", ""]
     if results.problems:
-        lines += ["**Needs attention:**", ""] + [f"- {_cell(p)}" for p in results.problems] + [""]
+        lines += ["**Needs attention:**", ""] + [f"- {md_text(p)}" for p in results.problems] + [""]
     if not s["students"]:
         return "\n".join(lines + ["No readable reports."]) + "\n"
     lines += [
@@ -78,26 +85,27 @@ def summary_markdown(results: ClassResults) -> str:
     lines += ["", "## Exercises", "", "| Exercise | Mean | Max |", "|---|---:|---:|"]
     for e in results.exercises:
         mean = results.exercise_mean(e.id)
-        lines.append(f"| {_cell(e.title)} (`{e.id}`) | {'' if mean is None else num(mean)} | {num(e.max_score)} |")
+        lines.append(f"| {md_text(e.title)} (`{e.id}`) | {'' if mean is None else num(mean)} | {num(e.max_score)} |")
     hard, easy = _split_stats(results)
     lines += ["", "## What the class struggles with", ""]
     if hard:
-        lines += ["| Test | Visibility | Did not pass | Statuses | Most common message |", "|---|---|---:|---|---|"]
+        lines += [_INTRO, "", "| Test | Visibility | Did not pass | Statuses | Not attempted | Most common message |",
+                  "|---|---|---:|---|---:|---|"]  # fmt: skip
     for st in hard:
         lines.append(
             f"| `{st.exercise}.{st.name}` | {st.visibility} | {st.not_passed}/{st.graded} ({100 * st.failure_rate:.0f}%) "
-            f"| {_statuses(st.statuses)} | {_cell(st.example)} |"
+            f"| {_statuses(st.statuses)} | {st.not_attempted} | {md_code(st.example, in_table=True)} |"
         )
     lines += ["", _easy_line(easy)]
     lines += ["", "## Students", "", "| Student | Score | Late penalty | Final |", "|---|---:|---:|---:|"]
     for r in sorted(results.students, key=lambda r: r.student):
         late = f"{num(r.report.late_penalty)}%" if r.report.late_penalty else ""
-        lines.append(f"| {_cell(r.student)} | {num(r.report.score)} | {late} | {num(r.final)} ({r.percent:.0f}%) |")
+        lines.append(f"| {md_text(r.student)} | {num(r.report.score)} | {late} | {num(r.final)} ({r.percent:.0f}%) |")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(plain(str(text)), quote=True)
 
 
 def summary_html(results: ClassResults) -> str:
@@ -128,12 +136,15 @@ def summary_html(results: ClassResults) -> str:
     rows = "".join(
         f"<tr><td><code>{_e(st.exercise)}.{_e(st.name)}</code></td><td>{_e(st.visibility)}</td>"
         f"<td class=\"num\">{st.not_passed}/{st.graded} ({100 * st.failure_rate:.0f}%)</td>"
-        f"<td>{_e(_statuses(st.statuses))}</td><td><code>{_e(st.example)}</code></td></tr>"
+        f"<td>{_e(_statuses(st.statuses))}</td><td class=\"num\">{st.not_attempted}</td>"
+        f"<td><code>{_e(st.example)}</code></td></tr>"
         for st in hard
     )
     table = ("<table class=\"stats\"><thead><tr><th>Test</th><th>Visibility</th><th class=\"num\">Did not pass</th>"
-             f"<th>Statuses</th><th>Most common message</th></tr></thead><tbody>{rows}</tbody></table>") if hard else ""
-    body.append(f"<section class=\"exercise\"><h2>What the class struggles with</h2>{table}"
+             f"<th>Statuses</th><th class=\"num\">Not attempted</th><th>Most common message</th></tr></thead>"
+             f"<tbody>{rows}</tbody></table>") if hard else ""
+    intro = f"<p class=\"muted\">{_e(_INTRO)}</p>" if hard else ""
+    body.append(f"<section class=\"exercise\"><h2>What the class struggles with</h2>{intro}{table}"
                 f"<p class=\"muted\">{_e(_easy_line(easy))}</p></section>")  # fmt: skip
     rows = "".join(
         f"<tr><td>{_e(r.student)}</td><td class=\"num\">{num(r.report.score)}</td>"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import GradeReport, TestResult
-from ._common import STATUS_WORDS, fence, final_score, num, test_id, write_text_atomic
+from ._common import STATUS_WORDS, fence, final_score, md_text, num, test_id, write_text_atomic
 
 __all__ = ["TEST_FIELDS", "TOP_FIELDS", "failure_results", "gradescope_results", "write_gradescope"]
 
@@ -55,7 +55,7 @@ def _summary(report: GradeReport) -> str:
             f"to {num(report.score)} points."
         )
     for p in report.problems:
-        lines.append(f"Note: {p}")
+        lines.append(f"Note: {md_text(p)}")
     if report.output.strip():
         out = report.output if len(report.output) <= _OUTPUT_LIMIT else report.output[:_OUTPUT_LIMIT] + "\n[...]"
         lines.append("What your code printed:\n\n" + fence(out))

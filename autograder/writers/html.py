@@ -3,8 +3,9 @@
 Plots are PNG ``data:`` URIs drawn from the data the hidden tests recorded
 (``_plots``); styles are inline; a Content-Security-Policy forbids every
 external load, so the page shows the same offline, in an LMS, or as an
-e-mail attachment. Every text is HTML-escaped (messages can contain what the
-student's code returned or raised).
+e-mail attachment. Every text is HTML-escaped, with terminal control
+characters removed (messages can contain what the student's code returned
+or raised).
 
 Visibility applies (``_visibility``): tests the reader may not see are only
 counted, and an exercise none of whose tests the reader may see gets no
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import ExerciseResult, GradeReport, TestResult
-from ._common import STATUS_WORDS, final_score, num, percent, write_text_atomic
+from ._common import STATUS_WORDS, final_score, num, percent, plain, write_text_atomic
 from ._plots import Plot, exercise_plots
 from ._visibility import View, split
 
@@ -72,7 +73,7 @@ table.stats th:last-child { width: 36%; }
 
 
 def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(plain(str(text)), quote=True)
 
 
 def page(title: str, body: str) -> str:

@@ -4,7 +4,8 @@ One ``<testsuite>`` per exercise, one ``<testcase>`` per hidden test
 (``classname`` = exercise, ``name`` = test function), points as
 ``<properties>`` (``score``, ``max_score``, ``visibility``), a wrong answer
 as ``<failure>`` and an error, timeout or crash as ``<error>``, each with the
-message's first line as ``message`` and the full message plus hint as text.
+whole message on one line as ``message`` (a multi-line array stays whole)
+and the full message plus hint as text.
 Each suite carries its exercise's points as properties; the root
 ``<testsuites>`` names the total ("Neurons: 14/16 points"), since it has no
 standard place for properties.
@@ -20,17 +21,18 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..model import GradeReport, TestResult
-from ._common import STATUS_WORDS, final_score, num, write_text_atomic
+from ._common import STATUS_WORDS, final_score, log_safe, num, one_line, write_text_atomic
 from ._visibility import View, Withheld, split
 
 __all__ = ["junit_xml", "write_junit"]
 
+_MESSAGE_LIMIT = 1000  # the one-line ``message`` attribute; the element's text has it all
 _ILLEGAL = dict.fromkeys([c for c in range(32) if c not in (9, 10, 13)] + [0xFFFE, 0xFFFF])
 
 
 def _clean(text: str) -> str:
-    """XML 1.0 cannot hold most control characters, even escaped; a student's output may."""
-    return text.translate({c: "\ufffd" for c in _ILLEGAL})
+    """``log_safe``: CI reporters print these texts to logs; XML 1.0 cannot hold most control characters anyway."""
+    return log_safe(text).translate({c: "\ufffd" for c in _ILLEGAL})
 
 
 def _properties(parent: ET.Element, **values: str) -> None:
@@ -45,7 +47,7 @@ def _case(suite: ET.Element, t: TestResult) -> tuple[int, int]:
     if t.passed:
         return 0, 0
     tag = "failure" if t.status == "failed" else "error"
-    first = (t.message.strip().splitlines() or [STATUS_WORDS.get(t.status, t.status)])[0]
+    first = one_line(t.message, _MESSAGE_LIMIT) or STATUS_WORDS.get(t.status, t.status)  # an array whole
     body = t.message + (f"\nHint: {t.hint}" if t.hint else "")
     el = ET.SubElement(case, tag, message=_clean(first), type=t.status)
     el.text = _clean(body)

@@ -4,7 +4,8 @@ The total first, then one row per exercise, then what to fix: every test
 the reader may see that did not pass, with its message (received vs
 expected on the smallest input) and hint. Tests the reader may not see are
 only counted (``_visibility``). Anything that came from the student's code
-sits inside a code fence that it cannot close.
+sits inside a code fence that it cannot close (``autograder.sanitize``);
+other text is escaped so no link, image, HTML or heading renders.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import GradeReport
-from ._common import STATUS_WORDS, fence, final_score, num, percent, write_text_atomic
+from ._common import STATUS_WORDS, fence, final_score, md_text, num, percent, write_text_atomic
 from ._visibility import View, split
 
 __all__ = ["markdown_report", "write_markdown"]
@@ -21,17 +22,11 @@ _MARK = {"passed": "✅", "failed": "❌", "error": "⚠️", "timeout": "⏱️
 _OUTPUT_LIMIT = 4000
 
 
-def _cell(text: str) -> str:
-    """Inline text: no pipes (tables), newlines or raw HTML; code fences carry everything else."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def markdown_report(report: GradeReport, view: View | None = None) -> str:
     view = view or View()
     final = final_score(report)
     title = f"{report.course} · " if report.course else ""
-    lines = [f"## {title}{_cell(report.submission)}: {num(final)}/{num(report.max_score)} points "
+    lines = [f"## {title}{md_text(report.submission)}: {num(final)}/{num(report.max_score)} points "
              f"({percent(final, report.max_score)})", ""]  # fmt: skip
     lines += [line for w in report.warnings for line in (f"> **Warning:** {_cell(w)}", "")]
     if report.late_penalty:
@@ -47,7 +42,7 @@ def markdown_report(report: GradeReport, view: View | None = None) -> str:
     hidden_notes = []
     for ex in report.exercises:
         passed = sum(t.passed for t in ex.tests)
-        lines.append(f"| {_cell(ex.title)} (`{ex.id}`) | {num(ex.score)}/{num(ex.max_score)} | {passed}/{len(ex.tests)} |")
+        lines.append(f"| {md_text(ex.title)} (`{ex.id}`) | {num(ex.score)}/{num(ex.max_score)} | {passed}/{len(ex.tests)} |")
         shown, withheld = split(ex.tests, view)
         to_fix += [t for t in shown if not t.passed]
         if withheld:
@@ -61,18 +56,18 @@ def markdown_report(report: GradeReport, view: View | None = None) -> str:
             lines.append(f"#### {mark} `{t.exercise}.{t.name}`: {STATUS_WORDS.get(t.status, t.status)} "
                          f"({num(t.score)}/{num(t.max_score)})")  # fmt: skip
             if t.description:
-                lines += ["", f"*{_cell(t.description)}*"]
+                lines += ["", f"*{md_text(t.description)}*"]
             if t.message:
                 lines += ["", fence(t.message)]
             if t.hint:
-                lines += ["", f"**Hint:** {_cell(t.hint)}"]
+                lines += ["", f"**Hint:** {md_text(t.hint)}"]
             lines.append("")
     elif all(t.passed for t in report.tests):
         lines += ["", "Every test passed. Well done!"]
     if hidden_notes:
         lines += ["", "### Hidden tests", "", *hidden_notes]
     if report.problems:
-        lines += ["", "### Notes", ""] + [f"- {_cell(p)}" for p in report.problems]
+        lines += ["", "### Notes", ""] + [f"- {md_text(p)}" for p in report.problems]
     if report.output.strip():
         out = report.output if len(report.output) <= _OUTPUT_LIMIT else report.output[:_OUTPUT_LIMIT] + "\n[...]"
         lines += ["", "<details><summary>What your code printed</summary>", "", fence(out), "", "</details>"]
