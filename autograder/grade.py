@@ -38,11 +38,25 @@ def grade(
     *,
     isolation: str | None = None,
     label: str | None = None,
+    replay: bool = True,
 ) -> GradeReport:
-    """Grade one submission folder and return its report."""
+    """Grade one submission folder and return its report.
+
+    With ``replay`` (the default) the course's calibration artefact (``autograder.calibration``) is
+    replayed, made first if there is none; the report is the same either way, only faster.
+    """
     course = resolve_course(course)
     sub = load_submission(path, label=label)
-    return grade_many([sub], course, isolation=isolation)[sub.label]
+    plugins = _replay_plugins(course, isolation) if replay else []
+    return grade_many([sub], course, isolation=isolation, plugins=plugins)[sub.label]
+
+
+def _replay_plugins(course: Course, isolation: str | None) -> list[object]:
+    from .calibration import calibrated_book
+    from .replay import ReplayPlugin
+
+    book = calibrated_book(course, isolation)
+    return [ReplayPlugin(book, recording=False)] if book is not None else []
 
 
 def grade_many(
