@@ -56,6 +56,20 @@ def test_grades_with_the_artefact_equal_grades_without_it(mini):
     assert "Smallest failing input" in grade(folder / "bob", course).exercise("mini").tests[0].message
 
 
+def test_a_fallback_keeps_no_trace_of_the_replay_before_it(mini):
+    """Output printed while a replay ran (and then stopped at a failing input) is not in the report."""
+    course, folder = mini
+    (folder / "chatty").mkdir()
+    (folder / "chatty" / "mini.py").write_text(
+        "def double(x):\n    print('double', x)\n    return 3.0 * x if abs(x) > 5 else 2.0 * x\n\n\n"
+        "def half(x):\n    print('half', x)\n    return x / 2.0\n"
+    )
+    write_artefact(course)
+    with_it, without = grade(folder / "chatty", course), grade(folder / "chatty", course, replay=False)
+    assert "double 0" in without.output and with_it.score < with_it.max_score
+    assert with_it.without_timing() == without.without_timing()
+
+
 def test_first_use_writes_the_artefact_for_later_processes(mini):
     course, folder = mini
     grade(folder / "alice", course)
