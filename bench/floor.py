@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import importlib.util
 import sys
 import time
 import warnings
@@ -79,10 +80,19 @@ class InProcessStudent:
     def __getattr__(self, name: str) -> _Module:
         if name.startswith("_") or name not in self._names:
             raise AttributeError(name)
-        folder = str(self._folder)
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-        return _Module(importlib.import_module(name))
+        return _Module(self._load(name))
+
+    def _load(self, name: str) -> Any:
+        """The submission's module under a private name: the reference's modules have the same names,
+        and ``reference.<module>`` must not get the student's (nor the student the reference's)."""
+        key = f"_inprocess_student_{abs(hash(str(self._folder)))}_{name}"
+        if key not in sys.modules:
+            spec = importlib.util.spec_from_file_location(key, self._folder / f"{name}.py")
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[key] = module
+            spec.loader.exec_module(module)
+        return sys.modules[key]
 
     def has_module(self, module: str) -> bool:
         return module in self._names
