@@ -22,7 +22,8 @@ Why a bad file costs speed but never a grade:
 
 - Stale: the file name and its ``key`` hold the suite hash (course.yaml,
   hidden tests, reference), the hypothesis, numpy and Python versions and a
-  digest of the engine files that shape generation. Anything else is not
+  digest of the engine files that shape generation (and of any conftest.py
+  between the course root and the hidden tests). Anything else is not
   loaded, and grading runs hypothesis as without the file.
 - Tampered: replay only ever makes a test *pass*, so forged inputs (weak
   ones a wrong submission survives) are the danger. The file carries an
@@ -76,6 +77,11 @@ def artefact_key(course: Course) -> dict[str, str]:
     here = Path(__file__).resolve().parent
     for name in _ENGINE_FILES:
         engine.update(name.encode() + b"\0" + (here / name).read_bytes())
+    # conftest.py files above the hidden tests (the suite hash covers those inside) can shape them too
+    root, tests = course.root.resolve(), course.tests_dir.resolve()
+    for folder in (p for p in tests.parents if p == root or root in p.parents):
+        if (folder / "conftest.py").is_file():
+            engine.update(str(folder).encode() + b"\0" + (folder / "conftest.py").read_bytes())
     return {
         "format": FORMAT,
         "suite": course.suite_hash(),

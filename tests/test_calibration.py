@@ -185,3 +185,11 @@ def test_autograder_build_writes_the_artefact(mini, capsys):
     course, _ = mini
     assert main(["build", "--course", str(course.path)]) == 0
     assert load_book(course, _artefact(course)) is not None
+
+
+def test_a_conftest_above_the_hidden_tests_is_part_of_the_key(mini):
+    course, _ = mini
+    write_artefact(course)
+    assert load_book(course) is not None
+    (course.root / "tests" / "conftest.py").write_text("# shapes the hidden tests too\n")
+    assert load_book(course) is None
