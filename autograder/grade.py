@@ -12,8 +12,9 @@ import contextlib
 import io
 import os
 import sys
+import threading
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import pytest
 
@@ -22,6 +23,7 @@ from .errors import SuiteError
 from .model import GradeReport
 from .plugin import RUN_NAME, GradingRun, Submission
 from .reference import ReferenceModules
+from .sandbox import SandboxLimits
 from .submission import load_submission
 
 __all__ = ["grade", "grade_many", "resolve_course"]
@@ -38,14 +40,26 @@ def grade(
     isolation: str | None = None,
     trusted_code: bool = False,
     label: str | None = None,
+    replay: bool = True,
 ) -> GradeReport:
     """Grade one submission folder and return its report.
 
     ``trusted_code=True`` allows grading below the sandbox (``process``): only for code you trust.
+    With ``replay`` (the default) the course's calibration artefact (``autograder.calibration``) is
+    replayed, made first if there is none; the report is the same either way, only faster.
     """
     course = resolve_course(course)
     sub = load_submission(path, label=label)
-    return grade_many([sub], course, isolation=isolation, trusted_code=trusted_code)[sub.label]
+    plugins = _replay_plugins(course, isolation, trusted_code) if replay else []
+    return grade_many([sub], course, isolation=isolation, trusted_code=trusted_code, plugins=plugins)[sub.label]
+
+
+def _replay_plugins(course: Course, isolation: str | None, trusted_code: bool) -> list[object]:
+    from .calibration import calibrated_book
+    from .replay import ReplayPlugin
+
+    book = calibrated_book(course, isolation, trusted_code)
+    return [ReplayPlugin(book, recording=False)] if book is not None else []
 
 
 def grade_many(
@@ -87,14 +101,16 @@ def grade_many(
         "--capture=sys",
         "--tb=native",  # hypothesis formats every failing example through pytest: keep that cheap
         "-q",
+        "-p", "_hypothesis_pytestplugin",  # the one installed plugin grading uses (see _no_plugin_autoload)
     ]  # fmt: skip
     out = io.StringIO()
     redirect = contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext()
     cwd = os.getcwd()
     _forget_test_modules(course)
+    warm = _WarmStart(level, course.limits) if subs else None
     try:
-        with redirect:
-            code = pytest.main(args, plugins=[_Registrar(run), *plugins])
+        with redirect, _no_plugin_autoload():
+            code = pytest.main(args, plugins=[_Registrar(run), *plugins, *([warm] if warm else [])])
     finally:
         os.chdir(cwd)
         _forget_test_modules(course)
@@ -107,6 +123,24 @@ def grade_many(
         detail = out.getvalue().strip().splitlines()[-15:]
         raise SuiteError(f"the hidden tests in {course.tests_dir} could not run (pytest exit {int(code)}):\n" + "\n".join(detail))
     return run.reports
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload() -> Iterator[None]:
+    """No pytest plugins from other installed packages in a grading session (anyio's alone costs
+    ~0.1 s to import; xdist, platformdirs, ...): hypothesis's is asked for by name instead."""
+    saved = os.environ.get(_AUTOLOAD)
+    os.environ[_AUTOLOAD] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(_AUTOLOAD, None)
+        else:
+            os.environ[_AUTOLOAD] = saved
+
+
+_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 def _forget_test_modules(course: Course) -> None:
@@ -130,6 +164,40 @@ def _forget_test_modules(course: Course) -> None:
         inside = bool(file) and os.path.realpath(file).startswith(str(tests_dir) + os.sep)
         if inside or name in modules or (name in packages and file is None):
             del sys.modules[name]
+
+
+class _WarmStart:
+    """Starts the namespace level's zygote (``sandbox.zygote``) in a thread while pytest collects.
+
+    The first test waits for it (``pytest_runtestloop``), so exactly one is started; a process
+    that already holds an idle one (a batch job, a second ``grade``) starts none.
+    """
+
+    def __init__(self, level: str, limits: SandboxLimits) -> None:
+        from .sandbox import zygote
+
+        self._thread: threading.Thread | None = None
+        if level != "namespace" or not zygote.warm_enabled():
+            return
+        with zygote._lock:
+            if zygote._idle.get(zygote._key(limits)):
+                return
+        self._thread = threading.Thread(target=self._start, args=(limits,), name="autograder-zygote", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _start(limits: SandboxLimits) -> None:
+        from .sandbox import zygote
+
+        try:
+            zygote.give_back(zygote.Zygote(limits))
+        except Exception:  # noqa: BLE001 - the first submission then starts its own, as without this
+            pass
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
 
 class _Registrar:

@@ -99,8 +99,13 @@ TEMPLATES = ENGINE.parent / "templates" / "gradescope"
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same sources give the same zip
 
 
-def make_zip(course: Course, out: Path) -> Path:
-    """Gradescope's autograder zip: setup.sh and run_autograder on top, the course beside them."""
+def make_zip(course: Course, out: Path, *, calibration: bool = True) -> Path:
+    """Gradescope's autograder zip: setup.sh and run_autograder on top, the course beside them.
+
+    With ``calibration`` the course's calibration artefact goes in too (made now if none is cached),
+    so each submission replays hypothesis's recorded inputs instead of calibrating
+    (``autograder.calibration``).
+    """
     root = course.root
     entries: dict[str, Path] = {}
 
@@ -127,6 +132,11 @@ def make_zip(course: Course, out: Path) -> Path:
         add(ENGINE.parent / name, name)
     for name in ("setup.sh", "run_autograder"):
         add(TEMPLATES / name, name)
+    if calibration:
+        from .calibration import ensure_artefact
+
+        artefact, name = ensure_artefact(course)
+        add(artefact, name)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(entries):

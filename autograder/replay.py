@@ -25,15 +25,22 @@ How it stays exact:
   stub) is re-raised at once, which is what hypothesis does with it too.
 - Recorded values are deep-copied in and out, so a test that mutates its
   input cannot change what the next submission is given.
+- A replay that stops leaves no trace: what the student's code printed
+  during it, the crashes it counted and the test's time budget are put back
+  as they were (``_Checkpoint``), so the fallback's report is the one
+  hypothesis alone gives. (The worker's own memory is not rewound: a
+  submission that keeps state between calls sees the replayed calls too.)
 
-Not used when grading runs seeded (``autograder audit``) or for a single
-submission (nothing to amortise).
+A batch calibrates once per job (``autograder.jobs``); a single submission
+replays the calibration artefact (``autograder.calibration``). Not used when
+grading runs seeded (``autograder audit``'s flakiness check).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,9 +105,11 @@ class ReplayPlugin:
         rec = self.book.examples(_key(pyfuncitem))
         if rec is None:
             return None
+        checkpoint = _Checkpoint(testargs.get("student"))
         if _replay(test.hypothesis.inner_test, testargs, rec):
             self.book.replayed += 1
             return True
+        checkpoint.restore()
         self.book.fallbacks += 1
         return None  # pytest's own call: hypothesis from the start, shrinking included
 
@@ -141,6 +150,34 @@ class ReplayPlugin:
         finally:
             test.hypothesis.inner_test = inner
             self.book.tests[_key(item)] = rec
+
+
+class _Checkpoint:
+    """What a replay that stops must not leave behind in the sandbox session: printed output, crash
+    counts and the used part of the test's time budget."""
+
+    def __init__(self, session: Any) -> None:
+        from .sandbox import StudentSession
+
+        self._session = session if isinstance(session, StudentSession) else None
+        if self._session is not None:
+            self._session._collect_output()
+            self._output = len(self._session._output)
+            self._dropped = self._session._dropped
+            self._crashes = self._session._crashes.copy()
+
+    def restore(self) -> None:
+        s = self._session
+        if s is None:
+            return
+        s._collect_output()
+        del s._output[self._output :]
+        s._dropped = self._dropped
+        s._crashes = self._crashes
+        if s._worker is not None:
+            s._worker.output.limit = max(0, s._limits.output_kb * 1024 - len(s._output))
+        if s._deadline is not None:
+            s._deadline = time.monotonic() + s._limits.test_timeout  # hypothesis starts with the whole budget
 
 
 def _replay(inner: Callable[..., Any], testargs: dict[str, Any], rec: _Recording) -> bool:

@@ -309,7 +309,77 @@ def machine_scaling(n: int = 20_000_000, reps: int = 3) -> dict[str, Any]:
     return {"ratio": statistics.median(ratios), "ratios": ratios}
 
 
+# ----------------------------------------------------------------------------- part 5: one submission
+
+
+def _cold(argv: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {done.stdout[-2000:]}")
+    return wall
+
+
+def single_cold(course_path: str, peer_course_path: str, submission: str, peer_submission: str,
+                isolation: str, reps: int = 3) -> dict[str, Any]:
+    """Cold ``autograder grade DIR`` processes, one per submission: with the calibration artefact
+    (made first, untimed) and without it (``AUTOGRADER_CALIBRATION=0``: hypothesis, as before),
+    interleaved so both see the same load; plus the bare ``import autograder.cli``."""
+    from autograder import load_course
+    from autograder.calibration import ensure_artefact
+
+    for path in (course_path, peer_course_path):
+        ensure_artefact(load_course(path), isolation=isolation)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    off = {**env, "AUTOGRADER_CALIBRATION": "0"}
+
+    def grade(sub: str, course: str) -> list[str]:
+        return [sys.executable, "-m", "autograder.cli", "grade", sub, "--course", course, "--isolation", isolation, "--quiet"]
+
+    runs: dict[str, list[float]] = {k: [] for k in ("unit", "unit_before", "peer", "peer_before", "import")}
+    for _ in range(reps):
+        runs["unit"].append(_cold(grade(submission, course_path), env))
+        runs["unit_before"].append(_cold(grade(submission, course_path), off))
+        runs["peer"].append(_cold(grade(peer_submission, peer_course_path), env))
+        runs["peer_before"].append(_cold(grade(peer_submission, peer_course_path), off))
+        runs["import"].append(_cold([sys.executable, "-c", "import autograder.cli"], env))
+    return {"isolation": isolation, "reps": reps, **{k: statistics.median(v) for k, v in runs.items()},
+            "best": {k: min(v) for k, v in runs.items()}}  # fmt: skip
+
+
+def replay_floor(course_path: str, submission: str, reps: int = 3) -> dict[str, Any]:
+    """One submission graded with the artefact (hidden tests' duration, sandboxed) against the replay
+    floor: the same test bodies on the same recorded inputs, in-process, no pytest, no hypothesis."""
+    from floor import capture_tests, run_replay_floor
+
+    from autograder import load_course
+    from autograder.calibration import ensure_artefact, load_book
+    from autograder.grade import grade_many
+    from autograder.replay import ReplayPlugin
+    from autograder.submission import load_submission
+
+    course = load_course(course_path)
+    path, _ = ensure_artefact(course)
+    book = load_book(course, path)
+    assert book is not None, "the calibration artefact did not load"
+    tests = capture_tests(course, Path(submission))
+    engine, floor = [], []
+    for _ in range(reps + 1):  # the first pass warms imports and the zygote
+        sub = load_submission(Path(submission))
+        report = grade_many([sub], course, plugins=[ReplayPlugin(book, recording=False)])[sub.label]
+        engine.append(report.duration)
+        floor.append(run_replay_floor(course, tests, book))
+    assert report.score == report.max_score, "the benchmark submission should pass every test"
+    engine, floor = engine[1:], floor[1:]
+    return {"engine_s": statistics.median(engine), "floor_s": statistics.median(floor), "isolation": report.isolation,
+            "tests": len(tests), "replayed_tests": sum(1 for r in book.tests.values() if r.replayable),
+            "examples": sum(len(r.kwargs) for r in book.tests.values() if r.replayable)}  # fmt: skip
+
+
 PARTS: dict[str, Callable[..., Any]] = {
+    "single_cold": single_cold,
+    "replay_floor": replay_floor,
     "machine_scaling": machine_scaling,
     "peer_engine": peer_engine,
     "peer_floor": peer_floor,

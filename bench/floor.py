@@ -6,6 +6,12 @@ process itself: no worker, no wire, no copies, no timeouts. Everything else
 its memo) is the engine's own code, so the difference between the engine and
 this floor is exactly what isolation costs. Benchmark only: it runs student
 code in the grader, which the engine never does.
+
+The *replay floor* (``capture_tests`` + ``run_replay_floor``) goes further: no
+pytest and no hypothesis either, just every hidden test body called on the
+calibration's recorded inputs with the in-process student and a fresh
+reference memo. It is what a single submission replaying the artefact
+could cost with no isolation and no framework at all.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import importlib.util
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["in_process_students", "InProcessStudent"]
+__all__ = ["in_process_students", "InProcessStudent", "capture_tests", "run_replay_floor"]
 
 
 class _Function:
@@ -72,10 +80,19 @@ class InProcessStudent:
     def __getattr__(self, name: str) -> _Module:
         if name.startswith("_") or name not in self._names:
             raise AttributeError(name)
-        folder = str(self._folder)
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-        return _Module(importlib.import_module(name))
+        return _Module(self._load(name))
+
+    def _load(self, name: str) -> Any:
+        """The submission's module under a private name: the reference's modules have the same names,
+        and ``reference.<module>`` must not get the student's (nor the student the reference's)."""
+        key = f"_inprocess_student_{abs(hash(str(self._folder)))}_{name}"
+        if key not in sys.modules:
+            spec = importlib.util.spec_from_file_location(key, self._folder / f"{name}.py")
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[key] = module
+            spec.loader.exec_module(module)
+        return sys.modules[key]
 
     def has_module(self, module: str) -> bool:
         return module in self._names
@@ -100,3 +117,56 @@ def in_process_students(folder: Path) -> Iterator[None]:
         yield
     finally:
         plugin.GradingRun.session, plugin.GradingRun._close = saved  # type: ignore[method-assign]
+
+
+# ----------------------------------------------------------------------------- the replay floor
+
+
+def capture_tests(course: Any, folder: Path) -> list[tuple[str, Any, dict[str, Any]]]:
+    """Every hidden test of ``course`` as (replay key, test function, its fixture values), with the
+    modules of ``folder`` as the in-process student. Runs one pytest session that calls no test."""
+    import pytest
+
+    from autograder.grade import grade_many
+    from autograder.replay import _key
+    from autograder.submission import load_submission
+
+    captured: list[tuple[str, Any, dict[str, Any]]] = []
+
+    class Capture:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_pyfunc_call(self, pyfuncitem: Any) -> bool:
+            args = {a: pyfuncitem.funcargs[a] for a in pyfuncitem._fixtureinfo.argnames}
+            captured.append((_key(pyfuncitem), pyfuncitem.obj, args))
+            return True
+
+    with in_process_students(folder):
+        grade_many([load_submission(folder)], course, plugins=[Capture()])
+    return captured
+
+
+def run_replay_floor(course: Any, tests: list[tuple[str, Any, dict[str, Any]]], book: Any) -> float:
+    """Seconds to call every hidden test body in-process on the recorded inputs (hypothesis only for
+    tests without a recording, as in the engine), with a fresh reference memo: nothing but the
+    student's functions, the reference and the tests' comparisons."""
+    from hypothesis.errors import UnsatisfiedAssumption
+
+    from autograder.reference import ReferenceModules
+
+    reference = ReferenceModules(course.reference_dir)
+    warnings.simplefilter("ignore")  # replay's ``assume`` outside hypothesis warns; pytest hides it in the engine
+    t0 = time.perf_counter()
+    for key, test, args in tests:
+        if "reference" in args:
+            args = {**args, "reference": reference}
+        rec = book.examples(key) if getattr(test, "is_hypothesis_test", False) else None
+        if rec is None:
+            test(**args)
+            continue
+        inner = test.hypothesis.inner_test
+        for drawn, valid in zip(rec.kwargs, rec.valid):
+            try:
+                inner(**args, **copy.deepcopy(drawn))
+            except UnsatisfiedAssumption:
+                pass
+    return time.perf_counter() - t0

@@ -3,6 +3,10 @@
 With --check, write nothing and exit 1 when exercises/ is out of date. With
 --nbgrader-source COURSE_DIR, also write nbgrader's source notebooks
 (COURSE_DIR/source/<assignment>/<lesson>.ipynb, with the solutions).
+
+It also grades the reference once and writes the calibration artefact
+(hypothesis's recorded inputs, ``.autograder-cache/``) that every later
+grading process replays; --no-calibration skips that.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also write nbgrader's source/<assignment>/ notebooks into this nbgrader course folder")
     p.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
                    help=f"the nbgrader assignment name (default: {DEFAULT_ASSIGNMENT})")
+    p.add_argument("--no-calibration", action="store_true",
+                   help="do not write the calibration artefact (grading then makes it on first use)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,4 +47,8 @@ def run(args: argparse.Namespace) -> int:
         for f in build_nbgrader_source(course, args.nbgrader_source, args.assignment):
             print(f"wrote {f}")
         print(f"next: cd {args.nbgrader_source} && nbgrader generate_assignment {args.assignment}")
+    if not args.no_calibration:
+        from ..calibration import write_artefact
+
+        print(f"wrote {write_artefact(course)}")
     return 0

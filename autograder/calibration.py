@@ -1,0 +1,318 @@
+"""Calibration as an artefact: hypothesis's recorded inputs, saved once and read by every grading process.
+
+A calibration (``autograder.replay``) grades the reference once while
+recording the inputs hypothesis gives each hidden test. A batch job does it
+at start-up; this module keeps the result in a file so that a *single*
+submission (``autograder grade DIR``, a Gradescope or Classroom 50 run) also
+replays instead of running hypothesis, and no process calibrates twice.
+
+The file (``calibration-<key>.json``) holds, per hidden test the reference
+passes, the recorded inputs (encoded like the sandbox's wire frames: JSON
+plus raw array bytes, never pickle) and whether ``assume`` rejected each.
+It holds no answers: a replayed test body still calls the trusted reference
+in-process, so the comparison is always against the real reference.
+
+Where it lives: ``<course>/.autograder-cache/`` (ignored by git), or the
+user's cache folder (``$XDG_CACHE_HOME/autograder``) when the course folder
+is read-only. ``autograder build`` writes it, the first grading process
+writes it when none is there, and ``write_artefact(course, path)`` puts it
+where a bundle builder wants it (the Gradescope zip carries one).
+
+Why a bad file costs speed but never a grade:
+
+- Stale: the file name and its ``key`` hold the suite hash (course.yaml,
+  hidden tests, reference), the hypothesis, numpy and Python versions and a
+  digest of the engine files that shape generation (and of any conftest.py
+  between the course root and the hidden tests). Anything else is not
+  loaded, and grading runs hypothesis as without the file.
+- Tampered: replay only ever makes a test *pass*, so forged inputs (weak
+  ones a wrong submission survives) are the danger. The file carries an
+  HMAC over its whole content, keyed by a digest of the course's hidden
+  tests and reference solutions, which students never see; a file that
+  fails the check, or the strict decoding after it, is ignored.
+- Inexact: every recorded value must come back from its encoding
+  identical (type, dtype, shape, bytes); a test with any other value is
+  left out of the file and runs under hypothesis.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .config import Course
+from .replay import _MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
+
+__all__ = ["artefact_key", "cache_dirs", "load_book", "write_artefact", "save_book", "calibrated_book", "ensure_artefact", "FORMAT"]
+
+FORMAT = "autograder-calibration/1"
+CACHE_FOLDER = ".autograder-cache"
+ENV = "AUTOGRADER_CALIBRATION"  # "0": never read or write artefacts
+_MAX_FILE_BYTES = 256 * 1024 * 1024
+# Engine files whose change can change the inputs hypothesis draws (strategies) or what replay does.
+_ENGINE_FILES = ("strategies.py", "_hypothesis.py", "testing.py", "replay.py", "calibration.py", "sandbox/wire.py")
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "1") != "0"
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def artefact_key(course: Course) -> dict[str, str]:
+    """What an artefact must match to be used: the suite, the versions, the engine's generation code."""
+    import hypothesis
+    import numpy
+
+    engine = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _ENGINE_FILES:
+        engine.update(name.encode() + b"\0" + (here / name).read_bytes())
+    # conftest.py files above the hidden tests (the suite hash covers those inside) can shape them too
+    root, tests = course.root.resolve(), course.tests_dir.resolve()
+    for folder in (p for p in tests.parents if p == root or root in p.parents):
+        if (folder / "conftest.py").is_file():
+            engine.update(str(folder).encode() + b"\0" + (folder / "conftest.py").read_bytes())
+    return {
+        "format": FORMAT,
+        "suite": course.suite_hash(),
+        "hypothesis": hypothesis.__version__,
+        "numpy": numpy.__version__,
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "engine": engine.hexdigest()[:16],
+    }
+
+
+def _file_name(key: dict[str, str]) -> str:
+    return f"calibration-{hashlib.sha256(_canonical(key)).hexdigest()[:20]}.json"
+
+
+def _secret(course: Course) -> bytes:
+    """The HMAC key: a digest of what students never see (hidden tests, reference), domain-separated
+    from the public suite hash (which reports carry)."""
+    h = hashlib.sha256(b"autograder calibration secret v1\0")
+    for folder in (course.tests_dir, course.reference_dir):
+        for f in sorted(folder.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(folder)).encode() + b"\0")
+                h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.digest()
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+# ----------------------------------------------------------------------------- where
+
+
+def cache_dirs(course: Course) -> list[Path]:
+    """Folders searched for an artefact, in order: the course's own, then the user's cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return [course.root / CACHE_FOLDER, Path(base) / "autograder"]
+
+
+def _writable_dir(course: Course) -> Path | None:
+    for folder in cache_dirs(course):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if folder.name == CACHE_FOLDER and not (folder / ".gitignore").exists():
+                (folder / ".gitignore").write_text("*\n")
+            if os.access(folder, os.W_OK):
+                return folder
+        except OSError:
+            continue
+    return None
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _encode_recording(rec: _Recording) -> dict[str, Any] | None:
+    """One test's inputs as a wire frame; None when a value would not come back identical."""
+    from .sandbox import wire
+
+    try:
+        header, buffers = wire.encode(rec.kwargs)
+        back = wire.decode(header, [len(b) for b in buffers], b"".join(buffers))
+    except (wire.WireError, RecursionError):
+        return None
+    if not _identical(rec.kwargs, back):
+        return None
+    return {
+        "valid": list(rec.valid),
+        "header": header.decode(),
+        "sizes": [len(b) for b in buffers],
+        "payload": base64.b64encode(b"".join(buffers)).decode("ascii"),
+    }
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Same types all the way down, arrays with the same dtype, shape, layout and bytes, floats bit for bit."""
+    import numpy as np
+
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return (a.dtype == b.dtype and a.shape == b.shape and a.flags.c_contiguous == b.flags.c_contiguous
+                and a.flags.f_contiguous == b.flags.f_contiguous and a.tobytes() == b.tobytes())  # fmt: skip
+    if isinstance(a, np.generic):
+        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    if isinstance(a, float):
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_identical(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def save_book(course: Course, book: ExampleBook, path: Path) -> Path:
+    """Write ``book`` (a calibration of ``course``) as an artefact file at ``path`` (atomically)."""
+    tests = {}
+    for name, rec in sorted(book.tests.items()):
+        if rec.replayable and (encoded := _encode_recording(rec)) is not None:
+            tests[name] = encoded
+    body = {"key": artefact_key(course), "tests": tests}
+    doc = {**body, "mac": hmac.new(_secret(course), _canonical(body), hashlib.sha256).hexdigest()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".calibration-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_canonical(doc))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def calibrate(course: Course, isolation: str | None = None, trusted_code: bool = False) -> ExampleBook:
+    """Grade the reference through the sandbox, recording hypothesis's inputs (``autograder.replay``).
+
+    ``trusted_code`` as for ``grade``: the level the caller grades at (``process`` needs it)."""
+    from .jobs import Grader
+
+    grader = Grader(course, isolation=isolation, trusted_code=trusted_code)
+    grader.calibrate()
+    assert grader.book is not None
+    return grader.book
+
+
+def write_artefact(course: Course, path: Path | None = None, *, isolation: str | None = None) -> Path:
+    """Calibrate ``course`` and write the artefact: to ``path`` (a folder or a file), else to the cache.
+
+    For bundle builders: a folder named ``.autograder-cache`` inside the bundled course is where
+    grading looks first.
+    """
+    if path is None:
+        folder = _writable_dir(course)
+        if folder is None:
+            raise OSError(f"no writable cache folder for the calibration ({', '.join(map(str, cache_dirs(course)))})")
+        path = folder
+    path = Path(path)
+    target = path / _file_name(artefact_key(course)) if path.is_dir() or not path.suffix else path
+    return save_book(course, calibrate(course, isolation), target)
+
+
+def ensure_artefact(course: Course, *, isolation: str | None = None) -> tuple[Path, str]:
+    """A valid artefact for ``course`` as it is now (the cached one, else a new one) and the name
+    bundles give it, relative to the course root (``.autograder-cache/calibration-<key>.json``)."""
+    name = _file_name(artefact_key(course))
+    for folder in cache_dirs(course):
+        if _read(course, artefact_key(course), folder / name) is not None:
+            return folder / name, f"{CACHE_FOLDER}/{name}"
+    return write_artefact(course, isolation=isolation), f"{CACHE_FOLDER}/{name}"
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def load_book(course: Course, path: Path | None = None) -> ExampleBook | None:
+    """The artefact for ``course`` as it is now, strictly checked; None when missing, stale or forged."""
+    key = artefact_key(course)
+    candidates = [path] if path is not None else [d / _file_name(key) for d in cache_dirs(course)]
+    for file in candidates:
+        book = _read(course, key, file)
+        if book is not None:
+            return book
+    return None
+
+
+def _read(course: Course, key: dict[str, str], file: Path) -> ExampleBook | None:
+    try:
+        if not file.is_file() or file.stat().st_size > _MAX_FILE_BYTES:
+            return None
+        doc = json.loads(file.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or set(doc) != {"key", "tests", "mac"} or doc["key"] != key:
+        return None
+    mac = doc["mac"]
+    expected = hmac.new(_secret(course), _canonical({"key": doc["key"], "tests": doc["tests"]}), hashlib.sha256)
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, expected.hexdigest()):
+        return None
+    try:
+        tests = {str(name): _decode_recording(entry) for name, entry in _items(doc["tests"])}
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    return ExampleBook(key["suite"], tests=tests)
+
+
+def _items(tests: Any) -> list[tuple[str, Any]]:
+    if not isinstance(tests, dict):
+        raise ValueError("tests must be a mapping")
+    return list(tests.items())
+
+
+def _decode_recording(entry: Any) -> _Recording:
+    from .sandbox import wire
+
+    if not isinstance(entry, dict) or set(entry) != {"valid", "header", "sizes", "payload"}:
+        raise ValueError("malformed test entry")
+    valid, sizes = entry["valid"], entry["sizes"]
+    if not isinstance(valid, list) or not all(type(v) is bool for v in valid) or len(valid) > _MAX_EXAMPLES_PER_TEST:
+        raise ValueError("malformed outcomes")
+    if not isinstance(sizes, list) or not all(type(n) is int for n in sizes):
+        raise ValueError("malformed sizes")
+    kwargs = wire.decode(str(entry["header"]).encode(), sizes, base64.b64decode(str(entry["payload"]), validate=True))
+    if not isinstance(kwargs, list) or len(kwargs) != len(valid) or not all(isinstance(k, dict) for k in kwargs):
+        raise ValueError("inputs do not match outcomes")
+    return _Recording(kwargs=kwargs, valid=valid, replayable=True)
+
+
+# ----------------------------------------------------------------------------- for grading
+
+
+def calibrated_book(
+    course: Course, isolation: str | None = None, trusted_code: bool = False, *, create: bool = True
+) -> ExampleBook | None:
+    """The book a grading process replays: the artefact if valid, else (``create``) a new calibration
+    saved to the cache for later processes. None when artefacts are off or nothing could be made."""
+    if not enabled():
+        return None
+    book = load_book(course)
+    if book is not None or not create:
+        return book
+    folder = _writable_dir(course)
+    if folder is None:
+        return None
+    try:
+        book = calibrate(course, isolation, trusted_code)
+    except Exception:  # noqa: BLE001 - grading without replay then meets (and reports) the same problem itself
+        return None
+    try:
+        save_book(course, book, folder / _file_name(artefact_key(course)))
+    except OSError:
+        pass  # only speed is lost
+    return book

@@ -1,0 +1,195 @@
+"""The calibration artefact (autograder.calibration): faster single submissions, never another grade.
+
+Fast tests use the small course of test_batch in a temporary folder; the slow one grades a handful
+of the real unit's catalogue with and without the artefact.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder import calibration, grade, load_course
+from autograder.calibration import load_book, write_artefact
+from tests.test_batch import SUBMISSIONS, make_course
+
+
+@pytest.fixture
+def mini(tmp_path):
+    course = load_course(make_course(tmp_path / "course"))
+    for name in ("alice", "bob", "carol", "dave_syntax"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "mini.py").write_text(SUBMISSIONS[name])
+    return course, tmp_path
+
+
+def _artefact(course) -> Path:
+    files = sorted((course.root / calibration.CACHE_FOLDER).glob("calibration-*.json"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def test_the_artefact_round_trips_the_recorded_inputs_exactly(mini):
+    course, _ = mini
+    book = calibration.calibrate(course)
+    path = calibration.save_book(course, book, course.root / calibration.CACHE_FOLDER / "c.json")
+    loaded = load_book(course, path)
+    assert loaded is not None
+    replayable = {k: r for k, r in book.tests.items() if r.replayable}
+    assert set(loaded.tests) == set(replayable) and replayable
+    for key, rec in replayable.items():
+        assert calibration._identical(rec.kwargs, loaded.tests[key].kwargs)
+        assert rec.valid == loaded.tests[key].valid
+    assert b"pickle" not in path.read_bytes() and json.loads(path.read_bytes())["mac"]
+
+
+def test_grades_with_the_artefact_equal_grades_without_it(mini):
+    course, folder = mini
+    write_artefact(course)
+    assert load_book(course) is not None
+    for name in ("alice", "bob", "carol", "dave_syntax"):
+        with_it = grade(folder / name, course)
+        without = grade(folder / name, course, replay=False)
+        assert with_it.without_timing() == without.without_timing(), name
+    assert "Smallest failing input" in grade(folder / "bob", course).exercise("mini").tests[0].message
+
+
+def test_a_fallback_keeps_no_trace_of_the_replay_before_it(mini):
+    """Output printed while a replay ran (and then stopped at a failing input) is not in the report."""
+    course, folder = mini
+    (folder / "chatty").mkdir()
+    (folder / "chatty" / "mini.py").write_text(
+        "def double(x):\n    print('double', x)\n    return 3.0 * x if abs(x) > 5 else 2.0 * x\n\n\n"
+        "def half(x):\n    print('half', x)\n    return x / 2.0\n"
+    )
+    write_artefact(course)
+    with_it, without = grade(folder / "chatty", course), grade(folder / "chatty", course, replay=False)
+    assert "double 0" in without.output and with_it.score < with_it.max_score
+    assert with_it.without_timing() == without.without_timing()
+
+
+def test_first_use_writes_the_artefact_for_later_processes(mini):
+    course, folder = mini
+    grade(folder / "alice", course)
+    assert load_book(course, _artefact(course)) is not None
+    assert (course.root / calibration.CACHE_FOLDER / ".gitignore").read_text() == "*\n"
+
+
+def test_a_stale_artefact_is_ignored(mini, monkeypatch):
+    course, _ = mini
+    path = write_artefact(course)
+    assert load_book(course) is not None
+    import hypothesis
+
+    monkeypatch.setattr(hypothesis, "__version__", "0.0.1")
+    assert load_book(course) is None and load_book(course, path) is None  # another hypothesis
+    monkeypatch.undo()
+    assert load_book(course) is not None
+    test_file = course.tests_dir / "test_mini.py"
+    test_file.write_text(test_file.read_text() + "\n# edited\n")
+    course = load_course(course.path)
+    assert load_book(course) is None and load_book(course, path) is None  # another suite
+
+
+def _forge(path: Path, weaken) -> None:
+    """Rewrite the recorded inputs (each test gets only its simplest one) and keep the old MAC."""
+    doc = json.loads(path.read_bytes())
+    for entry in doc["tests"].values():
+        weaken(entry)
+    path.write_text(json.dumps(doc))
+
+
+def test_a_tampered_artefact_cannot_raise_a_grade(mini):
+    course, folder = mini
+    path = write_artefact(course)
+    bob_plain = grade(folder / "bob", course, replay=False)
+    assert bob_plain.score < bob_plain.max_score
+
+    from autograder.sandbox import wire
+
+    def zero_only(entry):  # double(0) == 0 for bob's 3*x too: these inputs would let him pass
+        header, buffers = wire.encode([{"x": 0.0}])
+        entry.update(valid=[True], header=header.decode(), sizes=[], payload="")
+
+    _forge(path, zero_only)
+    assert load_book(course) is None
+    assert grade(folder / "bob", course).without_timing() == bob_plain.without_timing()
+
+    # A MAC recomputed with anything a student can know (the suite hash is in every report) fails too.
+    import hashlib
+    import hmac
+
+    doc = json.loads(path.read_bytes())
+    body = {"key": doc["key"], "tests": doc["tests"]}
+    doc["mac"] = hmac.new(course.suite_hash().encode(), calibration._canonical(body), hashlib.sha256).hexdigest()
+    path.write_text(json.dumps(doc))
+    assert load_book(course) is None
+    assert grade(folder / "bob", course).without_timing() == bob_plain.without_timing()
+
+
+@pytest.mark.parametrize("junk", [b"", b"{", b"[]", b'{"key": {}, "tests": {}, "mac": "00"}', b"\x80\x04pickle"])
+def test_garbage_is_ignored(mini, junk):
+    course, _ = mini
+    path = write_artefact(course)
+    path.write_bytes(junk)
+    assert load_book(course) is None
+
+
+def test_artefacts_can_be_turned_off(mini, monkeypatch):
+    course, folder = mini
+    monkeypatch.setenv(calibration.ENV, "0")
+    grade(folder / "alice", course)
+    assert not (course.root / calibration.CACHE_FOLDER).exists()
+
+
+@pytest.mark.slow
+def test_catalogue_entries_grade_the_same_with_and_without_the_artefact(tmp_path, course):
+    """A handful of the real unit's mistakes and correct variants, one process, artefact vs hypothesis."""
+    from tests.catalogue import all_mistakes, all_variants, build
+
+    write_artefact(course, tmp_path / "artefact.json")
+    book = load_book(course, tmp_path / "artefact.json")
+    assert book is not None and len(book.tests) >= 10
+    from autograder.grade import grade_many
+    from autograder.replay import ReplayPlugin
+    from autograder.submission import load_submission
+
+    entries = list(all_variants())[::15] + list(all_mistakes())[::24]
+    for entry in entries:
+        sub = load_submission(build(tmp_path / entry.id, entry))
+        replayed = grade_many([sub], course, plugins=[ReplayPlugin(book, recording=False)])[sub.label]
+        plain = grade(tmp_path / entry.id, course, replay=False)
+        assert replayed.without_timing() == plain.without_timing(), entry.id
+    assert book.replayed > 0 and book.fallbacks > 0
+
+
+def test_the_gradescope_zip_carries_a_valid_artefact(mini, tmp_path):
+    import zipfile
+
+    from autograder.gradescope_run import make_zip
+
+    course, _ = mini
+    make_zip(course, tmp_path / "ag.zip")
+    with zipfile.ZipFile(tmp_path / "ag.zip") as zf:
+        names = [n for n in zf.namelist() if n.startswith(calibration.CACHE_FOLDER)]
+        assert len(names) == 1 and names[0].endswith(".json")
+        zf.extractall(tmp_path / "source")
+    assert load_book(load_course(tmp_path / "source" / "course.yaml")) is not None
+
+
+def test_autograder_build_writes_the_artefact(mini, capsys):
+    from autograder.cli import main
+
+    course, _ = mini
+    assert main(["build", "--course", str(course.path)]) == 0
+    assert load_book(course, _artefact(course)) is not None
+
+
+def test_a_conftest_above_the_hidden_tests_is_part_of_the_key(mini):
+    course, _ = mini
+    write_artefact(course)
+    assert load_book(course) is not None
+    (course.root / "tests" / "conftest.py").write_text("# shapes the hidden tests too\n")
+    assert load_book(course) is None
