@@ -28,7 +28,7 @@ def markdown_report(report: GradeReport, view: View | None = None) -> str:
     title = f"{report.course} · " if report.course else ""
     lines = [f"## {title}{md_text(report.submission)}: {num(final)}/{num(report.max_score)} points "
              f"({percent(final, report.max_score)})", ""]  # fmt: skip
-    lines += [line for w in report.warnings for line in (f"> **Warning:** {_cell(w)}", "")]
+    lines += [line for w in report.warnings for line in (f"> **Warning:** {md_text(w)}", "")]
     if report.late_penalty:
         lines += [
             f"Submitted {report.submitted_at}, after the deadline: a {num(report.late_penalty)}% late penalty "
