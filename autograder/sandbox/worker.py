@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import _zygote as leftovers
 from . import wire
 from .isolation import NOBODY, RUNTIME_MOUNT, SUBMISSION_MOUNT, Level, bwrap_argv
 from .limits import SandboxLimits
@@ -69,6 +70,11 @@ def _runtime_dir(extra: tuple[str, str] | None = None) -> Path:
     for f in folder.iterdir():
         f.chmod(0o644)
     return folder
+
+
+def worker_rlimits(limits: SandboxLimits) -> dict[str, int]:
+    """The worker's rlimits: the course's, and no POSIX message queue at all (none outlives a worker)."""
+    return {**limits.rlimits(), "RLIMIT_MSGQUEUE": 0}
 
 
 def worker_env(home: str) -> dict[str, str]:
@@ -158,9 +164,10 @@ class Worker:
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         in_sandbox = level == "namespace"
+        self.started = time.time()
         spec = {
             "submission": SUBMISSION_MOUNT if in_sandbox else str(copy_dir),
-            "rlimits": limits.rlimits(),
+            "rlimits": worker_rlimits(limits),
             "uid": NOBODY if level in ("user", "namespace") else None,
         }
         runtime = RUNTIME_MOUNT if in_sandbox else str(self.runtime)
@@ -268,6 +275,10 @@ class Worker:
         kill_group(self.proc)
         if self.level != "namespace":
             _kill_leftovers(self.token)
+        if self.level == "process":
+            # IPC objects outlive processes; at this level they are the grader's user's: remove those made
+            # while the worker ran (a namespace's die with it; POSIX shared memory is left, see docs/sandbox.md).
+            leftovers.remove_ipc(leftovers.ipc_objects_of(os.geteuid(), since=self.started))
         self.output.join()
         shutil.rmtree(self.runtime, ignore_errors=True)
 
