@@ -7,6 +7,7 @@ reference's (calibration) copy while they are graded.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import stat
 import time
@@ -167,3 +168,32 @@ def _processes_of_sandbox_uids() -> dict[int, int]:
         if hits:
             found[int(entry)] = hits[0]
     return found
+
+
+def test_a_uid_a_dead_grader_left_dirty_is_cleaned_before_it_is_handed_out(monkeypatch):
+    from autograder.sandbox.worker import SandboxUser
+
+    uid = sandbox_uids()[-1]
+    monkeypatch.setenv("AUTOGRADER_UIDS", f"{uid}-{uid}")  # the only uid there is to hand out
+    pid = os.fork()
+    if pid == 0:  # what a grader killed mid-submission leaves: a segment and a file of the uid, no process
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            ctypes.CDLL(None).shmget(0x41479999, 4096, 0o1600)
+            open(f"/tmp/ag-left-{uid}", "w").close()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.path.exists(f"/tmp/ag-left-{uid}") and _shm_of(uid)
+    user = SandboxUser()
+    try:
+        assert user.uid == uid
+        assert not os.path.exists(f"/tmp/ag-left-{uid}") and not _shm_of(uid)
+    finally:
+        assert user.end()
+
+
+def _shm_of(uid: int) -> list[str]:
+    with open("/proc/sysvipc/shm") as fh:
+        return [line for line in fh.readlines()[1:] if str(uid) in line.split()[7:10]]

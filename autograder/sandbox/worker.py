@@ -403,8 +403,8 @@ class SandboxUser:
             except BlockingIOError:
                 os.close(fd)
                 continue
-            if not _as_user(uid, kill=False):  # someone else runs as this uid
-                os.close(fd)
+            if not _as_user(uid, kill=False) or not _end_everything_of(uid, only_if_left=True):
+                os.close(fd)  # someone else runs as this uid, or a grader that died left what cannot be removed
                 continue
             self.uid, self._lock = uid, fd
             break
@@ -479,10 +479,17 @@ def _signal_all(sig: int, timeout: float) -> bool:
         time.sleep(0.001)
 
 
-def _end_everything_of(uid: int) -> bool:
-    """Kill every process of ``uid`` and remove its IPC objects and files; True when nothing of it is left."""
-    gone = _as_user(uid, kill=True)
-    return gone and not leftovers.ipc_objects_of(uid) and not leftovers.entries_of(uid, SHARED_FOLDERS)
+def _end_everything_of(uid: int, only_if_left: bool = False) -> bool:
+    """Kill every process of ``uid`` and remove its IPC objects and files; True when nothing of it is left.
+
+    ``only_if_left``: only when it has IPC objects or files (a grader that died left them; no process runs).
+    """
+    def left() -> bool:
+        return bool(leftovers.ipc_objects_of(uid) or leftovers.entries_of(uid, SHARED_FOLDERS))
+
+    if only_if_left and not left():
+        return True
+    return _as_user(uid, kill=True) and not left()
 
 
 def _kill_leftovers(token: str) -> None:
