@@ -8,9 +8,11 @@ behind; no secret from the grader's environment reaches a report; and no
 connection reaches a server on the machine.
 
 All attacks are graded in one session (with short timeouts so loops and
-sleeps cost little), at the strongest isolation level this machine offers.
-Attacks whose defence needs a stronger level than available are skipped
-with the reason; CI installs bubblewrap, so there they all run.
+sleeps cost little), once at each level offered for untrusted code
+(``user`` and ``namespace``) that this machine provides; a level it cannot
+provide is skipped with the reason. Attacks whose defence needs a stronger
+level are skipped at the weaker one. CI runs as root with bubblewrap and an
+interpreter other uids can run (.ci/run), so there both levels run.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grade_many
-from autograder.sandbox import LEVELS, best_level
+from autograder.sandbox import LEVELS, available_levels
 from autograder.submission import load_submission
 from autograder.commands.grade import format_table
+from autograder.jobs import Grader
 from tests.adversarial import ATTACKS, FUNCTION, NOT_IMPLEMENTED, WRONG_VALUE, Attack
 from tests.catalogue import SOLUTIONS, replace_functions, strip_markers
 
@@ -136,17 +138,26 @@ class Listener:
         self.sock.close()
 
 
-LEVEL = best_level()
+UNTRUSTED = ("user", "namespace")  # the levels offered for untrusted code
+_WHY = {
+    "user": "the user level needs root and an interpreter other uids can run (not one under /root)",
+    "namespace": "the namespace level needs bubblewrap (bwrap) that works here",
+}
+LEVELS_UNDER_TEST = [
+    pytest.param(lv, marks=pytest.mark.skipif(lv not in available_levels(), reason=_WHY[lv])) for lv in UNTRUSTED
+]
+VICTIM = "victim-after-the-attacks"  # an honest submission graded after every attack
 
 
-def runnable(attack: Attack) -> bool:
-    return LEVELS.index(LEVEL) >= LEVELS.index(attack.needs)
+def runnable(attack: Attack, level: str) -> bool:
+    return LEVELS.index(level) >= LEVELS.index(attack.needs)
 
 
-@pytest.fixture(scope="module")
-def attacked(course, tmp_path_factory, root):
+@pytest.fixture(scope="module", params=LEVELS_UNDER_TEST)
+def attacked(request, course, tmp_path_factory, root):
     """Grade every runnable attack plus the honest baselines in one session; record what happened around it."""
-    work = tmp_path_factory.mktemp("adversarial")
+    level = request.param
+    work = tmp_path_factory.mktemp(f"adversarial-{level}")
     out = work / "out"
     out.mkdir()
     (out / "existing.json").write_text("{}")
@@ -162,7 +173,7 @@ def attacked(course, tmp_path_factory, root):
     ]
     targets = {}
     for attack in ATTACKS:
-        if not runnable(attack):
+        if not runnable(attack, level):
             continue
         source = attack.source.format(**values)
         if attack.function:
@@ -172,12 +183,17 @@ def attacked(course, tmp_path_factory, root):
             folder = write_submission(work / attack.id, leaf, prelude=source + "\n")
             targets[attack.id] = leaf
         subs.append(load_submission(folder, label=attack.id))
+    subs.append(load_submission(write_submission(work / VICTIM, ATTACKED), label=VICTIM))
     limits = dataclasses.replace(course.limits, call_timeout=2.0, test_timeout=6.0)
-    fast = dataclasses.replace(course, limits=limits)
+    # A course that accepts the user level (as one graded on Gradescope's containers must).
+    minimum = min(level, course.minimum_isolation, key=LEVELS.index)
+    fast = dataclasses.replace(course, limits=limits, minimum_isolation=minimum)
     os.environ["AG_TEST_SECRET"] = SECRET
     before_repo, before_out = checkout_state(root), snapshot(out)
     try:
-        reports = grade_many(subs, fast)
+        # As a batch job grades: the reference first (calibration, in the sandbox like any submission),
+        # then every submission with its inputs replayed, which spares generating them again for each.
+        reports = Grader(fast, isolation=level).grade(subs)
     finally:
         os.environ.pop("AG_TEST_SECRET", None)
         listener.close()
@@ -191,7 +207,7 @@ def attacked(course, tmp_path_factory, root):
             leftovers.append(int(pid))
             os.kill(int(pid), 9)
     return dict(
-        reports=reports, targets=targets, listener=listener, leftovers=leftovers, out=out,
+        level=level, reports=reports, targets=targets, sandbox_processes=_sandbox_processes(), listener=listener, leftovers=leftovers, out=out,
         repo_changed=sorted(set(checkout_state(root).items()) ^ set(before_repo.items())),
         out_changed=sorted(set(snapshot(out).items()) ^ set(before_out.items())),
     )
@@ -207,10 +223,17 @@ def test_reference_in_the_same_session_keeps_full_marks(attacked):
     assert report.score == report.max_score
 
 
+def test_an_honest_submission_graded_after_every_attack_keeps_full_marks(attacked):
+    """Nothing an attack left behind (files, shared memory, a daemon rewriting copies) reaches it."""
+    report = attacked["reports"][VICTIM]
+    assert report.score == report.max_score, [t.message for e in report.exercises for t in e.tests if not t.passed]
+
+
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.id)
 def test_attack_earns_nothing_and_harms_nothing_else(attacked, attack):
-    if not runnable(attack):
-        pytest.skip(f"defending {attack.id!r} needs isolation {attack.needs!r}; this machine offers {LEVEL!r}")
+    level = attacked["level"]
+    if not runnable(attack, level):
+        pytest.skip(f"defending {attack.id!r} needs isolation {attack.needs!r}; this run is at {level!r}")
     report = attacked["reports"][attack.id]
     target = attacked["targets"][attack.id]
     baseline = attacked["reports"][f"baseline-{attack.honest}"]
@@ -227,7 +250,7 @@ def test_attack_earns_nothing_and_harms_nothing_else(attacked, attack):
     spared = [e for e in report.exercises if e.id not in dependents(target)]
     for e in spared:
         assert e.score == e.max_score, f"{attack.id} cost points in {e.id}: {[t.message for t in e.tests if not t.passed]}"
-    assert report.isolation == LEVEL
+    assert report.isolation == level
     text = json.dumps(report.to_dict())
     assert SECRET not in text, "a secret from the grader's environment reached the report"
     assert len(report.output) < 70 * 1024, "captured output is not truncated"
@@ -242,6 +265,24 @@ def test_nothing_outside_the_sandbox_changed(attacked):
 
 def test_no_process_is_left_behind(attacked):
     assert attacked["leftovers"] == []
+    assert attacked["sandbox_processes"] == [], "a process of a sandbox uid outlived the grading"
+
+
+def _sandbox_processes() -> list[str]:
+    """Processes of the user level's uids still running (zombies aside), as "pid: command"."""
+    from autograder.sandbox.worker import sandbox_uids
+
+    uids, found = sandbox_uids(), []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                fields = {k: v.strip() for k, _, v in (line.partition(":") for line in fh)}
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:200]
+        except OSError:
+            continue
+        if not fields.get("State", "").startswith("Z") and any(int(u) in uids for u in fields.get("Uid", "").split()):
+            found.append(f"{pid}: {cmd.decode(errors='replace')}")
+    return found
 
 
 def test_no_connection_reached_the_machine(attacked):

@@ -10,9 +10,12 @@ fork, so one student's files are never in memory another's worker inherits.
 
 Workers drop to ``nobody``; the zygote stays root, so student code cannot
 signal, trace or read it. Between submissions the grader asks for a reset:
-every process of ``nobody`` in this PID namespace is killed and the only
-place student code can write (``/tmp``) is emptied, so nothing one
-submission leaves behind reaches the next.
+every process of ``nobody`` in this PID namespace is killed, the only place
+student code can write files (``/tmp``) is emptied, and every SysV IPC
+object (shared memory, semaphores, message queues) and POSIX shared memory
+or message queue of ``nobody`` in this IPC namespace is removed, so nothing
+one submission leaves behind reaches the next. A reset that finds anything
+left answers false, and the grader kills this zygote.
 
 Control messages, one datagram each way (SOCK_SEQPACKET), JSON; first the
 zygote says ``{"ok": "ready"}`` once numpy is loaded::
@@ -28,6 +31,7 @@ Like ``_worker.py`` this file is copied into a private runtime folder and
 imports nothing from the ``autograder`` package.
 """
 
+import ctypes
 import json
 import os
 import shutil
@@ -38,6 +42,9 @@ import time
 
 SUBMISSION = "/submission"
 WRITABLE = "/tmp"
+# Folders of IPC objects that live as files (POSIX shared memory and message queues).
+IPC_FOLDERS = ("/dev/shm", "/dev/mqueue")
+_IPC_RMID = 0
 
 
 def main():
@@ -170,19 +177,99 @@ def _reset(uid, ended, keep):
     if len(ended) > 1000:
         ended.clear()
     _empty(SUBMISSION)
-    if set(os.listdir(WRITABLE)) <= keep:
+    if _is_clean(uid, keep):
         return True
     pid = os.fork()
-    if pid == 0:  # /tmp holds the student's files: remove them as the student's user
+    if pid == 0:  # files and IPC objects are removed as the student's user: it may, and root here may not
         try:
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
             _empty(WRITABLE, keep)
+            remove_everything_of(uid, IPC_FOLDERS)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
-    return set(os.listdir(WRITABLE)) <= keep and not os.listdir(SUBMISSION)
+    return _is_clean(uid, keep) and not os.listdir(SUBMISSION)
+
+
+def _is_clean(uid, keep):
+    """Nothing of a submission is left: no file in /tmp, no IPC object of ``uid`` in this namespace."""
+    return set(os.listdir(WRITABLE)) <= keep and not ipc_objects_of(uid) and not entries_of(uid, IPC_FOLDERS)
+
+
+# ----------------------------------------------------------------------------- what a uid leaves behind
+# Also used by the grader (worker.py) for the user and process levels, outside any namespace.
+
+
+def ipc_objects_of(uid, since=None):
+    """SysV IPC objects ``uid`` created or owns, as (kind, id), from /proc/sysvipc (this IPC namespace's).
+
+    ``since`` (seconds since the epoch): only objects created or changed since then.
+    """
+    out = []
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as fh:
+                header = fh.readline().split()
+                rows = [dict(zip(header, line.split())) for line in fh]
+        except OSError:
+            continue
+        for row in rows:
+            if uid not in (int(row["uid"]), int(row["cuid"])):
+                continue
+            if since is not None and int(row["ctime"]) < int(since):
+                continue
+            out.append((kind, int(row[header[1]])))  # the second column is the id (shmid, semid, msqid)
+    return out
+
+
+def remove_ipc(objects):
+    """IPC_RMID each object (a shared memory segment goes once no process has it attached)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for kind, ident in objects:
+        if kind == "shm":
+            libc.shmctl(ident, _IPC_RMID, None)
+        elif kind == "sem":
+            libc.semctl(ident, 0, _IPC_RMID)
+        else:
+            libc.msgctl(ident, _IPC_RMID, None)
+
+
+def entries_of(uid, folders):
+    """Paths of the entries directly in ``folders`` that ``uid`` owns (what it may create in shared folders)."""
+    out = []
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                if os.lstat(path).st_uid == uid:
+                    out.append(path)
+            except OSError:
+                continue
+    return out
+
+
+def remove_everything_of(uid, folders):
+    """Remove the IPC objects of ``uid`` and its entries in ``folders``; run as ``uid`` (or root)."""
+    remove_ipc(ipc_objects_of(uid))
+    for path in entries_of(uid, folders):
+        if os.path.isdir(path) and not os.path.islink(path):
+            _unlock(path)
+            _empty(path)
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def _empty(folder, keep=()):

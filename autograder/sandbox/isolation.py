@@ -6,9 +6,12 @@
     working directory. Student code cannot touch the grader's memory, but
     can read whatever the grader's user can read.
 ``user``
-    As ``process``, and the worker drops to an unprivileged uid (``nobody``)
-    before importing student code, so the process limit applies and the
-    grader's private files (mode ``o=``) are out of reach. Needs root.
+    As ``process``, and each worker drops to a uid (and gid) of its own
+    (``AUTOGRADER_UIDS``, default 61000-61999; see ``worker.SandboxUser``)
+    before importing student code: its copy is root's and only readable by
+    that gid, its HOME is private, the process limit is its own, and when it
+    ends every process, IPC object and file of the uid goes with it. Needs
+    root and an interpreter other uids can run.
 ``namespace``
     As ``user``, inside bubblewrap: a private mount namespace in which only
     the Python runtime, its libraries and the submission copy exist, an
@@ -343,9 +346,10 @@ def check_hidden(*paths: object) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _nobody_can_run_python() -> bool:
-    """As root, can the interpreter and numpy still be loaded after dropping to ``nobody``?
+    """As root, can the interpreter and numpy still be loaded by another uid (checked as ``nobody``)?
 
-    Not when Python lives under a private folder such as ``/root/.pyenv``.
+    Not when Python lives under a private folder such as ``/root/.pyenv``: then the ``user`` level is
+    not offered. (Workers get uids of their own, with no groups, like ``nobody`` here.)
     """
     if not _is_root():
         return False

@@ -10,12 +10,15 @@ truncated log, not the grader its memory.
 
 from __future__ import annotations
 
+import fcntl
+import itertools
 import json
 import os
 import select
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -23,14 +26,18 @@ import threading
 import time
 from pathlib import Path
 
+from . import _zygote as leftovers
 from . import wire
+from ..errors import IsolationError
 from .isolation import NOBODY, RUNTIME_MOUNT, SUBMISSION_MOUNT, Level, bwrap_argv
 from .limits import SandboxLimits
 
-__all__ = ["Worker", "WorkerDied", "WorkerTimeout", "prepare_copy"]
+__all__ = ["SandboxUser", "Worker", "WorkerDied", "WorkerTimeout", "prepare_copy", "sandbox_uids"]
 
 _HERE = Path(__file__).parent
 ENV_ALLOW = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+# Where a sandbox uid may leave files or IPC objects outside its private folder (world-writable folders).
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock")
 
 
 class WorkerDied(Exception):
@@ -42,7 +49,11 @@ class WorkerTimeout(Exception):
 
 
 def prepare_copy(files: dict[str, bytes], extra: dict[str, Path] | None = None) -> Path:
-    """Write a private temporary copy of the submission (and read-only extras) and return its folder."""
+    """Write a private temporary copy of the submission (and read-only extras) and return its folder.
+
+    The folder is root's (mode 0700, from ``mkdtemp``) until a worker at the ``user`` or ``namespace``
+    level hands it to its group, read-only (``_chown_tree``).
+    """
     root = Path(tempfile.mkdtemp(prefix="ag-sub-"))
     for rel, data in files.items():
         target = root / rel
@@ -69,6 +80,11 @@ def _runtime_dir(extra: tuple[str, str] | None = None) -> Path:
     for f in folder.iterdir():
         f.chmod(0o644)
     return folder
+
+
+def worker_rlimits(limits: SandboxLimits) -> dict[str, int]:
+    """The worker's rlimits: the course's, and no POSIX message queue at all (none outlives a worker)."""
+    return {**limits.rlimits(), "RLIMIT_MSGQUEUE": 0}
 
 
 def worker_env(home: str) -> dict[str, str]:
@@ -154,14 +170,21 @@ class Worker:
         self.runtime = _runtime_dir()
         self.exit_reason = ""
         self.token = secrets.token_hex(8)
+        in_sandbox = level == "namespace"
+        self.started = time.time()
+        self.user = SandboxUser() if level == "user" and os.geteuid() == 0 else None
+        try:
+            home, uid = self._prepare_files(copy_dir, level)
+        except BaseException:
+            self._end_user()
+            raise
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
-        in_sandbox = level == "namespace"
         spec = {
             "submission": SUBMISSION_MOUNT if in_sandbox else str(copy_dir),
-            "rlimits": limits.rlimits(),
-            "uid": NOBODY if level in ("user", "namespace") else None,
+            "rlimits": worker_rlimits(limits),
+            "uid": uid,
         }
         runtime = RUNTIME_MOUNT if in_sandbox else str(self.runtime)
         boot = (
@@ -171,14 +194,9 @@ class Worker:
         argv = [sys.executable, "-s", "-B", "-c", boot, str(req_r), str(rep_w), json.dumps(spec)]
         if in_sandbox:
             argv = bwrap_argv(str(copy_dir), str(self.runtime)) + argv
-        home = "/tmp" if in_sandbox else str(copy_dir / "tmp")
-        if not in_sandbox:
-            (copy_dir / "tmp").mkdir(exist_ok=True)  # outside the sandbox, the copy holds its own /tmp
-        if level in ("user", "namespace") and os.geteuid() == 0:
-            _chown_tree(copy_dir, NOBODY)
         env = worker_env(home)
-        if not in_sandbox:
-            env["AG_WORKER_TOKEN"] = self.token  # finds leftovers; a PID namespace needs no such trick
+        if level == "process":
+            env["AG_WORKER_TOKEN"] = self.token  # finds leftovers; an own uid or PID namespace needs no such trick
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -191,6 +209,9 @@ class Worker:
                 start_new_session=True,
                 close_fds=True,
             )
+        except BaseException:
+            self._end_user()
+            raise
         finally:
             for fd in (req_r, rep_w, out_w):
                 os.close(fd)
@@ -198,6 +219,28 @@ class Worker:
         self._reader = wire.Reader(rep_r)
         self.output = _Output(out_r, output_limit if output_limit is not None else limits.output_kb * 1024)
         self.alive = True
+
+    def _prepare_files(self, copy_dir: Path, level: Level) -> tuple[str, int | None]:
+        """Give the copy to the worker's group, read-only; return its HOME and the uid it drops to.
+
+        ``user``: a uid and gid of its own (``SandboxUser``) and a private HOME; ``namespace``: ``nobody``
+        in a sandbox where ``/tmp`` is its own; ``process``: the copy holds its own writable ``tmp``.
+        """
+        if self.user is not None:
+            _chown_tree(copy_dir, self.user.uid)
+            return str(self.user.home), self.user.uid
+        if level == "namespace":
+            if os.geteuid() == 0:
+                _chown_tree(copy_dir, NOBODY)
+            return "/tmp", NOBODY
+        if level == "user":
+            raise IsolationError("the user level needs the grader to run as root")
+        (copy_dir / "tmp").mkdir(exist_ok=True)
+        return str(copy_dir / "tmp"), None
+
+    def _end_user(self) -> None:
+        if self.user is not None:
+            self.user.end()
 
     # -- requests --------------------------------------------------------
     def wait_ready(self, timeout: float) -> None:
@@ -266,8 +309,13 @@ class Worker:
             except OSError:
                 pass
         kill_group(self.proc)
-        if self.level != "namespace":
+        if self.user is not None:
+            self.user.end()  # every process, file and IPC object of its uid
+        elif self.level == "process":
             _kill_leftovers(self.token)
+            # IPC objects outlive processes; at this level they are the grader's user's: remove those made
+            # while the worker ran (a namespace's die with it; POSIX shared memory is left, see docs/sandbox.md).
+            leftovers.remove_ipc(leftovers.ipc_objects_of(os.geteuid(), since=self.started))
         self.output.join()
         shutil.rmtree(self.runtime, ignore_errors=True)
 
@@ -299,11 +347,151 @@ def kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def _chown_tree(root: Path, uid: int) -> None:
-    os.chown(root, uid, uid)
+def _chown_tree(root: Path, gid: int) -> None:
+    """Make a copy root's and readable (never writable) by group ``gid`` only: dirs 0750, files 0640."""
     for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            os.lchown(os.path.join(dirpath, name), uid, uid)
+        os.chown(dirpath, 0, gid)
+        os.chmod(dirpath, 0o750)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chown(path, 0, gid)
+                os.chmod(path, 0o640)
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                os.lchown(path, 0, gid)
+
+
+def sandbox_uids() -> range:
+    """The uids (each also a gid) the ``user`` level hands out: ``AUTOGRADER_UIDS`` (default 61000-61999)."""
+    first, _, last = os.environ.get("AUTOGRADER_UIDS", "61000-61999").partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+_leases = itertools.count()
+
+
+def _lock_folder() -> Path:
+    """Root's folder of lock files, one per uid in use, shared by every grading process on the machine."""
+    folder = Path("/run" if os.path.isdir("/run") else tempfile.gettempdir()) / "autograder-uids"
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != 0 or st.st_mode & 0o077:
+        raise IsolationError(f"{folder} must be a folder only root can use (it keeps the sandbox uids in use)")
+    return folder
+
+
+class SandboxUser:
+    """A uid (and a gid of the same number) that only one worker uses, with a private HOME.
+
+    Unique across grading processes: a uid is taken while its lock file is locked (``flock``, released
+    by the kernel if the process dies) and only when no process runs as it. ``end`` kills every process
+    of the uid (daemons included) and removes its IPC objects and files; a uid that cannot be cleaned
+    stays locked, so this process never hands it out again.
+    """
+
+    def __init__(self) -> None:
+        uids, folder = sandbox_uids(), _lock_folder()
+        start = (os.getpid() * 7919 + next(_leases)) % len(uids)
+        for i in range(len(uids)):
+            uid = uids[(start + i) % len(uids)]
+            fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            if not _as_user(uid, kill=False) or not _end_everything_of(uid, only_if_left=True):
+                os.close(fd)  # someone else runs as this uid, or a grader that died left what cannot be removed
+                continue
+            self.uid, self._lock = uid, fd
+            break
+        else:
+            raise IsolationError(f"no free sandbox uid in {uids.start}-{uids.stop - 1} (AUTOGRADER_UIDS)")
+        self.home = Path(tempfile.mkdtemp(prefix="ag-home-"))
+        os.chown(self.home, uid, uid)  # mode 0700: its own, and nobody else's
+        self.ended = False
+
+    def end(self) -> bool:
+        """Kill every process of the uid and remove what it left; True when nothing is left."""
+        if self.ended:
+            return True
+        self.ended = True
+        clean = _end_everything_of(self.uid)
+        shutil.rmtree(self.home, ignore_errors=True)
+        if clean:
+            os.close(self._lock)
+        return clean
+
+
+def _processes_of(uid: int) -> list[int]:
+    """Live processes (not zombies) whose real, effective or saved uid is ``uid`` (a scan of /proc: slow-ish)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if line.startswith(("State:", "Uid:")))
+        except (OSError, ValueError):
+            continue
+        zombie = fields.get("State", "").strip().startswith("Z")
+        if uid in [int(x) for x in fields.get("Uid", "").split()[:3]] and not zombie:
+            found.append(int(entry))
+    return found
+
+
+def _as_user(uid: int, kill: bool, timeout: float = 5.0) -> bool:
+    """In a fork dropped to ``uid`` (so ``kill(-1)`` reaches exactly its processes): True when none is running.
+
+    ``kill``: SIGKILL them until none is left, then remove the uid's IPC objects and files.
+    """
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            code = 0 if _signal_all(signal.SIGKILL if kill else 0, timeout if kill else 0.0) else 1
+            if kill:
+                leftovers.remove_everything_of(uid, SHARED_FOLDERS)
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
+def _signal_all(sig: int, timeout: float) -> bool:
+    """Send ``sig`` to every process this one may signal (never itself) until none is left; True if none is."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.kill(-1, sig)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() >= deadline:
+            # Still signalable: only zombies (nothing left to run) is fine.
+            return not [p for p in _processes_of(os.getuid()) if p != os.getpid()]
+        if sig and not [p for p in _processes_of(os.getuid()) if p != os.getpid()]:
+            return True  # only zombies, waiting for whoever reaps them
+        time.sleep(0.001)
+
+
+def _end_everything_of(uid: int, only_if_left: bool = False) -> bool:
+    """Kill every process of ``uid`` and remove its IPC objects and files; True when nothing of it is left.
+
+    ``only_if_left``: only when it has IPC objects or files (a grader that died left them; no process runs).
+    """
+    def left() -> bool:
+        return bool(leftovers.ipc_objects_of(uid) or leftovers.entries_of(uid, SHARED_FOLDERS))
+
+    if only_if_left and not left():
+        return True
+    return _as_user(uid, kill=True) and not left()
 
 
 def _kill_leftovers(token: str) -> None:

@@ -9,9 +9,11 @@ worker on its own pipe after the fork, never through the zygote.
 
 A zygote is leased to one ``StudentSession`` at a time (``lease`` and
 ``give_back``), so one submission's workers never share it with another's.
-Giving it back resets it: every process of the sandbox user is killed and
-``/tmp`` and ``/submission`` are emptied. A zygote that does not answer, or
-cannot be cleaned, is killed and never reused.
+Giving it back resets it: every process of the sandbox user is killed,
+``/tmp`` and ``/submission`` are emptied and the sandbox user's IPC objects
+(SysV shared memory, semaphores and message queues, POSIX shared memory) in
+the zygote's IPC namespace are removed. A zygote that does not answer, or
+whose reset leaves anything behind, is killed and never reused.
 
 Only the namespace level forks from a zygote: there a PID namespace bounds
 what "every process of the sandbox user" means. At the weaker levels each
@@ -35,7 +37,7 @@ import numpy as np
 from . import wire
 from .isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv, mask_key
 from .limits import SandboxLimits
-from .worker import Worker, _Output, _runtime_dir, kill_group, worker_env
+from .worker import Worker, _Output, _runtime_dir, kill_group, worker_env, worker_rlimits
 
 __all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "warm_enabled"]
 
@@ -59,7 +61,7 @@ class Zygote:
         self.runtime = _runtime_dir(extra=("_zygote.py", "_ag_zygote.py"))
         self.alive = True
         self._ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        spec = {"rlimits": limits.rlimits(), "uid": NOBODY}
+        spec = {"rlimits": worker_rlimits(limits), "uid": NOBODY}
         boot = (
             "import sys; sys.path[:] = [p for p in sys.path if p]; "
             f"sys.path.insert(0, {RUNTIME_MOUNT!r}); import _ag_zygote; _ag_zygote.main()"
@@ -145,7 +147,7 @@ class Zygote:
         return None if value is None else int(value)  # type: ignore[call-overload]
 
     def reset(self) -> None:
-        """Kill every student process in the sandbox and empty its writable folders."""
+        """Kill every student process in the sandbox, empty its writable folders and remove its IPC objects."""
         if self._ask({"op": "reset"}) is not True:
             self.kill()
             raise ZygoteFailed("the zygote could not clean up after a submission")

@@ -137,7 +137,7 @@ ATTACKS = [
         "fork_bomb",
         "forks without bound",
         _f("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"),
-        needs="namespace",
+        needs="user",  # the process limit is per uid, and each worker has its own
     ),
     Attack(
         "signal_parent",
@@ -145,7 +145,7 @@ ATTACKS = [
         _f("import os, signal\nfor pid in [os.getppid()] + [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
            "    if pid != os.getpid():\n        try:\n            os.kill(pid, signal.SIGKILL)\n        except OSError:\n"
            "            pass\nraise NotImplementedError"),
-        needs="namespace",
+        needs="user",  # its uid may signal only its own processes
     ),
     Attack(
         "read_hidden_files",
@@ -160,6 +160,36 @@ ATTACKS = [
         "leak_environment",
         "prints and returns the environment, looking for CI secrets",
         _f("import os\nprint(dict(os.environ))\nraise ValueError(str(dict(os.environ)))"),
+    ),
+    Attack(
+        "ipc_left_for_the_next",
+        "leaves SysV shared memory, a semaphore set, a message queue and a POSIX shared memory file behind",
+        _f("import ctypes\nlibc = ctypes.CDLL(None)\nlibc.shmget(0x41470011, 1 << 20, 0o1666)\n"
+           "libc.semget(0x41470012, 1, 0o1666)\nlibc.msgget(0x41470013, 0o1666)\n"
+           "try:\n    open('/dev/shm/ag-left-for-the-next', 'w').write('answers')\nexcept OSError:\n    pass\n"
+           "raise NotImplementedError"),
+        needs="user",
+    ),
+    Attack(
+        "ipc_from_the_last",
+        "answers correctly only if it finds what the previous submission left in shared memory (graded just after it)",
+        _f("import ctypes, os\nlibc = ctypes.CDLL(None)\n"
+           "found = (libc.shmget(0x41470011, 0, 0) >= 0 or libc.semget(0x41470012, 0, 0) >= 0\n"
+           "         or libc.msgget(0x41470013, 0) >= 0 or os.path.exists('/dev/shm/ag-left-for-the-next'))\n"
+           "if found:\n    import numpy as np\n    z = np.asarray(z, dtype=float)\n    return (z > 0).astype(z.dtype)\n"
+           "raise NotImplementedError"),
+        needs="user",
+    ),
+    Attack(
+        "escaped_daemon_rewrites_copies",
+        "starts a daemon (setsid, execve with an empty environment) that reads and rewrites every submission copy",
+        _f("import os\nscript = ('while :; do for f in /tmp/ag-sub-*/*.py /submission/*.py; do '\n"
+           "          'cat \"$f\" >/dev/null 2>&1; printf \"\\\\ndef sigmoid(z):\\\\n    return 0\\\\n\" >> \"$f\" 2>/dev/null; '\n"
+           "          'done; sleep 0.01; done')\n"
+           "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+           "        os.execve('/bin/sh', ['sh', '-c', script, '{marker}'], {{}})\n    os._exit(0)\n"
+           "raise NotImplementedError"),
+        needs="user",
     ),
     Attack(
         "forge_wire_reply",
