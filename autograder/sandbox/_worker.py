@@ -85,19 +85,45 @@ def serve(fd_in, fd_out, submission):
     sys.argv = [os.path.join(root, "submission")]
     modules = {}
 
-    write = wire.write_frame
     reader = wire.Reader(fd_in)
-    write(fd_out, {"ok": "ready"})
+    _reply(wire, fd_out, {"ok": "ready"})
     while True:
         try:
             request = reader.read_frame()
         except EOFError:
             os._exit(0)
-        reply = _serve(request, modules, root)
-        try:
-            write(fd_out, reply, convert=True)
-        except wire.WireError as exc:
-            write(fd_out, {"bad_value": str(exc)})
+        except BaseException as exc:  # noqa: BLE001 - a request that cannot be read: end, never guess
+            _die(f"the worker could not read a request ({type(exc).__name__}: {exc})")
+        _reply(wire, fd_out, _serve(request, modules, root))
+
+
+def _reply(wire, fd_out, reply):
+    """Write exactly one frame for one request, or end the process.
+
+    The frame is encoded completely before its first byte is written, so a
+    value that cannot be sent becomes a ``bad_value`` answer; a failure in
+    the middle of a write (the grader gone, an interrupt) would leave half a
+    frame on the pipe, so the process ends instead of writing another.
+    """
+    try:
+        frame = wire.encode(reply, convert=True)
+    except wire.WireError as exc:
+        frame = wire.encode({"bad_value": str(exc)})
+    except MemoryError:
+        frame = wire.encode({"raised": {"type": "MemoryError", "message": "while sending the answer", "where": []}})
+    except BaseException as exc:  # noqa: BLE001 - e.g. an array-like whose conversion raises
+        frame = wire.encode({"bad_value": f"it could not be converted ({type(exc).__name__})"})
+    try:
+        wire.write_encoded(fd_out, frame)
+    except BaseException:  # noqa: BLE001
+        os._exit(3)
+
+
+def _die(message):
+    try:
+        os.write(2, (message + "\n").encode())
+    finally:
+        os._exit(3)
 
 
 def _serve(request, modules, root):

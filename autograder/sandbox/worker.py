@@ -200,20 +200,32 @@ class Worker:
         self.alive = True
 
     # -- requests --------------------------------------------------------
+    # One request, one reply, each within the deadline. The request is written
+    # without blocking (a worker that stops reading cannot hold the grader);
+    # any byte on the reply pipe beyond the one reply means student code wrote
+    # there itself, so the worker is killed before a forged frame can be taken
+    # for the answer to a later call.
+    FORGED = "it wrote to the grader's reply channel itself (a second answer arrived)"
+
     def wait_ready(self, timeout: float) -> None:
         self._receive(time.monotonic() + timeout)
 
     def request(self, message: dict, timeout: float) -> dict:
-        """Send one request and return the decoded reply; kills the worker on timeout or garbage."""
+        """Send one request and return the decoded reply; kills the worker on timeout, garbage or forgery."""
         if not self.alive:
             raise WorkerDied(self.exit_reason or "the worker is not running")
+        deadline = time.monotonic() + timeout
+        self._refuse_forgery()
         try:
-            wire.write_frame(self._req, message)
-        except (BrokenPipeError, OSError):
+            wire.write_frame(self._req, message, deadline=deadline)
+        except TimeoutError:
+            self.kill()
+            raise WorkerTimeout() from None
+        except OSError:
             detail = self._describe_exit()
             self.kill()
             raise WorkerDied(detail) from None
-        return self._receive(time.monotonic() + timeout)
+        return self._receive(deadline)
 
     def _receive(self, deadline: float) -> dict:
         try:
@@ -221,16 +233,25 @@ class Worker:
         except TimeoutError:
             self.kill()
             raise WorkerTimeout() from None
-        except (EOFError, OSError, wire.WireError, ValueError) as exc:
-            detail = self._describe_exit()
+        except Exception as exc:  # noqa: BLE001 - EOF, garbage, MemoryError: the worker is done either way
+            detail = self._describe_exit() if isinstance(exc, (EOFError, OSError)) else ""
             self.kill()
             if isinstance(exc, wire.WireError):
                 detail = f"it sent something that is not a valid answer ({exc})"
+            elif not detail:
+                detail = f"its answer could not be read ({type(exc).__name__})"
             raise WorkerDied(detail) from None
         if not isinstance(reply, dict) or len(reply) != 1:
             self.kill()
             raise WorkerDied("it sent something that is not a valid answer")
+        self._refuse_forgery()
         return reply
+
+    def _refuse_forgery(self) -> None:
+        """Kill the worker if anything beyond its answers is waiting on the reply pipe."""
+        if self._reader.pending():
+            self.kill()
+            raise WorkerDied(self.FORGED)
 
     # -- ending ------------------------------------------------------------
     def _exit_status(self) -> int | None:
