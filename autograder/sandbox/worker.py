@@ -27,7 +27,7 @@ from . import wire
 from .isolation import NOBODY, RUNTIME_MOUNT, SUBMISSION_MOUNT, Level, bwrap_argv
 from .limits import SandboxLimits
 
-__all__ = ["Worker", "WorkerDied", "WorkerTimeout", "prepare_copy"]
+__all__ = ["Worker", "WorkerDied", "WorkerForged", "WorkerTimeout", "prepare_copy"]
 
 _HERE = Path(__file__).parent
 ENV_ALLOW = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
@@ -35,6 +35,20 @@ ENV_ALLOW = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 class WorkerDied(Exception):
     """The worker ended (or sent garbage) while a request was open."""
+
+
+class WorkerForged(WorkerDied):
+    """Something other than the answer to this request arrived on the reply pipe; the worker has been killed.
+
+    ``earlier`` is True when it belongs to an earlier request (a stale answer
+    or bytes left over before this request was sent): then the request this
+    was raised for never got its own answer, and the culprit is the call
+    before it. False: the extra bytes came after this request's answer.
+    """
+
+    def __init__(self, detail: str, *, earlier: bool) -> None:
+        super().__init__(detail)
+        self.earlier = earlier
 
 
 class WorkerTimeout(Exception):
@@ -201,23 +215,29 @@ class Worker:
 
     # -- requests --------------------------------------------------------
     # One request, one reply, each within the deadline. The request is written
-    # without blocking (a worker that stops reading cannot hold the grader);
-    # any byte on the reply pipe beyond the one reply means student code wrote
-    # there itself, so the worker is killed before a forged frame can be taken
-    # for the answer to a later call.
-    FORGED = "it wrote to the grader's reply channel itself (a second answer arrived)"
+    # without blocking (a worker that stops reading cannot hold the grader).
+    # Each request carries a fresh random id that its reply must repeat, and
+    # nothing may wait on the reply pipe before a request or after a reply:
+    # student code that writes frames there itself is caught, and no frame is
+    # ever taken for the answer to another call.
+    FORGED = "it wrote to the grader's reply channel itself (an extra answer arrived)"
+    _last_id: str | None = None  # the id of the request before the current one
 
     def wait_ready(self, timeout: float) -> None:
-        self._receive(time.monotonic() + timeout)
+        self._receive(time.monotonic() + timeout, None)
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and return the decoded reply; kills the worker on timeout, garbage or forgery."""
         if not self.alive:
             raise WorkerDied(self.exit_reason or "the worker is not running")
         deadline = time.monotonic() + timeout
-        self._refuse_forgery()
+        if self._reader.pending():
+            self.kill()
+            raise WorkerForged(self.FORGED, earlier=True)
+        request_id = secrets.token_hex(8)
+        self._last_id, previous = request_id, self._last_id
         try:
-            wire.write_frame(self._req, message, deadline=deadline)
+            wire.write_frame(self._req, {**message, "id": request_id}, deadline=deadline)
         except TimeoutError:
             self.kill()
             raise WorkerTimeout() from None
@@ -225,9 +245,9 @@ class Worker:
             detail = self._describe_exit()
             self.kill()
             raise WorkerDied(detail) from None
-        return self._receive(deadline)
+        return self._receive(deadline, request_id, previous)
 
-    def _receive(self, deadline: float) -> dict:
+    def _receive(self, deadline: float, request_id: str | None, previous: str | None = None) -> dict:
         try:
             reply = self._reader.read_frame(deadline)
         except TimeoutError:
@@ -241,17 +261,20 @@ class Worker:
             elif not detail:
                 detail = f"its answer could not be read ({type(exc).__name__})"
             raise WorkerDied(detail) from None
-        if not isinstance(reply, dict) or len(reply) != 1:
+        if not isinstance(reply, dict):
             self.kill()
             raise WorkerDied("it sent something that is not a valid answer")
-        self._refuse_forgery()
-        return reply
-
-    def _refuse_forgery(self) -> None:
-        """Kill the worker if anything beyond its answers is waiting on the reply pipe."""
+        got = reply.pop("id", None)
+        if got != request_id:
+            self.kill()  # the previous request's answer (after a forged one), or a frame forged during this one
+            raise WorkerForged(self.FORGED, earlier=got is not None and got == previous)
+        if len(reply) != 1:
+            self.kill()
+            raise WorkerDied("it sent something that is not a valid answer")
         if self._reader.pending():
             self.kill()
-            raise WorkerDied(self.FORGED)
+            raise WorkerForged(self.FORGED, earlier=False)
+        return reply
 
     # -- ending ------------------------------------------------------------
     def _exit_status(self) -> int | None:
