@@ -16,8 +16,12 @@ Hidden tests use it through attribute access::
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import threading
 import time
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -38,7 +42,7 @@ from .limits import SandboxLimits
 from .worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
 from .zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
 
-__all__ = ["StudentSession"]
+__all__ = ["StudentSession", "abort_sessions"]
 
 _STARTUP_TIMEOUT = 60.0
 _MAX_CRASHES = 3  # a function that crashed the worker this often is not called again
@@ -75,6 +79,9 @@ class StudentSession:
         self._core = CoreShare()  # the worker and the thread that calls it share a core (see affinity)
         self.calls = 0
         self.workers_started = 0
+        self._thread = threading.get_ident()  # the grading thread that owns it (see abort_sessions)
+        self._aborted = ""  # why a watchdog stopped it: every later call fails at once with this
+        _LIVE.add(self)
 
     # -- the test's view ---------------------------------------------------
     def __repr__(self) -> str:
@@ -153,8 +160,12 @@ class StudentSession:
                  "extras": list(extras)},
                 timeout,
             )
-        except WorkerTimeout:
+        except (WorkerTimeout, WorkerDied) as failed:
             self._retire_worker()
+            if self._aborted:
+                raise StudentTimeout(f"{what} was stopped: {self._aborted}") from None
+            if isinstance(failed, WorkerDied):
+                raise self._crashed(module, func, what, failed) from None
             if bound == "submission":
                 raise StudentTimeout(f"{what} was stopped: {self._budget_message()}") from None
             if bound == "test":
@@ -167,14 +178,15 @@ class StudentSession:
             )
             self._timed_out[(module, func)] = err
             raise _again(err) from None
-        except WorkerDied as died:
-            self._retire_worker()
-            self._crashes[(module, func)] += 1
-            err = StudentCrashed(f"{what} crashed the process that runs your code: {died}")
-            if self._crashes[(module, func)] >= _MAX_CRASHES or isinstance(died, WorkerForged):
-                self._timed_out[(module, func)] = err
-            raise _again(err) from None
         return self._unwrap(reply, what, module, func)
+
+    def _crashed(self, module: str, func: str, what: str, died: WorkerDied) -> StudentCodeError:
+        """The error for a call that crashed the worker; a function that forged or crashed too often is not called again."""
+        self._crashes[(module, func)] += 1
+        err = StudentCrashed(f"{what} crashed the process that runs your code: {died}")
+        if self._crashes[(module, func)] >= _MAX_CRASHES or isinstance(died, WorkerForged):
+            self._timed_out[(module, func)] = err
+        return _again(err)
 
     def _refuse_callers_of_hung_functions(self, module: str, func: str) -> None:
         """A function whose body reaches one that timed out would hang too: fail it at once.
@@ -227,13 +239,16 @@ class StudentSession:
             reply = self._request({"op": "import", "module": module}, timeout)
         except WorkerTimeout:
             self._retire_worker()
-            if bound == "submission":
-                raise StudentTimeout(f"importing your {module}.py was stopped: {self._budget_message()}") from None
+            if self._aborted or bound == "submission":
+                why = self._aborted or self._budget_message()
+                raise StudentTimeout(f"importing your {module}.py was stopped: {why}") from None
             err = StudentTimeout(f"importing your {module}.py did not finish within {timeout:g} s")
             self._broken[module] = err
             raise _again(err) from None
         except WorkerDied as died:
             self._retire_worker()
+            if self._aborted:
+                raise StudentTimeout(f"importing your {module}.py was stopped: {self._aborted}") from None
             err = StudentCrashed(f"importing your {module}.py ended the process that runs your code: {died}")
             self._broken[module] = err
             raise _again(err) from None
@@ -252,8 +267,10 @@ class StudentSession:
         """Seconds the next call may take, and what bounds them: "call", "test" or "submission".
 
         Raises ``StudentTimeout`` at once when the test's or the submission's
-        budget is already used up.
+        budget is already used up, or a watchdog stopped the submission.
         """
+        if self._aborted:
+            raise StudentTimeout(self._aborted)
         now = time.monotonic()
         if now >= self._budget_end:
             raise StudentTimeout(f"not run: {self._budget_message()}")
@@ -269,8 +286,22 @@ class StudentSession:
 
     @property
     def budget_spent(self) -> bool:
-        """True once the submission's wall-clock budget (``submission_timeout``) is used up."""
-        return time.monotonic() >= self._budget_end
+        """True once the submission's wall-clock budget is used up (or a watchdog stopped it)."""
+        return bool(self._aborted) or time.monotonic() >= self._budget_end
+
+    def abort(self, reason: str) -> None:
+        """From another thread: fail every later call at once with ``reason``, and end a cold worker's call now.
+
+        A forked worker (namespace level) cannot be signalled from here; its
+        call ends at its own deadline.
+        """
+        self._aborted = reason
+        proc = getattr(self._worker, "proc", None)
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # its reply pipe ends; the grading thread sees a dead worker
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def _budget_message(self) -> str:
         return (
@@ -386,6 +417,19 @@ class StudentSession:
             self._zygote = None
         if self._copy is not None:
             shutil.rmtree(self._copy, ignore_errors=True)
+
+
+_LIVE: weakref.WeakSet[StudentSession] = weakref.WeakSet()
+
+
+def abort_sessions(thread: int, reason: str) -> int:
+    """Stop the live sessions that grading thread ``thread`` owns (a watchdog's tool); returns how many."""
+    stopped = 0
+    for session in list(_LIVE):
+        if session._thread == thread:
+            session.abort(reason)
+            stopped += 1
+    return stopped
 
 
 class _ModuleProxy:
