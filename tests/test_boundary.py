@@ -160,6 +160,12 @@ def test_any_exception_while_decoding_kills_the_worker(worker, monkeypatch):
     assert not worker.alive  # never left running one answer behind
 
 
+def test_large_requests_and_replies_cross_within_their_deadline(worker):
+    """A request and a reply much larger than a pipe: written without blocking, read as they come."""
+    x = np.arange(2_000_000, dtype=np.float64)  # 16 MB each way
+    assert np.array_equal(call(worker, "double", x)["ok"], 2 * x)
+
+
 def test_a_worker_that_does_not_read_its_request_is_a_timeout(tmp_path):
     """A request larger than the pipe, to a worker busy in student code: the write has the deadline too."""
     copy = prepare_copy({"mod.py": MODULE})

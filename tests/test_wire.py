@@ -253,6 +253,23 @@ def test_extra_bytes_after_a_frame_are_pending():
         os.close(w)
 
 
+def test_a_large_frame_crosses_with_a_deadline_while_the_peer_reads():
+    import threading
+
+    r, w = os.pipe()
+    value = {"ok": np.arange(1 << 20, dtype=np.float64)}  # 8 MiB: many times what a pipe holds
+    got: dict = {}
+    reader = threading.Thread(target=lambda: got.update(v=wire.Reader(r).read_frame()))
+    reader.start()
+    try:
+        wire.write_frame(w, value, deadline=time.monotonic() + 60)
+        reader.join(60)
+        assert same(got["v"], value)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 def test_a_write_nobody_reads_times_out():
     r, w = os.pipe()
     try:

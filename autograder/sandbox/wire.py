@@ -311,7 +311,7 @@ def _write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise TimeoutError("the peer did not read before the deadline") from None
-            if not select.select([], [fd], [], remaining)[0]:
+            if not select.select([], [fd], [], remaining)[1]:
                 raise TimeoutError("the peer did not read before the deadline") from None
             continue
         view = view[n:]
