@@ -181,7 +181,7 @@ class StudentSession:
         return self._unwrap(reply, what, module, func)
 
     def _crashed(self, module: str, func: str, what: str, died: WorkerDied) -> StudentCodeError:
-        """The error for a call that crashed the worker; a function that forged or crashed too often is not called again."""
+        """A crashed call's error; a function that forged or crashed too often is not called again."""
         self._crashes[(module, func)] += 1
         err = StudentCrashed(f"{what} crashed the process that runs your code: {died}")
         if self._crashes[(module, func)] >= _MAX_CRASHES or isinstance(died, WorkerForged):

@@ -120,7 +120,9 @@ def encode(value: object, *, convert: bool = False) -> tuple[bytes, list[bytes]]
 
     tree = enc(value, 0)
     if len(buffers) > Limits.max_buffers:
-        raise WireError(f"the value holds more than {Limits.max_buffers} arrays and numpy numbers; send fewer, larger arrays")
+        raise WireError(
+            f"the value holds more than {Limits.max_buffers} arrays and numpy numbers; send fewer, larger arrays"
+        )
     total = sum(len(b) for b in buffers)
     if total > Limits.max_bytes:
         raise WireError(f"the value holds {total} bytes of arrays, more than the limit of {Limits.max_bytes}")
