@@ -141,7 +141,9 @@ def test_a_frame_forged_with_the_right_id_is_at_most_its_own_answer(worker):
         return
     assert reply == {"ok": 1.0}  # the forged answer, as good as returning 1.0
     with pytest.raises(WorkerForged) as caught:
-        call(worker, "double", 2)  # the real 16 MB answer is still on the pipe: never shifted onto this call
+        # The real 16 MB answer blocks the worker, which so never reads this 16 MB request: the red
+        # team's hang (the grader blocked in os.write). Now the answer is seen, whenever it arrives.
+        call(worker, "double", np.zeros(2_000_000))
     assert caught.value.earlier is True
 
 
@@ -213,6 +215,8 @@ def test_no_answer_is_ever_shifted_onto_another_call(session):
         else:
             assert attack == "forge_with_the_request_id" and got == 1.0  # its own answer, nobody else's
         assert np.array_equal(session.mod.double(x + 1), 2 * (x + 1)), attack
+        big = np.arange(2_000_000.0)  # a request larger than a pipe, to a worker that may be blocked
+        assert np.array_equal(session.mod.double(big), 2 * big), attack
     # Every forger is refused from then on, as a crash, without running again.
     for attack in ("forge_with_the_request_id", "forge_one_frame"):
         got = outcome(getattr(session.mod, attack), x)

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-__all__ = ["WireError", "encode", "decode", "Reader", "write_frame", "write_encoded", "Limits"]
+__all__ = ["WireError", "PeerSpoke", "encode", "decode", "Reader", "write_frame", "write_encoded", "Limits"]
 
 # A frame: header length, number of buffers, total buffer bytes; then one
 # uint64 size per buffer, the JSON header, and the buffers back to back.
@@ -36,6 +36,10 @@ _NUMERIC_KINDS = frozenset("biuf")
 
 class WireError(ValueError):
     """A value cannot be sent, or a frame is malformed or too large."""
+
+
+class PeerSpoke(Exception):
+    """The watched descriptor became readable before a frame was written (see ``write_frame``)."""
 
 
 class Limits:
@@ -217,19 +221,26 @@ def _decode(header: bytes, sizes: list[int], payload: bytes | memoryview) -> obj
     return value
 
 
-def write_frame(fd: int, value: object, *, convert: bool = False, deadline: float | None = None) -> None:
+def write_frame(
+    fd: int, value: object, *, convert: bool = False, deadline: float | None = None, watch: int | None = None
+) -> None:
     """Encode ``value`` and write it as one frame to the file descriptor (one write for small frames).
 
     With a ``deadline`` (a ``time.monotonic()`` value) the descriptor is made
     non-blocking and ``TimeoutError`` is raised when the peer has not taken
     the whole frame by then; the frame may then be partly written, so the
-    peer must be abandoned. The value is encoded completely before the first
-    byte is written: a value that cannot be sent leaves the stream intact.
+    peer must be abandoned. ``watch``: while waiting for room, raise
+    ``PeerSpoke`` as soon as this descriptor is readable (the peer's reply
+    pipe: a peer that answers before it has read the request is not
+    answering it). The value is encoded completely before the first byte is
+    written: a value that cannot be sent leaves the stream intact.
     """
-    write_encoded(fd, encode(value, convert=convert), deadline=deadline)
+    write_encoded(fd, encode(value, convert=convert), deadline=deadline, watch=watch)
 
 
-def write_encoded(fd: int, encoded: tuple[bytes, list[bytes]], *, deadline: float | None = None) -> None:
+def write_encoded(
+    fd: int, encoded: tuple[bytes, list[bytes]], *, deadline: float | None = None, watch: int | None = None
+) -> None:
     """Write what ``encode`` returned as one frame (see ``write_frame``)."""
     header, buffers = encoded
     total = sum(len(b) for b in buffers)
@@ -238,10 +249,10 @@ def write_encoded(fd: int, encoded: tuple[bytes, list[bytes]], *, deadline: floa
     if deadline is not None and os.get_blocking(fd):
         os.set_blocking(fd, False)
     if total < (1 << 20):
-        _write_all(fd, b"".join(parts), deadline)
+        _write_all(fd, b"".join(parts), deadline, watch)
     else:
         for part in parts:
-            _write_all(fd, part, deadline)
+            _write_all(fd, part, deadline, watch)
 
 
 class Reader:
@@ -303,9 +314,10 @@ class Reader:
             self._buf += chunk
 
 
-def _write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
-    """Write all of ``data``; on a non-blocking descriptor wait for room until ``deadline``."""
+def _write_all(fd: int, data: bytes, deadline: float | None = None, watch: int | None = None) -> None:
+    """Write all of ``data``; on a non-blocking descriptor wait for room until ``deadline`` (see ``write_frame``)."""
     view = memoryview(data)
+    readers = [] if watch is None else [watch]
     while view:
         try:
             n = os.write(fd, view)
@@ -313,7 +325,10 @@ def _write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise TimeoutError("the peer did not read before the deadline") from None
-            if not select.select([], [fd], [], remaining)[1]:
+            readable, writable, _ = select.select(readers, [fd], [], remaining)
+            if readable:
+                raise PeerSpoke() from None
+            if not writable:
                 raise TimeoutError("the peer did not read before the deadline") from None
             continue
         view = view[n:]

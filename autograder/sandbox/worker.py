@@ -237,7 +237,12 @@ class Worker:
         request_id = secrets.token_hex(8)
         self._last_id, previous = request_id, self._last_id
         try:
-            wire.write_frame(self._req, {**message, "id": request_id}, deadline=deadline)
+            wire.write_frame(self._req, {**message, "id": request_id}, deadline=deadline, watch=self._rep)
+        except wire.PeerSpoke:  # it wrote before reading this request: an answer to an earlier one, or its death
+            forged = self._reader.pending()
+            detail = self.FORGED if forged else self._describe_exit()
+            self.kill()
+            raise (WorkerForged(detail, earlier=True) if forged else WorkerDied(detail)) from None
         except TimeoutError:
             self.kill()
             raise WorkerTimeout() from None
