@@ -342,13 +342,14 @@ class _Reader:
     def sandbox(self, node: yaml.Node | None) -> tuple[SandboxLimits, str, str, bool]:
         if node is None:
             return SandboxLimits(), "auto", "namespace", False
-        numbers = ("call_timeout", "test_timeout", "memory_mb", "cpu_seconds", "output_kb", "max_processes",
+        seconds = ("call_timeout", "test_timeout", "submission_timeout")
+        numbers = (*seconds, "memory_mb", "cpu_seconds", "output_kb", "max_processes",
                    "max_open_files", "max_file_mb")  # fmt: skip
         m = self.mapping(node, "sandbox", (*numbers, "isolation", "minimum_isolation", "trusted_code"))
         values: dict[str, Any] = {}
         for name in numbers:
             if name in m:
-                integer = name not in ("call_timeout", "test_timeout")
+                integer = name not in seconds
                 values[name] = self.number(m[name], f"sandbox.{name}", minimum=1, integer=integer)
         level = self.choice(m["isolation"], "sandbox.isolation", ("auto", *LEVELS)) if "isolation" in m else "auto"
         minimum = "namespace"

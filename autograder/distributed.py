@@ -25,6 +25,13 @@ How it is shaped:
 - Isolation is resolved on each worker (``auto`` = the strongest it has);
   course.yaml's ``minimum_isolation`` is enforced there, and each report
   names the level it was graded at.
+- A watchdog per task: a submission that holds its worker longer than
+  ``sandbox.submission_timeout`` plus a margin is stopped (every remaining
+  call into it fails at once as a timeout, its sandbox worker is killed) and
+  its report says so. If even that does not end its grading, the task fails
+  (the client records the submission as one the grader could not grade) and
+  the worker process refuses further tasks until it is restarted, rather
+  than run two pytest sessions at once.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,9 +50,10 @@ from .config import Course, load_course
 from .errors import AutograderError, ConfigError, IsolationError, SuiteError
 from .plugin import Submission
 
-__all__ = ["CourseBundle", "bundle_course", "grade_on_dask", "grade_task"]
+__all__ = ["CourseBundle", "SubmissionOverdue", "bundle_course", "grade_on_dask", "grade_task"]
 
 _SKIP = {"__pycache__", ".pytest_cache", ".hypothesis", ".git"}
+_GRACE = 30.0  # seconds a stopped submission's grading may take to wind down after the watchdog
 _MAX_BUNDLE_BYTES = 512 * 1024 * 1024
 _FATAL = (SuiteError, ConfigError, IsolationError)
 
@@ -123,13 +132,27 @@ def _materialise(bundle: CourseBundle) -> Course:
     return course
 
 
+class SubmissionOverdue(AutograderError):
+    """A submission held its Dask worker past the watchdog and could not be stopped."""
+
+
+_stuck: threading.Thread | None = None  # a grading thread that did not stop; this process takes no more tasks
+
+
 def grade_task(
-    bundle: CourseBundle, submission: dict[str, Any], isolation: str | None, replay: bool, trusted_code: bool = False
-) -> dict[str, Any]:
-    """One submission, graded on a Dask worker; returns the report as a plain dict."""
-    from .jobs import Grader, submission_from_json
+    bundle: CourseBundle, submission: dict[str, Any], isolation: str | None, replay: bool,
+    watchdog: float | None = None, trusted_code: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """One submission, graded on a Dask worker; returns the report as a plain dict.
+
+    ``watchdog``: seconds the submission may hold the worker (default:
+    ``sandbox.submission_timeout`` plus ``jobs.WATCHDOG_MARGIN``).
+    """
+    from .jobs import WATCHDOG_MARGIN, Grader, submission_from_json
 
     with _LOCK:  # one pytest session at a time per process
+        if _stuck is not None and _stuck.is_alive():
+            raise SubmissionOverdue("this Dask worker is still stuck on an earlier submission; restart it")
         key = (bundle.key, str(isolation), replay, trusted_code)
         grader = _GRADERS.get(key)
         if grader is None:
@@ -138,7 +161,38 @@ def grade_task(
                 grader.calibrate()
             _GRADERS[key] = grader
         sub = submission_from_json(submission)
-        return grader.grade([sub])[sub.label].to_dict()
+        budget = watchdog if watchdog is not None else grader.course.limits.submission_timeout + WATCHDOG_MARGIN
+        return _grade_watched(grader, sub, budget)
+
+
+def _grade_watched(grader: Any, sub: Submission, budget: float) -> dict[str, Any]:
+    """Grade in a thread; past ``budget`` seconds stop the submission's session and wait a grace period."""
+    from .sandbox.session import abort_sessions
+
+    global _stuck
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["report"] = grader.grade([sub])[sub.label].to_dict()
+        except BaseException as exc:  # noqa: BLE001 - handed to the task's thread below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"autograder-grade-{sub.label}", daemon=True)
+    thread.start()
+    thread.join(budget)
+    if thread.is_alive():
+        reason = f"grading this submission took longer than {budget:g} s, so the grader stopped it"
+        deadline = time.monotonic() + grader.course.limits.call_timeout + _GRACE
+        while thread.is_alive() and time.monotonic() < deadline:
+            abort_sessions(thread.ident or 0, reason)  # again, for a session opened since
+            thread.join(1.0)
+        if thread.is_alive():
+            _stuck = thread
+            raise SubmissionOverdue(f"{reason}, and it did not stop; restart this Dask worker")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["report"]
 
 
 # ----------------------------------------------------------------------------- the client's side
@@ -154,8 +208,12 @@ def grade_on_dask(
     isolation: str | None = None,
     trusted_code: bool = False,
     replay: bool = True,
+    watchdog: float | None = None,
 ) -> None:
-    """Grade ``submissions`` on the cluster at ``scheduler`` (an address or a ``distributed.Client``)."""
+    """Grade ``submissions`` on the cluster at ``scheduler`` (an address or a ``distributed.Client``).
+
+    ``watchdog``: seconds one submission may hold a worker (see ``grade_task``).
+    """
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -171,7 +229,7 @@ def grade_on_dask(
         [bundle] = client.scatter([bundle_course(course)], broadcast=True, hash=False)
         for sub in submissions:
             future = client.submit(
-                grade_task, bundle, submission_to_json(sub), isolation, replay, trusted_code,
+                grade_task, bundle, submission_to_json(sub), isolation, replay, watchdog, trusted_code,
                 key=f"autograder-grade-{sub.label}-{uuid.uuid4().hex[:12]}",  # readable, and never an old result
                 pure=False, retries=1,
             )  # fmt: skip

@@ -18,6 +18,11 @@ Why a job is shaped like this:
   sends is plain data, like the reports it carries.
 - Jobs ignore SIGINT: on Ctrl-C the parent decides. SIGTERM makes a job
   unwind (pytest's own interrupt handling kills its sandbox worker).
+- A watchdog: a job that holds one submission longer than its budget
+  (``sandbox.submission_timeout`` plus ``WATCHDOG_MARGIN``) is stopped, that
+  submission is recorded as one the grader could not grade, the rest of its
+  chunk goes back to the queue and a fresh job takes its place. The sandbox
+  already bounds every call and every submission; this bounds the rest.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ __all__ = ["Grader", "JobFailure", "JobPool", "submission_from_json", "submissio
 
 CALIBRATION_LABEL = "(reference solutions)"
 MAX_CHUNK = 16
+WATCHDOG_MARGIN = 60.0  # seconds a job may hold a submission beyond its submission_timeout (pytest, comparisons)
 _FATAL = (SuiteError, ConfigError, IsolationError)
 
 
@@ -206,6 +212,7 @@ class _Job:
     ready: bool = False
     chunk: int | None = None
     pending: list[str] = field(default_factory=list)  # labels of its chunk not reported yet
+    since: float | None = None  # when it began the submission it grades now (pending[0]), if any
     cpu: int | None = None  # the core it is confined to, if any
 
 
@@ -214,12 +221,17 @@ class JobPool:
 
     ``on_report(label, report_dict)`` for each graded submission;
     ``on_failed(label, reason)`` for a submission the grader itself could not
-    grade (it was given two chances); ``on_ready(info)`` once per started job
-    with its calibration's outcome.
+    grade (it was given two chances, or it held its job past the watchdog);
+    ``on_ready(info)`` once per started job with its calibration's outcome.
+    ``watchdog`` is the seconds a job may hold one submission (default:
+    ``sandbox.submission_timeout`` plus ``WATCHDOG_MARGIN``).
     """
 
-    def __init__(self, course: Course, *, jobs: int, level: str, replay: bool = True) -> None:
+    def __init__(
+        self, course: Course, *, jobs: int, level: str, replay: bool = True, watchdog: float | None = None
+    ) -> None:
         self.course = course
+        self.watchdog = watchdog if watchdog is not None else course.limits.submission_timeout + WATCHDOG_MARGIN
         self.jobs = max(1, jobs)
         self.level = level
         self.replay = replay
@@ -329,12 +341,17 @@ class JobPool:
                 if not self._jobs:
                     raise JobFailure("every grading job stopped; see the messages above")
                 waitables = {job.conn: job for job in self._jobs}
-                for ready in wait(list(waitables), timeout=5.0):
+                for ready in wait(list(waitables), timeout=min(5.0, self.watchdog)):
                     job = waitables[ready]
                     if job not in self._jobs:
                         continue
                     self._receive(job)
                     if job not in self._jobs and self._outstanding and self._restarts < max_restarts:
+                        self._restarts += 1
+                        self._start()
+                for job in self._overdue():
+                    self._stop_overdue(job)
+                    if self._outstanding and self._restarts < max_restarts:
                         self._restarts += 1
                         self._start()
         except BaseException:
@@ -344,7 +361,7 @@ class JobPool:
 
     def _dispatch(self, job: _Job, cid: int, by_label: dict[str, Submission]) -> None:
         labels = self._queue.popleft() if self._queue else self._next_chunk()
-        job.chunk, job.pending = cid, list(labels)
+        job.chunk, job.pending, job.since = cid, list(labels), time.monotonic()
         payload = {"op": "grade", "chunk": cid, "subs": [submission_to_json(by_label[x]) for x in labels]}
         try:
             _send(job.to_job, payload)
@@ -373,16 +390,37 @@ class JobPool:
             label = report.get("submission")
             if label in job.pending:
                 job.pending.remove(label)
+                job.since = time.monotonic()  # the next submission of the chunk begins
             if label in self._outstanding:
                 self._outstanding.discard(label)
                 self._on_report(label, report)
         elif "done" in message:
-            job.chunk, job.pending = None, []
+            job.chunk, job.pending, job.since = None, [], None
         elif "failed" in message:
             if message.get("fatal"):
                 raise JobFailure(f"grading cannot go on: {message.get('error')}")
-            job.chunk = None  # the job lives on
+            job.chunk, job.since = None, None  # the job lives on
             self._lost(job, str(message.get("error", "")))
+
+    def _overdue(self) -> list[_Job]:
+        """Jobs that have held one submission longer than the watchdog allows."""
+        now = time.monotonic()
+        return [j for j in self._jobs if j.since is not None and j.pending and now - j.since > self.watchdog]
+
+    def _stop_overdue(self, job: _Job) -> None:
+        """Stop a job stuck on a submission: that submission fails for good, the rest of its chunk is regraded."""
+        stuck, rest = job.pending[0], [x for x in job.pending[1:] if x in self._outstanding]
+        job.pending, job.since = [], None
+        self._stop(job, kill=True)
+        for label in reversed(rest):
+            self._queue.appendleft([label])
+        if stuck in self._outstanding:
+            self._outstanding.discard(stuck)
+            self._on_failed(
+                stuck,
+                f"grading it took longer than {self.watchdog:g} s (the submission's time budget, "
+                "sandbox.submission_timeout, and a margin), so its grading process was stopped",
+            )
 
     def _lost(self, job: _Job, why: str) -> None:
         """A job died or its chunk failed: regrade the unfinished submissions one by one; a second loss is final."""

@@ -305,3 +305,7 @@ def test_messages_say_what_happened(attacked):
     assert "not plain data" in messages("pickle_payload")
     assert "exit" in messages("sys_exit_in_call").lower()
     assert "ended the process" in messages("os_exit_in_call")
+    for forger in ("forge_one_frame", "forge_fifty_frames"):
+        assert "reply channel" in messages(forger)
+    assert "not a valid answer" in messages("forge_million_empty_buffers")
+    assert "same buffer" in messages("forge_shared_buffer")

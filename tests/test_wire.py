@@ -6,6 +6,7 @@ import json
 import math
 import os
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -171,3 +172,190 @@ def test_decoder_never_unpickles(monkeypatch):
     assert same(roundtrip([np.arange(3), {"a": np.float64(1)}]), [np.arange(3), {"a": np.float64(1)}])
     header = json.dumps({"$a": 0, "dtype": "<f8", "shape": [1]}).encode()
     assert same(wire.decode(header, [8], np.float64(3).tobytes()), np.array([3.0]))
+
+
+# ----------------------------------------------------------------------------- the decoder under attack
+
+
+def frame_bytes(header: bytes, buffers: list[bytes], *, sizes: list[int] | None = None, count: int | None = None) -> bytes:
+    sizes = [len(b) for b in buffers] if sizes is None else sizes
+    count = len(sizes) if count is None else count
+    head = struct.pack("!IIQ", len(header), count, sum(len(b) for b in buffers))
+    return head + struct.pack(f"!{len(sizes)}Q", *sizes) + header + b"".join(buffers)
+
+
+def test_two_arrays_may_not_share_a_buffer():
+    node = {"$a": 0, "dtype": "<f8", "shape": [1]}
+    with pytest.raises(wire.WireError, match="same buffer"):
+        wire.decode(json.dumps([node, node]).encode(), [8], bytes(8))
+
+
+def test_every_buffer_must_belong_to_an_array():
+    with pytest.raises(wire.WireError, match="no array uses"):
+        wire.decode(b"1", [0, 0], b"")
+
+
+def test_sixty_four_arrays_on_one_8_mib_buffer_are_refused_before_any_copy():
+    import tracemalloc
+
+    node = json.dumps({"$a": 0, "dtype": "<f8", "shape": [1 << 20]})
+    header = ("[" + ",".join([node] * 64) + "]").encode()
+    payload = bytes(8 << 20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(wire.WireError, match="same buffer"):
+            wire.decode(header, [len(payload)], payload)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * len(payload)  # at most the one array, never 64 copies
+
+
+def test_a_million_empty_buffers_are_refused_from_the_frame_head():
+    r, w = os.pipe()
+    try:
+        os.write(w, struct.pack("!IIQ", 2, 1_000_000, 0))  # the rest never needs to arrive
+        with pytest.raises(wire.WireError, match="size limits"):
+            wire.Reader(r).read_frame(deadline=time.monotonic() + 30)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_values_are_counted_before_the_header_is_parsed(monkeypatch):
+    monkeypatch.setattr(wire.Limits, "max_nodes", 1000)
+    with pytest.raises(wire.WireError, match="more than 1000 values"):
+        wire.decode(b"[" + b",".join([b"[]"] * 2000) + b"]", [], b"")
+    with pytest.raises(wire.WireError, match="more than 1000 parts"):
+        wire.encode([[]] * 2000)  # what the encoder accepts, the decoder accepts
+
+
+def test_memory_error_while_decoding_is_a_wire_error(monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(json, "loads", out_of_memory)
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.decode(b"1", [], b"")
+
+
+def test_extra_bytes_after_a_frame_are_pending():
+    r, w = os.pipe()
+    try:
+        reader = wire.Reader(r)
+        wire.write_frame(w, {"ok": 1})
+        assert reader.read_frame() == {"ok": 1} and not reader.pending()
+        wire.write_frame(w, {"ok": 2})
+        os.write(w, b"x")
+        assert reader.read_frame() == {"ok": 2} and reader.pending()
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_a_large_frame_crosses_with_a_deadline_while_the_peer_reads():
+    import threading
+
+    r, w = os.pipe()
+    value = {"ok": np.arange(1 << 20, dtype=np.float64)}  # 8 MiB: many times what a pipe holds
+    got: dict = {}
+    reader = threading.Thread(target=lambda: got.update(v=wire.Reader(r).read_frame()))
+    reader.start()
+    try:
+        wire.write_frame(w, value, deadline=time.monotonic() + 60)
+        reader.join(60)
+        assert same(got["v"], value)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_a_write_nobody_reads_times_out():
+    r, w = os.pipe()
+    try:
+        start = time.monotonic()
+        with pytest.raises(TimeoutError):
+            wire.write_frame(w, {"ok": np.zeros(1 << 20)}, deadline=time.monotonic() + 0.2)  # 8 MiB > a pipe
+        assert time.monotonic() - start < 30
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+# A fuzzer of the decoder: whatever bytes arrive, read_frame decodes them within the limits or
+# raises WireError / EOFError; it never hangs (a pipe closed after the bytes, and a deadline) and
+# never allocates beyond the limits (small limits here, so the bound is tight and the test fast).
+SMALL = dict(max_bytes=4096, max_header=4096, max_nodes=300, max_buffers=16, max_str=256)
+ALLOWED_PEAK = 256 * 1024  # tracemalloc peak while reading one frame under SMALL
+
+json_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.text(max_size=8),
+    st.builds(lambda i, d, s, sc: {"$a": i, "dtype": d, "shape": s, **({"scalar": True} if sc else {})},
+              st.integers(-1, 4), st.sampled_from(["<f8", "<i4", "|u1", "|O", "V8", "<U1", "x", "<f8,<f8"]),
+              st.lists(st.integers(-1, 9), max_size=3), st.booleans()),
+)
+json_trees = st.recursive(
+    json_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.builds(lambda x: {"$t": x}, st.lists(inner, max_size=3)),
+        st.builds(lambda kv: {"$d": kv}, st.lists(st.tuples(st.text(max_size=3), inner).map(list), max_size=3)),
+        st.dictionaries(st.sampled_from(["$a", "$t", "$d", "x", "shape"]), inner, max_size=3),
+    ),
+    max_leaves=20,
+)
+
+
+@st.composite
+def frames(draw) -> bytes:
+    """Frames near the format: plausible trees and buffers, with sizes, counts and bytes perturbed."""
+    header = json.dumps(draw(json_trees)).encode()
+    buffers = draw(st.lists(st.binary(max_size=64), max_size=4))
+    sizes = [len(b) for b in buffers]
+    if draw(st.booleans()):
+        sizes = draw(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 80), max_size=5))
+    data = frame_bytes(header, buffers, sizes=sizes, count=draw(st.none() | st.integers(0, 2**32 - 1)))
+    cut = draw(st.none() | st.integers(0, len(data)))
+    return data if cut is None else data[:cut]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.one_of(frames(), st.binary(max_size=512)))
+def test_fuzzed_frames_decode_within_the_limits_or_fail_cleanly(data):
+    import tracemalloc
+
+    saved = {k: getattr(wire.Limits, k) for k in SMALL}
+    r, w = os.pipe()
+    try:
+        for k, v in SMALL.items():
+            setattr(wire.Limits, k, v)
+        os.write(w, data)
+        os.close(w)
+        w = -1
+        tracemalloc.start()
+        try:
+            value = wire.Reader(r).read_frame(deadline=time.monotonic() + 30)
+        except (wire.WireError, EOFError):
+            value = None
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    finally:
+        for k, v in saved.items():
+            setattr(wire.Limits, k, v)
+        os.close(r)
+        if w != -1:
+            os.close(w)
+    assert peak < ALLOWED_PEAK, f"{peak} bytes allocated for a {len(data)}-byte frame"
+    if value is not None:
+        assert arrays_bytes(value) <= SMALL["max_bytes"]
+
+
+def arrays_bytes(value) -> int:
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.nbytes
+    if isinstance(value, (list, tuple)):
+        return sum(arrays_bytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(arrays_bytes(v) for v in value.values())
+    return 0

@@ -8,12 +8,15 @@ Start-up order matters: limits and the uid drop happen before any student
 code is imported, and numpy is imported before the submission folder is put
 on ``sys.path`` so a student file called ``numpy.py`` cannot replace it.
 
-Protocol (one frame each way per request, see ``wire.py``)::
+Protocol (one frame each way per request, see ``wire.py``; every reply
+carries the request's ``id``, a fresh random value, so the grader tells the
+answer to this request from a stale or forged frame)::
 
-    -> {"op": "import", "module": m}
-    <- {"ok": [public callable names]} | {"raised": {...}}
-    -> {"op": "call", "module": m, "func": f, "args": [...], "kwargs": {...}}
-    <- {"ok": value} | {"raised": {...}} | {"bad_value": message}
+    <- {"ok": "ready"}
+    -> {"op": "import", "module": m, "id": i}
+    <- {"ok": [public callable names], "id": i} | {"raised": {...}, "id": i}
+    -> {"op": "call", "module": m, "func": f, "args": [...], "kwargs": {...}, "id": i}
+    <- {"ok": value, "id": i} | {"raised": {...}, "id": i} | {"bad_value": message, "id": i}
 """
 
 import os
@@ -85,19 +88,47 @@ def serve(fd_in, fd_out, submission):
     sys.argv = [os.path.join(root, "submission")]
     modules = {}
 
-    write = wire.write_frame
     reader = wire.Reader(fd_in)
-    write(fd_out, {"ok": "ready"})
+    _reply(wire, fd_out, {"ok": "ready"}, None)
     while True:
         try:
             request = reader.read_frame()
         except EOFError:
             os._exit(0)
-        reply = _serve(request, modules, root)
-        try:
-            write(fd_out, reply, convert=True)
-        except wire.WireError as exc:
-            write(fd_out, {"bad_value": str(exc)})
+        except BaseException as exc:  # noqa: BLE001 - a request that cannot be read: end, never guess
+            _die(f"the worker could not read a request ({type(exc).__name__}: {exc})")
+        _reply(wire, fd_out, _serve(request, modules, root), request.get("id"))
+
+
+def _reply(wire, fd_out, reply, request_id):
+    """Write exactly one frame for one request, or end the process.
+
+    The frame is encoded completely before its first byte is written, so a
+    value that cannot be sent becomes a ``bad_value`` answer; a failure in
+    the middle of a write (the grader gone, an interrupt) would leave half a
+    frame on the pipe, so the process ends instead of writing another.
+    """
+    tag = {} if request_id is None else {"id": request_id}
+    try:
+        frame = wire.encode({**reply, **tag}, convert=True)
+    except wire.WireError as exc:
+        frame = wire.encode({"bad_value": str(exc), **tag})
+    except MemoryError:
+        raised = {"type": "MemoryError", "message": "while sending the answer", "where": []}
+        frame = wire.encode({"raised": raised, **tag})
+    except BaseException as exc:  # noqa: BLE001 - e.g. an array-like whose conversion raises
+        frame = wire.encode({"bad_value": f"it could not be converted ({type(exc).__name__})", **tag})
+    try:
+        wire.write_encoded(fd_out, frame)
+    except BaseException:  # noqa: BLE001
+        os._exit(3)
+
+
+def _die(message):
+    try:
+        os.write(2, (message + "\n").encode())
+    finally:
+        os._exit(3)
 
 
 def _serve(request, modules, root):

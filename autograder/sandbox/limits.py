@@ -13,6 +13,7 @@ class SandboxLimits:
 
     call_timeout: float = 10.0  # wall-clock seconds for one call into student code
     test_timeout: float = 60.0  # wall-clock seconds for all calls of one test together
+    submission_timeout: float = 300.0  # wall-clock seconds for all calls of one submission together
     memory_mb: int = 1024  # address space of the worker
     cpu_seconds: int = 300  # CPU time of one worker process (a backstop; wall clock rules)
     output_kb: int = 64  # captured stdout+stderr kept for the report

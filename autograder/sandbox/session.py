@@ -4,7 +4,10 @@
 is started lazily and restarted after it dies. It remembers what went wrong
 so that a submission pays for a mistake once: a module whose import failed,
 or a function that timed out, fails every later call at once with the same
-message instead of costing another timeout.
+message instead of costing another timeout. And a submission has a wall-clock
+budget (``sandbox.submission_timeout``, counted from its first test): once it
+is used up, every later call fails at once, so a function that sleeps just
+under ``call_timeout`` costs the budget, not ``call_timeout`` for every test.
 
 Hidden tests use it through attribute access::
 
@@ -13,8 +16,12 @@ Hidden tests use it through attribute access::
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import threading
 import time
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -32,10 +39,10 @@ from ..errors import (
 from .affinity import CoreShare
 from .isolation import Level
 from .limits import SandboxLimits
-from .worker import Worker, WorkerDied, WorkerTimeout, prepare_copy
+from .worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
 from .zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
 
-__all__ = ["StudentSession"]
+__all__ = ["StudentSession", "abort_sessions"]
 
 _STARTUP_TIMEOUT = 60.0
 _MAX_CRASHES = 3  # a function that crashed the worker this often is not called again
@@ -64,12 +71,17 @@ class StudentSession:
         self._timed_out: dict[tuple[str, str], StudentCodeError] = {}
         self._graphs: dict[str, dict[str, set[str]]] = {}
         self._crashes: Counter[tuple[str, str]] = Counter()
+        self._last_request: tuple[str, str | None] | None = None  # (module, function or None) sent last to this worker
         self._deadline: float | None = None
+        self._budget_end = time.monotonic() + limits.submission_timeout  # the submission's wall-clock budget
         self._output = bytearray()
         self._dropped = 0
         self._core = CoreShare()  # the worker and the thread that calls it share a core (see affinity)
         self.calls = 0
         self.workers_started = 0
+        self._thread = threading.get_ident()  # the grading thread that owns it (see abort_sessions)
+        self._aborted = ""  # why a watchdog stopped it: every later call fails at once with this
+        _LIVE.add(self)
 
     # -- the test's view ---------------------------------------------------
     def __repr__(self) -> str:
@@ -125,6 +137,8 @@ class StudentSession:
         """True when no other input can change the outcome, so searching for a smaller one is pointless."""
         if module in self._broken or (module, func) in self._timed_out or isinstance(err, StudentMissing):
             return True
+        if self.budget_spent:
+            return True
         if isinstance(err, StudentRaised) and err.exc_type == "NotImplementedError":
             self._timed_out[(module, func)] = err  # a stub stays a stub: do not call it again
             return True
@@ -138,7 +152,7 @@ class StudentSession:
         self._refuse_callers_of_hung_functions(module, func)
         self._ensure_imported(module)
         self.calls += 1
-        timeout, budget_bound = self._timeout()
+        timeout, bound = self._timeout()
         what = f"{func}() in your {module}.py"
         try:
             reply = self._request(
@@ -146,9 +160,15 @@ class StudentSession:
                  "extras": list(extras)},
                 timeout,
             )
-        except WorkerTimeout:
+        except (WorkerTimeout, WorkerDied) as failed:
             self._retire_worker()
-            if budget_bound:
+            if self._aborted:
+                raise StudentTimeout(f"{what} was stopped: {self._aborted}") from None
+            if isinstance(failed, WorkerDied):
+                raise self._crashed(module, func, what, failed) from None
+            if bound == "submission":
+                raise StudentTimeout(f"{what} was stopped: {self._budget_message()}") from None
+            if bound == "test":
                 raise StudentTimeout(
                     f"this test's calls into your code took more than {self._limits.test_timeout:g} s in total"
                 ) from None
@@ -158,14 +178,15 @@ class StudentSession:
             )
             self._timed_out[(module, func)] = err
             raise _again(err) from None
-        except WorkerDied as died:
-            self._retire_worker()
-            self._crashes[(module, func)] += 1
-            err = StudentCrashed(f"{what} crashed the process that runs your code: {died}")
-            if self._crashes[(module, func)] >= _MAX_CRASHES:
-                self._timed_out[(module, func)] = err
-            raise _again(err) from None
         return self._unwrap(reply, what, module, func)
+
+    def _crashed(self, module: str, func: str, what: str, died: WorkerDied) -> StudentCodeError:
+        """A crashed call's error; a function that forged or crashed too often is not called again."""
+        self._crashes[(module, func)] += 1
+        err = StudentCrashed(f"{what} crashed the process that runs your code: {died}")
+        if self._crashes[(module, func)] >= _MAX_CRASHES or isinstance(died, WorkerForged):
+            self._timed_out[(module, func)] = err
+        return _again(err)
 
     def _refuse_callers_of_hung_functions(self, module: str, func: str) -> None:
         """A function whose body reaches one that timed out would hang too: fail it at once.
@@ -213,16 +234,21 @@ class StudentSession:
             )
             self._broken[module] = err
             raise _again(err)
-        timeout, _ = self._timeout()
+        timeout, bound = self._timeout()
         try:
             reply = self._request({"op": "import", "module": module}, timeout)
         except WorkerTimeout:
             self._retire_worker()
+            if self._aborted or bound == "submission":
+                why = self._aborted or self._budget_message()
+                raise StudentTimeout(f"importing your {module}.py was stopped: {why}") from None
             err = StudentTimeout(f"importing your {module}.py did not finish within {timeout:g} s")
             self._broken[module] = err
             raise _again(err) from None
         except WorkerDied as died:
             self._retire_worker()
+            if self._aborted:
+                raise StudentTimeout(f"importing your {module}.py was stopped: {self._aborted}") from None
             err = StudentCrashed(f"importing your {module}.py ended the process that runs your code: {died}")
             self._broken[module] = err
             raise _again(err) from None
@@ -237,21 +263,85 @@ class StudentSession:
             raise _again(err)
         self._imported.add(module)
 
-    def _timeout(self) -> tuple[float, bool]:
-        call = self._limits.call_timeout
-        if self._deadline is None:
-            return call, False
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            raise StudentTimeout(
-                f"this test's calls into your code took more than {self._limits.test_timeout:g} s in total"
-            )
-        return (remaining, True) if remaining < call else (call, False)
+    def _timeout(self) -> tuple[float, str]:
+        """Seconds the next call may take, and what bounds them: "call", "test" or "submission".
+
+        Raises ``StudentTimeout`` at once when the test's or the submission's
+        budget is already used up, or a watchdog stopped the submission.
+        """
+        if self._aborted:
+            raise StudentTimeout(self._aborted)
+        now = time.monotonic()
+        if now >= self._budget_end:
+            raise StudentTimeout(f"not run: {self._budget_message()}")
+        bounds = [(self._limits.call_timeout, "call"), (self._budget_end - now, "submission")]
+        if self._deadline is not None:
+            remaining = self._deadline - now
+            if remaining <= 0:
+                raise StudentTimeout(
+                    f"this test's calls into your code took more than {self._limits.test_timeout:g} s in total"
+                )
+            bounds.append((remaining, "test"))
+        return min(bounds, key=lambda b: b[0])
+
+    @property
+    def budget_spent(self) -> bool:
+        """True once the submission's wall-clock budget is used up (or a watchdog stopped it)."""
+        return bool(self._aborted) or time.monotonic() >= self._budget_end
+
+    def abort(self, reason: str) -> None:
+        """From another thread: fail every later call at once with ``reason``, and end a cold worker's call now.
+
+        A forked worker (namespace level) cannot be signalled from here; its
+        call ends at its own deadline.
+        """
+        self._aborted = reason
+        proc = getattr(self._worker, "proc", None)
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # its reply pipe ends; the grading thread sees a dead worker
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _budget_message(self) -> str:
+        return (
+            f"the submission used its whole time budget of {self._limits.submission_timeout:g} s "
+            "(sandbox.submission_timeout), so this and every later call into your code fail at once"
+        )
 
     def _request(self, message: dict, timeout: float) -> dict:
-        worker = self._worker_or_start()
-        with self._core.pinned():  # the thread visits the worker's core for the call (see affinity)
-            return worker.request(message, timeout)
+        """Send one request to the worker (started if need be) and return its reply.
+
+        When the worker is caught holding an extra answer from the previous
+        request (``WorkerForged`` with ``earlier``), the previous call's
+        function wrote to the reply channel: it is failed for good as a crash,
+        and this request, which never got its own answer, goes once more to a
+        fresh worker. So a forged frame never shifts an answer onto another call.
+        """
+        key = (str(message["module"]), message.get("func"))
+        for attempt in (1, 2):
+            worker = self._worker_or_start()
+            previous, self._last_request = self._last_request, key
+            try:
+                with self._core.pinned():  # the thread visits the worker's core for the call (see affinity)
+                    return worker.request(message, timeout)
+            except WorkerForged as forged:
+                if not forged.earlier or previous is None or previous == key or attempt == 2:
+                    raise  # this request's own function is the forger
+                self._retire_worker()
+                self._blame_forger(*previous)
+        raise AssertionError("unreachable")
+
+    def _blame_forger(self, module: str, func: str | None) -> None:
+        """Fail every later use of a function (or module, for an import) that wrote to the reply channel."""
+        if func is None:
+            self._broken[module] = StudentCrashed(
+                f"importing your {module}.py crashed the process that runs your code: {Worker.FORGED}"
+            )
+        else:
+            self._timed_out[(module, func)] = StudentCrashed(
+                f"{func}() in your {module}.py crashed the process that runs your code: {Worker.FORGED}"
+            )
 
     # -- worker lifecycle --------------------------------------------------
     def _worker_or_start(self) -> Worker:
@@ -262,6 +352,7 @@ class StudentSession:
                 self._worker = self._start_worker(max(room, 0))
             self.workers_started += 1
             self._imported.clear()
+            self._last_request = None
             try:
                 self._worker.wait_ready(_STARTUP_TIMEOUT)
             except (WorkerTimeout, WorkerDied) as exc:
@@ -326,6 +417,19 @@ class StudentSession:
             self._zygote = None
         if self._copy is not None:
             shutil.rmtree(self._copy, ignore_errors=True)
+
+
+_LIVE: weakref.WeakSet[StudentSession] = weakref.WeakSet()
+
+
+def abort_sessions(thread: int, reason: str) -> int:
+    """Stop the live sessions that grading thread ``thread`` owns (a watchdog's tool); returns how many."""
+    stopped = 0
+    for session in list(_LIVE):
+        if session._thread == thread:
+            session.abort(reason)
+            stopped += 1
+    return stopped
 
 
 class _ModuleProxy:

@@ -6,7 +6,11 @@ dicts (string keys) of these. Nothing is ever unpickled: a frame is a JSON
 header that describes the value tree plus the raw bytes of each array, and
 the decoder checks every dtype, shape and byte count before it touches a
 buffer. Sizes and nesting are bounded so a hostile peer cannot make the
-grader allocate without limit.
+grader allocate without limit: each buffer belongs to exactly one array (no
+two arrays may share one, so a small frame cannot decode into many copies),
+the number of buffers and of values is capped before anything is parsed, and
+any failure while decoding is a ``WireError``. Writes take a deadline, like
+reads, so a peer that stops reading cannot block the writer.
 
 This module is copied next to the worker and imported there on its own, so
 it must depend on nothing but the standard library and numpy.
@@ -22,7 +26,7 @@ import time
 
 import numpy as np
 
-__all__ = ["WireError", "encode", "decode", "Reader", "write_frame", "Limits"]
+__all__ = ["WireError", "PeerSpoke", "encode", "decode", "Reader", "write_frame", "write_encoded", "Limits"]
 
 # A frame: header length, number of buffers, total buffer bytes; then one
 # uint64 size per buffer, the JSON header, and the buffers back to back.
@@ -34,6 +38,10 @@ class WireError(ValueError):
     """A value cannot be sent, or a frame is malformed or too large."""
 
 
+class PeerSpoke(Exception):
+    """The watched descriptor became readable before a frame was written (see ``write_frame``)."""
+
+
 class Limits:
     """Bounds that every frame must respect (both directions)."""
 
@@ -42,6 +50,7 @@ class Limits:
     max_depth = 32  # nesting of lists/tuples/dicts
     max_nodes = 1_000_000  # values in one tree
     max_str = 1024 * 1024  # characters in one string
+    max_buffers = 100_000  # arrays (and numpy scalars) in one frame: each has its own buffer
 
 
 def _describe(value: object) -> str:
@@ -114,25 +123,66 @@ def encode(value: object, *, convert: bool = False) -> tuple[bytes, list[bytes]]
         return node
 
     tree = enc(value, 0)
+    if len(buffers) > Limits.max_buffers:
+        raise WireError(
+            f"the value holds more than {Limits.max_buffers} arrays and numpy numbers; send fewer, larger arrays"
+        )
     total = sum(len(b) for b in buffers)
     if total > Limits.max_bytes:
         raise WireError(f"the value holds {total} bytes of arrays, more than the limit of {Limits.max_bytes}")
     header = _dumps(tree).encode()
     if len(header) > Limits.max_header:
         raise WireError("the value is too large to send")
+    if _count_values(header) > Limits.max_nodes:
+        raise WireError(f"the value has more than {Limits.max_nodes} parts")
     return header, buffers
 
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def decode(header: bytes, sizes: list[int], payload: bytes) -> object:
-    """Rebuild a value from a header, the buffer sizes and the concatenated buffers, checking everything."""
-    if sum(sizes) != len(payload) or any(n < 0 for n in sizes):
+def _count_values(header: bytes) -> int:
+    """An upper bound on the values a JSON header holds, counted without parsing it.
+
+    Every value but the first follows a ``[``, ``,`` or ``:`` (strings may hold
+    these too, which only makes the bound larger). Counting first bounds the
+    memory ``json.loads`` may take: 16 MiB of ``[[],[],...`` would otherwise
+    become five million lists. ``encode`` checks the same bound, so every
+    value it accepts decodes.
+    """
+    return 1 + header.count(b"[") + header.count(b",") + header.count(b":")
+
+
+def decode(header: bytes, sizes: list[int], payload: bytes | memoryview) -> object:
+    """Rebuild a value from a header, the buffer sizes and the concatenated buffers, checking everything.
+
+    Each buffer is used by exactly one array node, so the arrays decoded
+    together are never larger than the payload. Any failure (MemoryError
+    included) is a ``WireError``.
+    """
+    try:
+        return _decode(header, sizes, payload)
+    except WireError:
+        raise
+    except MemoryError:
+        raise WireError("the frame is too large to decode") from None
+    except (KeyError, TypeError, ValueError, IndexError, RecursionError, AttributeError, OverflowError) as exc:
+        raise WireError(f"malformed frame: {exc}") from None
+
+
+def _decode(header: bytes, sizes: list[int], payload: bytes | memoryview) -> object:
+    if len(sizes) > Limits.max_buffers:
+        raise WireError(f"the frame holds more than {Limits.max_buffers} buffers")
+    if len(header) > Limits.max_header or len(payload) > Limits.max_bytes:
+        raise WireError("frame exceeds the size limits")
+    if any(n < 0 for n in sizes) or sum(sizes) != len(payload):
         raise WireError("buffer sizes do not match the payload")
+    if _count_values(header) > Limits.max_nodes:
+        raise WireError(f"the frame holds more than {Limits.max_nodes} values")
     offsets = [0]
     for n in sizes:
         offsets.append(offsets[-1] + n)
+    used = bytearray(len(sizes))  # 1 once an array node has taken the buffer
 
     def hook(node: dict) -> object:
         if "$a" in node:
@@ -145,11 +195,14 @@ def decode(header: bytes, sizes: list[int], payload: bytes) -> object:
 
     def dec_array(node: dict) -> object:
         index, shape = node["$a"], node["shape"]
+        if type(index) is not int or not 0 <= index < len(sizes):
+            raise WireError("bad buffer index")
+        if used[index]:
+            raise WireError("two arrays use the same buffer")
+        used[index] = 1
         dtype = np.dtype(str(node["dtype"]))
         if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
             raise WireError(f"refused dtype {dtype}")
-        if type(index) is not int or not 0 <= index < len(offsets) - 1:
-            raise WireError("bad buffer index")
         if not isinstance(shape, list) or len(shape) > 32 or not all(type(d) is int and d >= 0 for d in shape):
             raise WireError("bad array shape")
         size = dtype.itemsize
@@ -162,33 +215,56 @@ def decode(header: bytes, sizes: list[int], payload: bytes) -> object:
         arr = arr.reshape(shape).copy()
         return arr[()] if node.get("scalar") else arr
 
-    try:
-        return json.loads(header, object_hook=hook)
-    except WireError:
-        raise
-    except (KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
-        raise WireError(f"malformed frame: {exc}") from None
+    value = json.loads(header, object_hook=hook)
+    if sum(used) != len(sizes):
+        raise WireError("the frame holds buffers no array uses")
+    return value
 
 
-def write_frame(fd: int, value: object, *, convert: bool = False) -> None:
-    """Encode ``value`` and write it as one frame to the file descriptor (one write for small frames)."""
-    header, buffers = encode(value, convert=convert)
+def write_frame(
+    fd: int, value: object, *, convert: bool = False, deadline: float | None = None, watch: int | None = None
+) -> None:
+    """Encode ``value`` and write it as one frame to the file descriptor (one write for small frames).
+
+    With a ``deadline`` (a ``time.monotonic()`` value) the descriptor is made
+    non-blocking and ``TimeoutError`` is raised when the peer has not taken
+    the whole frame by then; the frame may then be partly written, so the
+    peer must be abandoned. ``watch``: while waiting for room, raise
+    ``PeerSpoke`` as soon as this descriptor is readable (the peer's reply
+    pipe: a peer that answers before it has read the request is not
+    answering it). The value is encoded completely before the first byte is
+    written: a value that cannot be sent leaves the stream intact.
+    """
+    write_encoded(fd, encode(value, convert=convert), deadline=deadline, watch=watch)
+
+
+def write_encoded(
+    fd: int, encoded: tuple[bytes, list[bytes]], *, deadline: float | None = None, watch: int | None = None
+) -> None:
+    """Write what ``encode`` returned as one frame (see ``write_frame``)."""
+    header, buffers = encoded
     total = sum(len(b) for b in buffers)
     sizes = struct.pack(f"!{len(buffers)}Q", *(len(b) for b in buffers))
     parts = [_HEAD.pack(len(header), len(buffers), total), sizes, header, *buffers]
+    if deadline is not None and os.get_blocking(fd):
+        os.set_blocking(fd, False)
     if total < (1 << 20):
-        _write_all(fd, b"".join(parts))
+        _write_all(fd, b"".join(parts), deadline, watch)
     else:
         for part in parts:
-            _write_all(fd, part)
+            _write_all(fd, part, deadline, watch)
 
 
 class Reader:
     """Reads frames from a file descriptor, buffering what arrives early.
 
     A frame usually arrives in one ``read``; the buffer keeps the system
-    calls per frame at one or two.
+    calls per frame at one or two. ``pending`` tells whether anything
+    arrived beyond the frames read: a peer that answers once per request
+    never leaves anything behind.
     """
+
+    _CHUNK = 4 << 20  # at most this much per read (a pipe gives 64 KiB at a time anyway)
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
@@ -197,21 +273,34 @@ class Reader:
     def read_frame(self, deadline: float | None = None) -> object:
         """Read and decode one frame.
 
-        Raises EOFError when the peer has gone and TimeoutError when
-        ``deadline`` (a ``time.monotonic()`` value) passes first.
+        Raises EOFError when the peer has gone, TimeoutError when ``deadline``
+        (a ``time.monotonic()`` value) passes first, and WireError for a frame
+        that breaks the limits or the format (checked before its body is read,
+        where the head allows).
         """
         self._fill(_HEAD.size, deadline)
         hlen, nbuf, total = _HEAD.unpack_from(self._buf)
-        if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_nodes:
+        if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_buffers:
             raise WireError("frame exceeds the size limits")
         start = _HEAD.size + 8 * nbuf
         end = start + hlen + total
         self._fill(end, deadline)
-        sizes = list(struct.unpack_from(f"!{nbuf}Q", self._buf, _HEAD.size))
-        header = bytes(self._buf[start : start + hlen])
-        payload = bytes(self._buf[start + hlen : end])
-        del self._buf[:end]
-        return decode(header, sizes, payload)
+        frame, self._buf = self._buf, self._buf[end:]
+        sizes = list(struct.unpack_from(f"!{nbuf}Q", frame, _HEAD.size))
+        header = bytes(frame[start : start + hlen])
+        with memoryview(frame) as view:
+            return decode(header, sizes, view[start + hlen : end])
+
+    def pending(self) -> bool:
+        """True when bytes beyond the frames read are buffered or can be read at once (EOF is not data)."""
+        if self._buf:
+            return True
+        try:
+            if not select.select([self.fd], [], [], 0)[0]:
+                return False
+            return bool(os.read(self.fd, 1 << 16))
+        except (OSError, ValueError):
+            return False
 
     def _fill(self, n: int, deadline: float | None) -> None:
         while len(self._buf) < n:
@@ -219,14 +308,27 @@ class Reader:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
                     raise TimeoutError("no answer before the deadline")
-            chunk = os.read(self.fd, max(1 << 16, n - len(self._buf)))
+            chunk = os.read(self.fd, min(self._CHUNK, max(1 << 16, n - len(self._buf))))
             if not chunk:
                 raise EOFError("the peer closed the connection")
             self._buf += chunk
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, deadline: float | None = None, watch: int | None = None) -> None:
+    """Write all of ``data``; on a non-blocking descriptor wait for room until ``deadline`` (see ``write_frame``)."""
     view = memoryview(data)
+    readers = [] if watch is None else [watch]
     while view:
-        n = os.write(fd, view)
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError("the peer did not read before the deadline") from None
+            readable, writable, _ = select.select(readers, [fd], [], remaining)
+            if readable:
+                raise PeerSpoke() from None
+            if not writable:
+                raise TimeoutError("the peer did not read before the deadline") from None
+            continue
         view = view[n:]

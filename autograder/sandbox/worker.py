@@ -32,7 +32,7 @@ from ..errors import IsolationError
 from .isolation import NOBODY, RUNTIME_MOUNT, SUBMISSION_MOUNT, Level, bwrap_argv
 from .limits import SandboxLimits
 
-__all__ = ["SandboxUser", "Worker", "WorkerDied", "WorkerTimeout", "prepare_copy", "sandbox_uids"]
+__all__ = ["SandboxUser", "Worker", "WorkerDied", "WorkerForged", "WorkerTimeout", "prepare_copy", "sandbox_uids"]
 
 _HERE = Path(__file__).parent
 ENV_ALLOW = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
@@ -42,6 +42,20 @@ SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock")
 
 class WorkerDied(Exception):
     """The worker ended (or sent garbage) while a request was open."""
+
+
+class WorkerForged(WorkerDied):
+    """Something other than the answer to this request arrived on the reply pipe; the worker has been killed.
+
+    ``earlier`` is True when it belongs to an earlier request (a stale answer
+    or bytes left over before this request was sent): then the request this
+    was raised for never got its own answer, and the culprit is the call
+    before it. False: the extra bytes came after this request's answer.
+    """
+
+    def __init__(self, detail: str, *, earlier: bool) -> None:
+        super().__init__(detail)
+        self.earlier = earlier
 
 
 class WorkerTimeout(Exception):
@@ -243,36 +257,71 @@ class Worker:
             self.user.end()
 
     # -- requests --------------------------------------------------------
+    # One request, one reply, each within the deadline. The request is written
+    # without blocking (a worker that stops reading cannot hold the grader).
+    # Each request carries a fresh random id that its reply must repeat, and
+    # nothing may wait on the reply pipe before a request or after a reply:
+    # student code that writes frames there itself is caught, and no frame is
+    # ever taken for the answer to another call.
+    FORGED = "it wrote to the grader's reply channel itself (an extra answer arrived)"
+    _last_id: str | None = None  # the id of the request before the current one
+
     def wait_ready(self, timeout: float) -> None:
-        self._receive(time.monotonic() + timeout)
+        self._receive(time.monotonic() + timeout, None)
 
     def request(self, message: dict, timeout: float) -> dict:
-        """Send one request and return the decoded reply; kills the worker on timeout or garbage."""
+        """Send one request and return the decoded reply; kills the worker on timeout, garbage or forgery."""
         if not self.alive:
             raise WorkerDied(self.exit_reason or "the worker is not running")
+        deadline = time.monotonic() + timeout
+        if self._reader.pending():
+            self.kill()
+            raise WorkerForged(self.FORGED, earlier=True)
+        request_id = secrets.token_hex(8)
+        self._last_id, previous = request_id, self._last_id
         try:
-            wire.write_frame(self._req, message)
-        except (BrokenPipeError, OSError):
+            wire.write_frame(self._req, {**message, "id": request_id}, deadline=deadline, watch=self._rep)
+        except wire.PeerSpoke:  # it wrote before reading this request: an answer to an earlier one, or its death
+            forged = self._reader.pending()
+            detail = self.FORGED if forged else self._describe_exit()
+            self.kill()
+            raise (WorkerForged(detail, earlier=True) if forged else WorkerDied(detail)) from None
+        except TimeoutError:
+            self.kill()
+            raise WorkerTimeout() from None
+        except OSError:
             detail = self._describe_exit()
             self.kill()
             raise WorkerDied(detail) from None
-        return self._receive(time.monotonic() + timeout)
+        return self._receive(deadline, request_id, previous)
 
-    def _receive(self, deadline: float) -> dict:
+    def _receive(self, deadline: float, request_id: str | None, previous: str | None = None) -> dict:
         try:
             reply = self._reader.read_frame(deadline)
         except TimeoutError:
             self.kill()
             raise WorkerTimeout() from None
-        except (EOFError, OSError, wire.WireError, ValueError) as exc:
-            detail = self._describe_exit()
+        except Exception as exc:  # noqa: BLE001 - EOF, garbage, MemoryError: the worker is done either way
+            detail = self._describe_exit() if isinstance(exc, (EOFError, OSError)) else ""
             self.kill()
             if isinstance(exc, wire.WireError):
                 detail = f"it sent something that is not a valid answer ({exc})"
+            elif not detail:
+                detail = f"its answer could not be read ({type(exc).__name__})"
             raise WorkerDied(detail) from None
-        if not isinstance(reply, dict) or len(reply) != 1:
+        if not isinstance(reply, dict):
             self.kill()
             raise WorkerDied("it sent something that is not a valid answer")
+        got = reply.pop("id", None)
+        if got != request_id:
+            self.kill()  # the previous request's answer (after a forged one), or a frame forged during this one
+            raise WorkerForged(self.FORGED, earlier=got is not None and got == previous)
+        if len(reply) != 1:
+            self.kill()
+            raise WorkerDied("it sent something that is not a valid answer")
+        if self._reader.pending():
+            self.kill()
+            raise WorkerForged(self.FORGED, earlier=False)
         return reply
 
     # -- ending ------------------------------------------------------------

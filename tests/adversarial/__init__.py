@@ -51,6 +51,38 @@ def _f(body: str, head: str = "") -> str:
     return f"{head}\ndef {FUNCTION}(z):\n{lines}\n"
 
 
+def _forger(write: str) -> str:
+    """A replacement for FUNCTION that finds the grader's reply pipe and writes ``write`` (bytes) on it itself.
+
+    The reply pipe is the one write-only pipe in /proc/self/fd besides stdout
+    and stderr. Then it returns 16 MB, more than a pipe holds, so its real
+    answer blocks the worker until the grader reads it.
+    """
+    body = f"""import os, struct
+import numpy as np
+def frame(header, buffers=(), count=None):
+    count = len(buffers) if count is None else count
+    sizes = b''.join(struct.pack('!Q', len(b)) for b in buffers) or bytes(8 * count)
+    return struct.pack('!IIQ', len(header), count, sum(map(len, buffers))) + sizes + header + b''.join(buffers)
+for name in os.listdir('/proc/self/fd'):
+    fd = int(name)
+    try:
+        target = os.readlink('/proc/self/fd/%d' % fd)
+        flags = int(open('/proc/self/fdinfo/%d' % fd).read().split('flags:')[1].split()[0], 8)
+    except (OSError, ValueError, IndexError):
+        continue
+    if fd > 2 and target.startswith('pipe:') and flags & 3 == 1:
+        os.write(fd, {write})
+return np.zeros(2_000_000)"""
+    return _f(body.replace("{", "{{").replace("}", "}}"))
+
+
+OK_FRAME = """frame(b'{"$d":[["ok",1.0]]}')"""  # the well-formed answer {"ok": 1.0}
+SHARED_BUFFER_FRAME = (
+    """frame(b'{"$d":[["ok",[' + b','.join([b'{"$a":0,"dtype":"<f8","shape":[1048576]}'] * 64) + b']]]}', """
+    """[bytes(8 << 20)])"""
+)
+
 ATTACKS = [
     Attack("sys_exit_in_call", "sys.exit(0) while being tested", _f("import sys\nsys.exit(0)"), status=("error",)),
     Attack("os_exit_in_call", "os._exit(0) while being tested", _f("import os\nos._exit(0)"), status=("crashed",)),
@@ -193,9 +225,17 @@ ATTACKS = [
     ),
     Attack(
         "forge_wire_reply",
-        "writes a forged 'ok' frame straight onto the reply pipe",
+        "writes garbage straight onto every descriptor it may hold",
         _f("import os, sys\nfd = int(sys.argv[2]) if len(sys.argv) > 2 else 4\n"
            "for fd in range(3, 12):\n    try:\n        os.write(fd, b'\\x00\\x00\\x00\\x10garbage-garbage-garbage')\n    except OSError:\n        pass\n"
            "raise NotImplementedError"),
     ),
+    Attack("forge_one_frame", "finds the reply pipe in /proc/self/fd and writes one well-formed answer",
+           _forger(OK_FRAME), status=("crashed",)),
+    Attack("forge_fifty_frames", "writes 50 well-formed answers on the reply pipe",
+           _forger(OK_FRAME + " * 50"), status=("crashed",)),
+    Attack("forge_million_empty_buffers", "writes a frame with 1,000,000 empty buffers on the reply pipe",
+           _forger("""frame(b'{"$d":[["ok",1.0]]}', count=1_000_000)"""), status=("crashed",)),
+    Attack("forge_shared_buffer", "writes a frame whose 64 arrays all point at one 8 MiB buffer",
+           _forger(SHARED_BUFFER_FRAME), status=("crashed",)),
 ]
