@@ -33,6 +33,7 @@ import json
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,10 +52,12 @@ __all__ = [
     "find_resource",
     "release",
     "scan_for_leaks",
+    "secret_bodies",
     "secret_lines",
 ]
 
 MIN_SECRET_LINE = 12  # shorter solution lines ("return s", "z = z") are too common to mean anything
+MIN_BODY_PAIR = 30  # two consecutive solution lines at least this long together (see secret_bodies)
 MIN_HIDDEN_TEST_LINE = 40  # hidden test lines: only long, distinctive ones (imports excluded)
 FACTS_MARKER = "<!-- release: course facts -->"
 PIP_PLACEHOLDER = "@AUTOGRADER_PIP@"
@@ -124,8 +127,36 @@ def secret_lines(course: Course) -> dict[str, str]:
     return secrets
 
 
+def secret_bodies(course: Course) -> dict[tuple[str, str], str]:
+    """Every two consecutive code lines of a solution region: {(line, next line): where they come from}.
+
+    ``secret_lines`` skips a solution line that the public code also has, so a graded answer copied
+    into a later lesson's given helper (lesson 1's stable sigmoid as xor.py's ``_sigmoid``) would make
+    its own lines "public". Two lines of an answer, in order, are an answer wherever they appear.
+    """
+    bodies: dict[tuple[str, str], str] = {}
+    for src in sorted(course.reference_dir.glob("*.py")):
+        for r in solution_regions(src.read_text(encoding="utf-8"), str(src)):
+            code = _code_lines(r.code)
+            for pair in zip(code, code[1:]):
+                if len(pair[0]) + len(pair[1]) >= MIN_BODY_PAIR:
+                    bodies.setdefault(pair, f"the body of {r.function or '?'} in {src.name} (a graded answer)")
+    return bodies
+
+
+def _code_lines(text: str) -> list[str]:
+    """The stripped lines of code in ``text``: no blank lines, no comments."""
+    return [s for s in (line.strip() for line in text.splitlines()) if s and not s.startswith("#")]
+
+
 def _readable_text(file: Path) -> str:
-    """A file's text as a student would see it; notebooks as their cells' sources and outputs."""
+    """A file's text as a student would see it; notebooks as their cells' sources and outputs, wheels as their files."""
+    if file.suffix in (".whl", ".zip"):
+        try:
+            with zipfile.ZipFile(file) as archive:
+                return "\n".join(archive.read(name).decode("utf-8", errors="replace") for name in archive.namelist())
+        except (OSError, zipfile.BadZipFile):
+            pass  # not readable as an archive: read as bytes below
     raw = file.read_bytes()
     text = raw.decode("utf-8", errors="replace")
     if file.suffix == ".ipynb":
@@ -153,11 +184,15 @@ def _joined(value: object) -> str:
 def scan_for_leaks(folder: Path, course: Course) -> list[Leak]:
     """Every secret (``secret_lines``) found in any file under ``folder``."""
     secrets = secret_lines(course)
+    bodies = secret_bodies(course)
     names = {s for s in secrets if re.fullmatch(r"test_\w+", s)}
     leaks: list[Leak] = []
     for file in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = str(file.relative_to(folder))
         text = _readable_text(file)
+        code = _code_lines(text)
+        pairs = set(zip(code, code[1:]))
+        leaks += [Leak(rel, what) for what in dict.fromkeys(what for pair, what in bodies.items() if pair in pairs)]
         lines = {line.strip() for line in text.splitlines()}
         words = set(re.findall(r"\btest_\w+", text)) if names else set()
         for secret, what in secrets.items():
