@@ -25,16 +25,18 @@ from typing import Any
 
 from .check_model import CheckStatus, PublicTest
 
-__all__ = ["import_lesson", "lives_under", "notebook_sources", "run_pytest"]
+__all__ = ["import_lesson", "is_student_file", "lives_under", "notebook_sources", "run_pytest"]
 
 def lives_under(module: types.ModuleType | None, folder: Path) -> bool:
+    """A module of the student's folder (a lesson, a helper, a public test), not one installed in a venv there."""
     file = getattr(module, "__file__", None)
     if not file:
         return False
     try:
-        return Path(file).resolve().is_relative_to(folder)
+        path = Path(file).resolve()
     except (OSError, ValueError):
         return False
+    return path.is_relative_to(folder) and not {"site-packages", "dist-packages"} & set(path.parts)
 
 
 def notebook_sources(work_dir: Path, lessons: list[str]) -> tuple[dict[str, tuple[str, str]], list[str]]:
@@ -106,6 +108,16 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else "(no message)"
 
 
+def is_student_file(path: Path, work_dir: Path) -> bool:
+    """A lesson module or notebook of the student's: a ``.py`` or ``.ipynb`` directly in ``work_dir``.
+
+    Not what lives in its folders: the public tests (``tests/``) and a virtual environment made
+    in the repository (``.venv/``, as the student README says), which holds pytest and the
+    autograder itself; their frames are not the student's code.
+    """
+    return path.parent == work_dir and path.suffix in (".py", ".ipynb")
+
+
 def _student_line(tb: types.TracebackType | None, work_dir: Path) -> tuple[str, int, str] | None:
     """(file name, line, function) of the last traceback frame in the student's code (not the tests)."""
     found = None
@@ -115,7 +127,7 @@ def _student_line(tb: types.TracebackType | None, work_dir: Path) -> tuple[str, 
             path = Path(frame.f_code.co_filename).resolve()
         except (OSError, ValueError):
             continue
-        if path.is_relative_to(work_dir) and not path.is_relative_to(tests):
+        if is_student_file(path, work_dir):
             found = (path.name, lineno, frame.f_code.co_name)
         elif frame.f_globals.get("__name__") == "__main__" and not path.is_relative_to(tests):
             found = ("your notebook", lineno, frame.f_code.co_name)  # names injected by check()

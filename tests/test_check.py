@@ -279,3 +279,23 @@ def test_public_test_names_differ_from_hidden_test_names(course):
     for lesson in LESSONS:
         clash = sorted(set(_public_test_names(lesson)) & hidden)
         assert not clash, f"exercises/tests/test_{lesson}.py reuses hidden test names {clash}: rename the public tests"
+
+
+def test_a_failed_assertion_in_a_venv_inside_the_repository_is_a_failure_not_the_students_error(tmp_path):
+    """Students make .venv in the repository (the README says so): frames there (pytest, helpers) are not theirs."""
+    (tmp_path / "tests").mkdir()
+    helper = tmp_path / ".venv" / "lib" / "python3" / "site-packages"
+    helper.mkdir(parents=True)
+    (helper / "venv_helper.py").write_text("def expect(ok, message):\n    assert ok, message\n", encoding="utf-8")
+    (tmp_path / "lesson.py").write_text("def double(x):\n    return x + 1\n", encoding="utf-8")
+    (tmp_path / "tests" / "test_lesson.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(helper)!r})\n"
+        "import lesson, venv_helper\n\n"
+        "def test_double():\n"
+        "    venv_helper.expect(lesson.double(3) == 6, 'double(3) should be 6, got 4')\n",
+        encoding="utf-8",
+    )
+    test = run_checks(tmp_path).lessons[0].tests[0]
+    assert (test.status, test.message) == ("failed", "double(3) should be 6, got 4")
+    assert "venv_helper" not in test.hint and "docstring" in test.hint
