@@ -290,7 +290,7 @@ def test_nbgrader_autograde_cannot_give_full_marks_for_our_comment_cells(world):
         assert sub.max_score == course.max_score
         assert sub.score == 0  # a perfect notebook: nbgrader alone scores 0; `autograder grade --nbgrader` scores it
     nb = json.loads((copy / "autograded" / "alice" / ASSIGNMENT / f"{course.exercises[0].id}.ipynb").read_text())
-    outputs = [o for c in nb["cells"] if c["metadata"]["nbgrader"].get("grade") for o in c["outputs"]]
+    outputs = [o for c in nb["cells"] if c["metadata"]["nbgrader"].get("points") for o in c["outputs"]]
     assert outputs and all(HIDDEN_TEST_MESSAGE in o.get("evalue", "") for o in outputs)
 
 
@@ -299,3 +299,18 @@ def test_an_unknown_course_folder_or_assignment_is_a_clear_error(world, tmp_path
     assert "no such nbgrader course folder" in capsys.readouterr().err
     assert main(["grade", "--nbgrader", str(world["root"]), "ps99", "--course", str(world["course"].path)]) == 2
     assert "no student has a ps99/ folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lesson", ["neuron", "activations"])
+def test_nbgrader_validate_fails_unfinished_work_and_passes_finished_work(world, tmp_path, lesson):
+    """nbgrader's own `validate` (the Validate button) on the released notebook: the check cell is a 0-point
+    grade cell and check() raises under validation while a public test fails."""
+    course, release, tmp = world["course"], world["release"], world["tmp"]
+    outcome = {}
+    for answers in (False, True):
+        folder = tmp_path / ("finished" if answers else "untouched")
+        fill(release, folder, course, answers=answers)
+        shutil.copytree(release / "tests", folder / "tests")
+        outcome[answers] = nbgrader(tmp, folder, "validate", f"{lesson}.ipynb").stdout
+    assert "VALIDATION FAILED" in outcome[False] and "public tests fail" in outcome[False], outcome[False]
+    assert "Success! Your notebook passes all the tests." in outcome[True], outcome[True]

@@ -83,7 +83,8 @@ def test_every_lesson_notebook_is_valid_nbformat_with_nbgrader_schema_3(course, 
             assert meta.schema_version == 3 and set(meta) >= {"grade", "solution", "locked", "grade_id"}
             role = c.metadata.autograder.role
             assert meta.solution == (role == "solution") and meta.locked == (role != "solution")
-            assert meta.grade == (role == "graded") and (("points" in meta) == meta.grade)
+            assert meta.grade == (role in ("graded", "check")) and (("points" in meta) == meta.grade)
+            assert (meta.get("points") == 0) == (role == "check")  # the public checks: a 0-point grade cell
 
 
 def test_the_student_notebook_is_the_stub_module_and_the_source_is_the_solution(course):
