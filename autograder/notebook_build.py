@@ -59,11 +59,17 @@ __all__ = [
     "check_notebooks",
     "build_nbgrader_source",
     "grade_cell_id",
+    "COURSE_POINTER",
     "DEFAULT_ASSIGNMENT",
     "HIDDEN_TEST_MESSAGE",
 ]
 
 DEFAULT_ASSIGNMENT = "neurons"
+COURSE_POINTER = "autograder-course.txt"  # in the nbgrader course folder: the course.yaml it was built from
+COURSE_POINTER_NOTE = (
+    "# Written by `autograder build --nbgrader-source`: the course.yaml that `autograder grade --nbgrader` "
+    "uses for this folder when no --course is given. Edit the path below if the course moves."
+)
 NBFORMAT, NBFORMAT_MINOR = 4, 5
 HIDDEN_TEST_MESSAGE = (
     "this cell is scored by the autograder's hidden tests: grade with "
@@ -410,6 +416,9 @@ def check_notebooks(course: Course) -> list[str]:
 def build_nbgrader_source(course: Course, out: Path | str, assignment: str = DEFAULT_ASSIGNMENT) -> list[Path]:
     """Write nbgrader's ``<out>/source/<assignment>/<lesson>.ipynb`` (with solutions) and the given modules.
 
+    Also ``<out>/autograder-course.txt``, naming this course.yaml, so that grading run in the nbgrader
+    course folder finds the course without ``--course``.
+
     ``out`` is the nbgrader course directory; afterwards ``nbgrader
     generate_assignment <assignment>`` run there makes the student release.
     """
@@ -427,6 +436,10 @@ def build_nbgrader_source(course: Course, out: Path | str, assignment: str = DEF
         target = folder / module.name
         shutil.copyfile(module, target)
         written.append(target)
+    # where course.yaml is, so `autograder grade --nbgrader . ASSIGNMENT` run here finds it (nbgrader_course.course_for)
+    pointer = Path(out) / COURSE_POINTER
+    pointer.write_text(f"{COURSE_POINTER_NOTE}\n{course.path.resolve()}\n", encoding="utf-8")
+    written.append(pointer)
     # the public tests, so that check() finds them in the released folder too
     public = course.exercises_dir / "tests"
     names = {f"test_{lesson}.py" for lesson, _ in lessons(course)} | {"conftest.py"}

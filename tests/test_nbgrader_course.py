@@ -262,15 +262,18 @@ def test_feedback_is_in_nbgraders_layout_for_release_feedback(world):
     assert hidden.name not in carol  # students' feedback follows course.yaml's visibility
 
 
-def test_regrading_from_the_command_line_keeps_a_graders_manual_score(world, capsys):
+def test_regrading_from_the_command_line_keeps_a_graders_manual_score(world, capsys, monkeypatch):
+    """Run as docs/notebooks.md says: in the nbgrader course folder, without --course (build wrote where it is)."""
     root, course = world["root"], world["course"]
+    monkeypatch.chdir(root)
     test = course.exercises[0].tests[0]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         grade = gb.find_grade(grade_cell_id(test.name, test.visibility), test.exercise, ASSIGNMENT, "alice")
         grade.manual_score = 0.5
         gb.db.commit()
-    assert main(["grade", "--nbgrader", str(root), ASSIGNMENT, "--course", str(course.path)]) == 0
+    assert main(["grade", "--nbgrader", ".", ASSIGNMENT]) == 0
     out = capsys.readouterr().out
+    assert "do not run nbgrader generate_feedback" in out
     assert f"alice: {course.max_score:g}/{course.max_score:g}" in out and "5 submissions of neurons graded" in out
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         grade = gb.find_grade(grade_cell_id(test.name, test.visibility), test.exercise, ASSIGNMENT, "alice")
@@ -294,9 +297,13 @@ def test_nbgrader_autograde_cannot_give_full_marks_for_our_comment_cells(world):
     assert outputs and all(HIDDEN_TEST_MESSAGE in o.get("evalue", "") for o in outputs)
 
 
-def test_an_unknown_course_folder_or_assignment_is_a_clear_error(world, tmp_path, capsys):
+def test_an_unknown_course_folder_or_assignment_is_a_clear_error(world, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(["grade", "--nbgrader", str(tmp_path / "nowhere"), ASSIGNMENT]) == 2
     assert "no such nbgrader course folder" in capsys.readouterr().err
+    (tmp_path / "other-course").mkdir()  # not built by autograder build, and no course.yaml here or above
+    assert main(["grade", "--nbgrader", str(tmp_path / "other-course"), ASSIGNMENT]) == 2
+    assert "--course PATH/TO/course.yaml" in capsys.readouterr().err
     assert main(["grade", "--nbgrader", str(world["root"]), "ps99", "--course", str(world["course"].path)]) == 2
     assert "no student has a ps99/ folder" in capsys.readouterr().err
 
