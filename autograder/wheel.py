@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
+import re
 import zipfile
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def _requirements() -> list[str]:
             f"{DISTRIBUTION} is not installed, so its dependencies are unknown; install it "
             "(python -m pip install -e . in the autograder's repository) or pass --pip SPEC"
         ) from None
-    return [r for r in requires if "extra ==" not in r.replace("extra==", "extra ==")]
+    return [r for r in requires if not re.search(r"\bextra\s*==", r)]
 
 
 def _summary() -> str:

@@ -234,3 +234,25 @@ def test_cli_release(tmp_path, capsys):
     assert "pass --force" in capsys.readouterr().err
     assert main(["release", str(out), "--course", str(ROOT / "course.yaml"), "--force", "--ci", "travis"]) == 2
     assert "unknown CI travis" in capsys.readouterr().err
+
+
+def test_the_autograder_wheel_is_the_same_bytes_every_time_and_its_record_is_right(tmp_path):
+    import base64
+    import hashlib
+    import zipfile
+
+    from autograder.wheel import build_wheel
+
+    first, second = build_wheel(tmp_path / "a"), build_wheel(tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()  # releasing again leaves the student repository unchanged
+    with zipfile.ZipFile(first) as wheel:
+        record = next(n for n in wheel.namelist() if n.endswith(".dist-info/RECORD"))
+        for line in wheel.read(record).decode().splitlines():
+            name, digest, size = line.rsplit(",", 2)
+            if name == record:
+                continue
+            data = wheel.read(name)
+            assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert int(size) == len(data)
+        metadata = wheel.read(record.replace("RECORD", "METADATA")).decode()
+        assert "Name: neurons-autograder" in metadata and "extra ==" not in metadata
