@@ -199,6 +199,9 @@ def test_the_gradebook_read_back_with_nbgraders_api_holds_every_hidden_test_scor
                 grade = gb.find_grade(grade_cell_id(t.name, t.visibility), t.exercise, ASSIGNMENT, student)
                 assert (grade.score, grade.max_score) == (t.score, t.max_score), (student, t.name)
                 assert not grade.needs_manual_grade
+            for lesson, _ in lessons(course):  # the 0-point check cell leaves a grader nothing to do
+                check = gb.find_grade("check", lesson, ASSIGNMENT, student)
+                assert (check.score, check.max_score, check.needs_manual_grade) == (0, 0, False)
     alice, bob, carol, dave = (run.reports[s] for s in ("alice", "bob", "carol", "dave"))
     assert alice.score == course.max_score and alice.late_penalty == 0
     failed = {t.name for t in bob.tests if not t.passed}
