@@ -23,6 +23,7 @@ Formatting (text, Markdown, HTML, Classroom's runner result) is in
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import time
 import types
@@ -82,9 +83,9 @@ def find_work_dir(path: Path | str | None = None) -> tuple[Path, Any]:
     )
 
 
-def public_test_files(work_dir: Path) -> dict[str, Path]:
+def public_test_files(work_dir: Path, tests_dir: Path | None = None) -> dict[str, Path]:
     """lesson id -> its public test file (``tests/test_<lesson>.py``), sorted by lesson."""
-    tests = work_dir / "tests"
+    tests = tests_dir if tests_dir is not None else work_dir / "tests"
     if not tests.is_dir():
         return {}
     return {p.stem[len("test_") :]: p for p in sorted(tests.glob("test_*.py")) if p.is_file()}
@@ -122,8 +123,9 @@ def run_checks(
     modules: Mapping[str, types.ModuleType] | None = None,
     course: Any = None,
     timeout: float = DEFAULT_TIMEOUT,
+    tests_dir: Path | str | None = None,
 ) -> CheckReport:
-    """Run the public tests in ``work_dir/tests`` on the lesson modules in ``work_dir``.
+    """Run the public tests in ``work_dir/tests`` (or ``tests_dir``) on the lesson modules in ``work_dir``.
 
     ``modules``: lesson modules to use instead of importing ``<lesson>.py``
     (the notebook API injects the notebook's names this way). Everything
@@ -134,18 +136,19 @@ def run_checks(
 
     start = time.perf_counter()
     work_dir = Path(work_dir).resolve()
-    files = public_test_files(work_dir)
+    tests_dir = Path(tests_dir).resolve() if tests_dir is not None else work_dir / "tests"
+    files = public_test_files(work_dir, tests_dir)
     order = [e.id for e in course.exercises] if course is not None else []
     if lessons is not None:
         wanted = list(dict.fromkeys(lessons))
         unknown = [x for x in wanted if x not in files]
         if unknown:
             known = ", ".join(files) or "none"
-            raise AutograderError(f"no public tests for {', '.join(unknown)} in {work_dir / 'tests'} (lessons with public tests: {known})")
+            raise AutograderError(f"no public tests for {', '.join(unknown)} in {tests_dir} (lessons with public tests: {known})")
         files = {x: files[x] for x in wanted}
     if not files:
         raise AutograderError(
-            f"{work_dir / 'tests'}: no public tests (test_<lesson>.py) found; "
+            f"{tests_dir}: no public tests (test_<lesson>.py) found; "
             "run autograder check in your exercise repository, or pass the folder: autograder check --path DIR"
         )
     ordered = sorted(files, key=lambda x: (order.index(x) if x in order else len(order), x))
@@ -170,7 +173,7 @@ def run_checks(
                     problems[lesson] = problem
         runnable = [files[x] for x in ordered if x not in problems]
         if runnable:
-            outcomes = run_pytest(work_dir, runnable, set(ordered), timeout)
+            outcomes = run_pytest(work_dir, runnable, set(ordered), timeout, notebook=bool(modules))
     finally:
         for name in set(sys.modules) - before:
             mod = sys.modules.get(name)
@@ -238,13 +241,54 @@ def _module_from_namespace(lesson: str, names: Mapping[str, Any]) -> types.Modul
     return module
 
 
+def _notebook_folder(path: Path | str | None, tests: Path | str | None) -> tuple[Path, Any, Path]:
+    """(folder with the lesson modules, PublicCourse or None, public tests folder) for ``check()``.
+
+    Its errors give notebook advice: where the tests must be, or ``check(tests=...)``.
+    """
+    from .public_course import find_course_file, read_public_course
+
+    if tests is not None:
+        tests_dir = Path(tests).resolve()
+        if not tests_dir.is_dir():
+            raise AutograderError(f"check(tests={str(tests)!r}): {tests_dir} is not a folder; "
+                                  "pass the folder that holds the public tests (test_<lesson>.py)")  # fmt: skip
+        folder = Path(path).resolve() if path is not None else Path.cwd().resolve()
+        course_file = find_course_file(folder)
+        return folder, (read_public_course(course_file) if course_file else None), tests_dir
+    try:
+        folder, course = find_work_dir(path)
+    except AutograderError:
+        folder, course = (Path(path) if path is not None else Path.cwd()).resolve(), None
+    tests_dir = folder / "tests"
+    if not public_test_files(folder, tests_dir):
+        raise AutograderError(
+            f"check(): no public tests next to this notebook: {tests_dir} has no test_<lesson>.py. "
+            "Open the notebook from the folder it came in (your exercise repository, or the assignment "
+            "folder nbgrader gave you), which has the tests/ folder beside it; or say where the tests are: "
+            "check('activations', tests='path/to/tests')"
+        )
+    return folder, course, tests_dir
+
+
+def _failures(report: CheckReport) -> str:
+    """The failing public tests, one line each, for the AssertionError of a strict check()."""
+    lines = [f"{report.total - report.passed} of {report.total} public tests fail:"]
+    for lesson in report.lessons:
+        lines += [f"  {lesson.id}: {t.name}: {(t.message.strip().splitlines() or [t.status])[0]}"
+                  for t in lesson.tests if not t.passed]  # fmt: skip
+    return "\n".join(lines)
+
+
 def check(
     lesson: str | Iterable[str] | None = None,
     *,
     path: Path | str | None = None,
+    tests: Path | str | None = None,
     namespace: Mapping[str, Any] | None = None,
     display: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    strict: bool | None = None,
 ) -> CheckReport:
     """Run the public tests on the calling notebook's (or script's) current definitions.
 
@@ -252,10 +296,15 @@ def check(
     ``check("activations")`` names it. The table shows as HTML in Jupyter and
     as text elsewhere. Nothing needs saving first: the functions as they are
     in memory right now are what gets tested.
+
+    The public tests are in ``tests/`` beside the notebook; ``tests="path"`` names
+    another folder. ``strict``: raise ``AssertionError`` (listing the failing tests)
+    after showing the table while a public test fails; by default only under
+    nbgrader's Validate (``NBGRADER_VALIDATING=1``), so Validate fails on unfinished work.
     """
     names = namespace if namespace is not None else vars(sys.modules["__main__"])
-    work_dir, course = find_work_dir(path)
-    files = public_test_files(work_dir)
+    work_dir, course, tests_dir = _notebook_folder(path, tests)
+    files = public_test_files(work_dir, tests_dir)
     if lesson is None:
         lessons = _namespace_lessons(work_dir, names, list(files))
         if not lessons:
@@ -266,9 +315,13 @@ def check(
     else:
         lessons = [lesson] if isinstance(lesson, str) else list(lesson)
     modules = {x: _module_from_namespace(x, names) for x in lessons}
-    report = run_checks(work_dir, lessons=lessons, modules=modules, course=course, timeout=timeout)
+    report = run_checks(work_dir, lessons=lessons, modules=modules, course=course, timeout=timeout, tests_dir=tests_dir)
     if display:
         _show(report)
+    if strict is None:
+        strict = os.environ.get("NBGRADER_VALIDATING") == "1"
+    if strict and not report.ok:
+        raise AssertionError(_failures(report))
     return report
 
 

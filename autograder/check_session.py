@@ -25,16 +25,18 @@ from typing import Any
 
 from .check_model import CheckStatus, PublicTest
 
-__all__ = ["import_lesson", "lives_under", "notebook_sources", "run_pytest"]
+__all__ = ["import_lesson", "is_student_file", "lives_under", "notebook_sources", "run_pytest"]
 
 def lives_under(module: types.ModuleType | None, folder: Path) -> bool:
+    """A module of the student's folder (a lesson, a helper, a public test), not one installed in a venv there."""
     file = getattr(module, "__file__", None)
     if not file:
         return False
     try:
-        return Path(file).resolve().is_relative_to(folder)
+        path = Path(file).resolve()
     except (OSError, ValueError):
         return False
+    return path.is_relative_to(folder) and not {"site-packages", "dist-packages"} & set(path.parts)
 
 
 def notebook_sources(work_dir: Path, lessons: list[str]) -> tuple[dict[str, tuple[str, str]], list[str]]:
@@ -106,6 +108,16 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else "(no message)"
 
 
+def is_student_file(path: Path, work_dir: Path) -> bool:
+    """A lesson module or notebook of the student's: a ``.py`` or ``.ipynb`` directly in ``work_dir``.
+
+    Not what lives in its folders: the public tests (``tests/``) and a virtual environment made
+    in the repository (``.venv/``, as the student README says), which holds pytest and the
+    autograder itself; their frames are not the student's code.
+    """
+    return path.parent == work_dir and path.suffix in (".py", ".ipynb")
+
+
 def _student_line(tb: types.TracebackType | None, work_dir: Path) -> tuple[str, int, str] | None:
     """(file name, line, function) of the last traceback frame in the student's code (not the tests)."""
     found = None
@@ -115,7 +127,7 @@ def _student_line(tb: types.TracebackType | None, work_dir: Path) -> tuple[str, 
             path = Path(frame.f_code.co_filename).resolve()
         except (OSError, ValueError):
             continue
-        if path.is_relative_to(work_dir) and not path.is_relative_to(tests):
+        if is_student_file(path, work_dir):
             found = (path.name, lineno, frame.f_code.co_name)
         elif frame.f_globals.get("__name__") == "__main__" and not path.is_relative_to(tests):
             found = ("your notebook", lineno, frame.f_code.co_name)  # names injected by check()
@@ -129,22 +141,25 @@ class _Timeout(BaseException):
 class _Collector:
     """A pytest plugin: turns each public test's end into a ``PublicTest``."""
 
-    def __init__(self, work_dir: Path, lessons: set[str], timeout: float) -> None:
+    def __init__(self, work_dir: Path, lessons: set[str], timeout: float, notebook: bool = False) -> None:
         self.work_dir = work_dir
         self.lessons = lessons
         self.timeout = timeout
+        self.notebook = notebook  # the lessons are a notebook's definitions (check()): hints say so
         self.outcomes: dict[str, list[PublicTest]] = {}
         self.can_alarm = (
             timeout > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
         )
 
-    def _lesson(self, nodeid: str) -> str:
-        stem = Path(nodeid.split("::")[0]).stem
+    def _lesson(self, where: str) -> str:
+        """The lesson of a test file, from its path or node id (a node id outside the rootdir may have no path)."""
+        stem = Path(where.split("::")[0]).stem
         return stem.removeprefix("test_")
 
     def pytest_collectreport(self, report: Any) -> None:
-        if report.failed and report.nodeid.endswith(".py"):
-            lesson = self._lesson(report.nodeid)
+        where = str(getattr(report, "fspath", "") or report.nodeid)
+        if report.failed and where.endswith(".py"):
+            lesson = self._lesson(where)
             text = str(report.longrepr).strip().splitlines()
             last = next((line for line in reversed(text) if line.strip().startswith("E ")), text[-1] if text else "")
             message = f"the public tests for {lesson} could not load: {last.strip().removeprefix('E').strip()}"
@@ -159,7 +174,7 @@ class _Collector:
             return
         if call.when == "teardown" and call.excinfo is None:
             return
-        lesson = self._lesson(item.nodeid)
+        lesson = self._lesson(str(getattr(item, "path", "") or item.nodeid))  # tests=... may be outside the rootdir
         if call.when == "call" and call.excinfo is None:
             test = PublicTest(lesson, item.name, "passed", duration=call.duration)
         elif call.excinfo is not None:
@@ -171,6 +186,15 @@ class _Collector:
         if bucket and bucket[-1].name == item.name:  # a teardown error after a failure: keep the first
             return
         bucket.append(test)
+
+    def _docstring(self, lesson: str, test: str) -> str:
+        """Where the student reads what the tested function must do: "the docstring of sigmoid above"."""
+        module = sys.modules.get(lesson)
+        functions = [k for k, v in vars(module).items() if isinstance(v, types.FunctionType) and not k.startswith("_")] if module else []
+        function = max((f for f in functions if f"_{f}_" in f"_{test}_"), key=len, default="")
+        if self.notebook:
+            return f"the docstring of {function} above, in your notebook" if function else "the docstrings in your notebook"
+        return f"the docstring of {function} in {lesson}.py" if function else f"the docstrings of {lesson}.py"
 
     def describe(self, lesson: str, test: str, excinfo: Any) -> tuple[CheckStatus, str, str]:
         exc = excinfo.value
@@ -192,7 +216,7 @@ class _Collector:
                         "Keep the function names and signatures of the stub; run the cell or save the file that defines it.")  # fmt: skip
         if isinstance(exc, AssertionError) and not where:
             text = str(exc).strip() or f"a check in {test} failed"
-            return ("failed", text, f"Try the example from this message yourself and compare with the docstring of {lesson}.py.")
+            return ("failed", text, f"Try the example from this message yourself and compare with {self._docstring(lesson, test)}.")
         if where:
             line = f" ({where[0]}, line {where[1]})"
             who = f"{func} raised" if func else "your code raised"
@@ -202,10 +226,11 @@ class _Collector:
                 "Check the type and shape your function returns against its docstring.")  # fmt: skip
 
 
-def run_pytest(work_dir: Path, files: list[Path], lessons: set[str], timeout: float) -> dict[str, list[PublicTest]]:
+def run_pytest(work_dir: Path, files: list[Path], lessons: set[str], timeout: float,
+               notebook: bool = False) -> dict[str, list[PublicTest]]:  # fmt: skip
     import pytest
 
-    collector = _Collector(work_dir, lessons, timeout)
+    collector = _Collector(work_dir, lessons, timeout, notebook)
 
     class _Timer:
         @pytest.hookimpl(wrapper=True)

@@ -41,7 +41,7 @@ from .plugin import Submission
 from .nbgrader_gradebook import NbgraderCourse, assignment_deadline, open_course, record_report, register_assignment
 from .submission import MAX_FILE_BYTES, MAX_FILES, load_submission
 
-__all__ = ["NbgraderRun", "grade_nbgrader", "find_submissions", "feedback_html", "SECRET_FILE"]
+__all__ = ["NbgraderRun", "course_for", "grade_nbgrader", "find_submissions", "feedback_html", "SECRET_FILE"]
 
 SECRET_FILE = "submission_secret.txt"
 
@@ -55,6 +55,34 @@ class NbgraderRun:
     db_url: str = ""
     reports: dict[str, GradeReport] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+def course_for(course_dir: Path | str, start: Path | None = None) -> Path:
+    """The course.yaml for grading ``course_dir`` when ``--course`` is not given.
+
+    First the one ``autograder build --nbgrader-source`` named in ``<course_dir>/autograder-course.txt``,
+    then the nearest course.yaml in the current folder or above it. Raises ``ConfigError`` saying
+    which flag to pass.
+    """
+    from .config import COURSE_FILE, find_course
+    from .errors import ConfigError
+    from .notebook_build import COURSE_POINTER
+
+    pointer = Path(course_dir) / COURSE_POINTER
+    named = ""
+    if pointer.is_file():
+        lines = [x.strip() for x in pointer.read_text(encoding="utf-8", errors="replace").splitlines()]
+        named = next((x for x in lines if x and not x.startswith("#")), "")
+        if named and Path(named).is_file():
+            return Path(named)
+    try:
+        return find_course(start)
+    except ConfigError:
+        stale = f"{pointer} names {named}, which does not exist; " if named else ""
+        raise ConfigError(
+            f"{stale}no {COURSE_FILE} found in {Path(start or Path.cwd()).resolve()} or above it; pass the course "
+            f"you built the notebooks from: autograder grade --nbgrader {course_dir} ASSIGNMENT --course PATH/TO/{COURSE_FILE}"
+        ) from None
 
 
 def find_submissions(nbc: NbgraderCourse, assignment: str) -> dict[str, Path]:

@@ -255,5 +255,8 @@ def record_report(
                     gb.db.add(grade)
                 grade.auto_score = float(t.score)
                 grade.needs_manual_grade = grade.manual_score is not None  # a human's score is kept, and flagged
+            for grade in row.grades:  # the public-checks cell (0 points) has nothing for a grader to do
+                if grade.max_score == 0 and grade.manual_score is None:
+                    grade.auto_score, grade.needs_manual_grade = 0.0, False
             row.late_submission_penalty = round(ex.score * report.late_penalty / 100.0, 6)
         gb.db.commit()

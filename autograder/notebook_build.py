@@ -8,11 +8,15 @@ One lesson module becomes one notebook, cut where a reader expects cells:
    run of imports and constants. Given code is a read-only cell; code with
    a ``### BEGIN SOLUTION`` region is a solution cell: the stub in the
    student notebook, the solution with its markers in nbgrader's source;
-4. the public tests of ``exercises/tests/test_<lesson>.py`` (read-only),
-   preceded by a line that makes their ``import <lesson>`` mean the
-   notebook itself, and a ``from autograder import check; check("<lesson>")``
-   cell (the lesson is named so the check works in nbgrader's release
-   folder too, where the public tests are copied to ``tests/``);
+4. the public tests of ``exercises/tests/test_<lesson>.py``, shown as a
+   read-only markdown cell (never run in the notebook: their ``import
+   <lesson>`` would replace a function named like the lesson), and a
+   ``from autograder import check; check("<lesson>")`` cell that runs them
+   on the notebook's definitions (the lesson is named so the check works in
+   nbgrader's release folder too, where the public tests are copied to
+   ``tests/``). The check cell is an nbgrader grade cell worth 0 points:
+   ``check()`` raises under nbgrader's Validate while a public test fails,
+   so Validate fails on unfinished work;
 5. "how this lesson is graded": one read-only, graded cell per hidden test
    of course.yaml, with its points. These are nbgrader grade cells, so
    nbgrader's gradebook and formgrader show a score per hidden test. Their
@@ -41,7 +45,7 @@ from typing import Any
 from .build import BEGIN, solution_regions, stub_source
 from .config import Course, Exercise
 from .errors import AutograderError
-from .notebooks import PUBLIC_TESTS_HEADER, ROLE_KEY
+from .notebooks import ROLE_KEY
 
 __all__ = [
     "Chunk",
@@ -55,11 +59,17 @@ __all__ = [
     "check_notebooks",
     "build_nbgrader_source",
     "grade_cell_id",
+    "COURSE_POINTER",
     "DEFAULT_ASSIGNMENT",
     "HIDDEN_TEST_MESSAGE",
 ]
 
 DEFAULT_ASSIGNMENT = "neurons"
+COURSE_POINTER = "autograder-course.txt"  # in the nbgrader course folder: the course.yaml it was built from
+COURSE_POINTER_NOTE = (
+    "# Written by `autograder build --nbgrader-source`: the course.yaml that `autograder grade --nbgrader` "
+    "uses for this folder when no --course is given. Edit the path below if the course moves."
+)
 NBFORMAT, NBFORMAT_MINOR = 4, 5
 HIDDEN_TEST_MESSAGE = (
     "this cell is scored by the autograder's hidden tests: grade with "
@@ -90,7 +100,7 @@ class Cell:
     points: float | None = None
 
     def to_json(self, *, instructor: bool) -> dict[str, Any]:
-        grade = self.role == "graded"
+        grade = self.role in ("graded", "check")  # check: 0 points, so nbgrader's Validate fails while it raises
         solution = self.role == "solution"
         nbgrader: dict[str, Any] = {
             "grade": grade,
@@ -269,24 +279,33 @@ def _graded_cells(course: Course, exercise: Exercise) -> list[Cell]:
 
 
 def _public_test_cells(lesson: str, tests: str) -> list[Cell]:
+    """The public tests, shown as text, and the cell that runs them: ``check()``.
+
+    The tests are a markdown cell, not code: run in the notebook, their ``import <lesson>``
+    would rebind the name ``<lesson>``, and a function of that name (``neuron`` in
+    neuron.ipynb) would become a module. ``check()`` runs them from ``tests/`` on the
+    notebook's definitions instead, without touching the notebook's names. Under nbgrader's
+    Validate it raises while a public test fails, so the check cell (a grade cell worth 0
+    points) fails validation; elsewhere it only shows its table.
+    """
     title = (
-        "## Public tests\n\nRun the next two cells to check your current definitions "
-        "(run them again after a change)."
+        "## Public tests\n\nRun the cell after the tests to check your current definitions "
+        "(run it again after a change)."
     )
-    code = (
-        f"{PUBLIC_TESTS_HEADER} {lesson} (read-only). Run this cell, then the next one.\n"
-        "import sys\n"
-        f"sys.modules[{lesson!r}] = sys.modules[__name__]  # `import {lesson}` in the tests means this notebook\n\n"
-        + tests.strip("\n")
+    shown = (
+        f"The public tests, `tests/test_{lesson}.py` (read-only; the next cell runs them on your definitions, "
+        f"and in them `{lesson}.` means this notebook):\n\n"
+        f"```python\n{tests.strip(chr(10))}\n```"
     )
     check = (
-        "# Runs the public tests on your current definitions and shows a table.\n"
+        "# Runs the public tests on your current definitions and shows a table\n"
+        "# (under nbgrader's Validate it raises while a public test fails).\n"
         + CHECK_LINE.format(lesson=lesson)
     )
     return [
         Cell("markdown", "public_tests_title", "public_tests_title", title, title),
-        Cell("code", "public_tests", "public_tests", code, code),
-        Cell("code", "check", "check", check, check),
+        Cell("markdown", "public_tests", "public_tests", shown, shown),
+        Cell("code", "check", "check", check, check, points=0.0),
     ]
 
 
@@ -397,6 +416,9 @@ def check_notebooks(course: Course) -> list[str]:
 def build_nbgrader_source(course: Course, out: Path | str, assignment: str = DEFAULT_ASSIGNMENT) -> list[Path]:
     """Write nbgrader's ``<out>/source/<assignment>/<lesson>.ipynb`` (with solutions) and the given modules.
 
+    Also ``<out>/autograder-course.txt``, naming this course.yaml, so that grading run in the nbgrader
+    course folder finds the course without ``--course``.
+
     ``out`` is the nbgrader course directory; afterwards ``nbgrader
     generate_assignment <assignment>`` run there makes the student release.
     """
@@ -414,6 +436,10 @@ def build_nbgrader_source(course: Course, out: Path | str, assignment: str = DEF
         target = folder / module.name
         shutil.copyfile(module, target)
         written.append(target)
+    # where course.yaml is, so `autograder grade --nbgrader . ASSIGNMENT` run here finds it (nbgrader_course.course_for)
+    pointer = Path(out) / COURSE_POINTER
+    pointer.write_text(f"{COURSE_POINTER_NOTE}\n{course.path.resolve()}\n", encoding="utf-8")
+    written.append(pointer)
     # the public tests, so that check() finds them in the released folder too
     public = course.exercises_dir / "tests"
     names = {f"test_{lesson}.py" for lesson, _ in lessons(course)} | {"conftest.py"}

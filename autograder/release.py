@@ -11,7 +11,10 @@ What a student gets, and where it comes from:
                                        (``public_course.public_course_yaml``)
 ``.github/workflows/classroom.yml``,       ``templates/github/student.yml`` and
 ``.gitlab-ci.yml``                     ``templates/gitlab/student.gitlab-ci.yml``
-``.gitignore``, ``requirements.txt``   written here
+``.gitignore``, ``requirements.txt``,  written here; ``requirements.txt`` names the
+``requirements-notebooks.txt``         wheel below (or ``--pip SPEC``), the other adds Jupyter
+``wheels/neurons_autograder-*.whl``    this autograder (``autograder.wheel``), so the
+                                       repository installs offline, from itself
 =====================================  ==============================================
 
 The lesson modules sit at the top of the student repository, so a student
@@ -22,7 +25,9 @@ Why it cannot leak: the release is built in a staging folder and scanned
 (``scan_for_leaks``) before anything reaches OUT. The scan looks in every
 file (notebook cells and outputs too) for every line of every solution
 region, for the solution markers, for hidden test names and for the hidden
-test files' lines. Any hit stops the release and names the file and what
+test files' lines, and for any two consecutive lines of a solution region
+(a graded answer's body, even where a later lesson gives it as a helper);
+the wheel is read file by file. Any hit stops the release and names the file and what
 leaked; OUT is left untouched. ``exercises/`` out of date with
 ``solutions/`` also stops it (run ``autograder build``).
 """
@@ -33,14 +38,15 @@ import json
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .build import BEGIN, END, check_exercises, solution_regions, stub_source
 from .config import COURSE_FILE, Course
 from .errors import AutograderError
 from .public_course import public_course_yaml
+from .wheel import build_wheel, wheel_name
 
 __all__ = [
     "MIN_SECRET_LINE",
@@ -51,17 +57,23 @@ __all__ = [
     "find_resource",
     "release",
     "scan_for_leaks",
+    "secret_bodies",
     "secret_lines",
+    "student_commands",
 ]
 
 MIN_SECRET_LINE = 12  # shorter solution lines ("return s", "z = z") are too common to mean anything
+MIN_BODY_PAIR = 30  # two consecutive solution lines at least this long together (see secret_bodies)
 MIN_HIDDEN_TEST_LINE = 40  # hidden test lines: only long, distinctive ones (imports excluded)
 FACTS_MARKER = "<!-- release: course facts -->"
 PIP_PLACEHOLDER = "@AUTOGRADER_PIP@"
+WHEELS_DIR = "wheels"  # the autograder's wheel, in the student repository (see autograder.wheel)
+NOTEBOOK_REQUIREMENT = "notebook>=7,<8"
 STUDENT_WORKFLOWS = {
     "github": ("github/student.yml", ".github/workflows/classroom.yml"),
     "gitlab": ("gitlab/student.gitlab-ci.yml", ".gitlab-ci.yml"),
 }
+MARKERS = (BEGIN, END, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 _SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis", ".DS_Store"}
 _GITIGNORE = "__pycache__/\n*.pyc\n.ipynb_checkpoints/\n.pytest_cache/\n.hypothesis/\n.venv/\n"
 
@@ -77,8 +89,35 @@ class Leak:
 
 
 def default_pip_spec() -> str:
-    """What the student workflow installs: this very version of the autograder, from PyPI."""
-    return f"neurons-autograder=={__version__}"
+    """What the student repository installs: this very autograder, from the wheel the release puts in it."""
+    return f"./{WHEELS_DIR}/{wheel_name()}"
+
+
+def student_commands() -> list[str]:
+    """What a student types in their clone of the repository, in order (as the README says)."""
+    return [
+        "python -m venv .venv",
+        "source .venv/bin/activate            # Windows: .venv\\Scripts\\activate",
+        "python -m pip install -r requirements.txt",
+        "autograder check",
+    ]
+
+
+def _requirements(pip_spec: str) -> str:
+    return (
+        "# What `autograder check` needs. In this folder, in a virtual environment:\n"
+        "#   python -m pip install -r requirements.txt\n"
+        f"{pip_spec}\n"
+    )
+
+
+def _notebook_requirements() -> str:
+    return (
+        "# Jupyter, to work in the lesson notebooks (*.ipynb) and run check() there:\n"
+        "#   python -m pip install -r requirements-notebooks.txt\n"
+        "-r requirements.txt\n"
+        f"{NOTEBOOK_REQUIREMENT}\n"
+    )
 
 
 def find_resource(course: Course, relative: str) -> Path:
@@ -119,13 +158,41 @@ def secret_lines(course: Course) -> dict[str, str]:
             if (len(text) >= MIN_HIDDEN_TEST_LINE and not text.startswith(("import ", "from ", "#"))
                     and text not in public_lines and text not in public):  # e.g. a constant the stub defines too
                 secrets.setdefault(text, f"a line of the hidden tests ({f.relative_to(course.tests_dir)})")
-    for marker in (BEGIN, END, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"):
+    for marker in MARKERS:
         secrets[marker] = f"the marker {marker!r}"
     return secrets
 
 
+def secret_bodies(course: Course) -> dict[tuple[str, str], str]:
+    """Every two consecutive code lines of a solution region: {(line, next line): where they come from}.
+
+    ``secret_lines`` skips a solution line that the public code also has, so a graded answer copied
+    into a later lesson's given helper (lesson 1's stable sigmoid as xor.py's ``_sigmoid``) would make
+    its own lines "public". Two lines of an answer, in order, are an answer wherever they appear.
+    """
+    bodies: dict[tuple[str, str], str] = {}
+    for src in sorted(course.reference_dir.glob("*.py")):
+        for r in solution_regions(src.read_text(encoding="utf-8"), str(src)):
+            code = _code_lines(r.code)
+            for pair in zip(code, code[1:]):
+                if len(pair[0]) + len(pair[1]) >= MIN_BODY_PAIR:
+                    bodies.setdefault(pair, f"the body of {r.function or '?'} in {src.name} (a graded answer)")
+    return bodies
+
+
+def _code_lines(text: str) -> list[str]:
+    """The stripped lines of code in ``text``: no blank lines, no comments."""
+    return [s for s in (line.strip() for line in text.splitlines()) if s and not s.startswith("#")]
+
+
 def _readable_text(file: Path) -> str:
-    """A file's text as a student would see it; notebooks as their cells' sources and outputs."""
+    """A file's text as a student would see it; notebooks as their cells' sources and outputs, wheels as their files."""
+    if file.suffix in (".whl", ".zip"):
+        try:
+            with zipfile.ZipFile(file) as archive:
+                return "\n".join(archive.read(name).decode("utf-8", errors="replace") for name in archive.namelist())
+        except (OSError, zipfile.BadZipFile):
+            pass  # not readable as an archive: read as bytes below
     raw = file.read_bytes()
     text = raw.decode("utf-8", errors="replace")
     if file.suffix == ".ipynb":
@@ -153,14 +220,20 @@ def _joined(value: object) -> str:
 def scan_for_leaks(folder: Path, course: Course) -> list[Leak]:
     """Every secret (``secret_lines``) found in any file under ``folder``."""
     secrets = secret_lines(course)
+    bodies = secret_bodies(course)
     names = {s for s in secrets if re.fullmatch(r"test_\w+", s)}
     leaks: list[Leak] = []
     for file in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = str(file.relative_to(folder))
         text = _readable_text(file)
+        code = _code_lines(text)
+        pairs = set(zip(code, code[1:]))
+        leaks += [Leak(rel, what) for what in dict.fromkeys(what for pair, what in bodies.items() if pair in pairs)]
         lines = {line.strip() for line in text.splitlines()}
         words = set(re.findall(r"\btest_\w+", text)) if names else set()
         for secret, what in secrets.items():
+            if secret in MARKERS and file.suffix == ".whl":
+                continue  # the autograder's own code names the markers it looks for; solution text is still sought
             if secret in names:
                 if secret in words:
                     leaks.append(Leak(rel, what))
@@ -300,18 +373,25 @@ def release(
                and not (course.exercises_dir / f"{e.id}.ipynb").is_file()]  # fmt: skip
     if missing:
         raise ReleaseError(f"no stub for {', '.join(missing)} in {course.exercises_dir}; run: autograder build")
+    own_wheel = not pip_spec
     pip_spec = pip_spec or default_pip_spec()
     with tempfile.TemporaryDirectory(prefix="autograder-release-") as tmp:
         stage = Path(tmp) / "release"
         stage.mkdir()
         _copy_tree(course.exercises_dir, stage)
+        if own_wheel:
+            if (stage / WHEELS_DIR).exists():
+                raise ReleaseError(f"{course.exercises_dir / WHEELS_DIR} would be replaced by the autograder's wheel; "
+                                   "remove or rename it")  # fmt: skip
+            build_wheel(stage / WHEELS_DIR)
         for notebook in sorted(stage.rglob("*.ipynb")):
             _student_notebook(notebook, course)
         generated = {
             "README.md": _readme(course),
             COURSE_FILE: public_course_yaml(course),
             ".gitignore": _GITIGNORE,
-            "requirements.txt": f"# what `autograder check` needs; install with: python -m pip install -r requirements.txt\n{pip_spec}\n",
+            "requirements.txt": _requirements(pip_spec),
+            "requirements-notebooks.txt": _notebook_requirements(),
         }
         for name in ci:
             template, target = STUDENT_WORKFLOWS[name]

@@ -1,7 +1,10 @@
 """A pure-Python wheel of the ``autograder`` package, built with the standard library alone.
 
 Grading bundles (Classroom 50's ``autograders/ASSIGNMENT/``) install the
-grader offline from a wheel shipped beside them, and a course repository
+grader offline from a wheel shipped beside them, and a released student
+repository installs it from its own ``wheels/`` (named by path in its
+requirements.txt: no package index is asked for it, so nobody can register
+the name and serve something else), and a course repository
 installed from PyPI has no build backend at hand. The wheel holds exactly the
 ``autograder/`` package (no course content) and a ``.dist-info`` with the
 installed distribution's metadata (or pyproject.toml's, from a source
@@ -22,7 +25,7 @@ from pathlib import Path
 from . import __version__
 from .errors import AutograderError
 
-__all__ = ["DIST_NAME", "WheelInfo", "base_requirements", "build_wheel", "project_metadata"]
+__all__ = ["DIST_NAME", "WheelInfo", "base_requirements", "build_wheel", "project_metadata", "wheel_name"]
 
 DIST_NAME = "neurons-autograder"
 PACKAGE = Path(__file__).resolve().parent
@@ -65,6 +68,11 @@ def project_metadata() -> WheelInfo:
                      tuple(meta.get_all("Requires-Dist") or ()), meta.get("Summary") or "")  # fmt: skip
 
 
+def wheel_name(version: str = __version__) -> str:
+    """The file name ``build_wheel`` gives this autograder's wheel."""
+    return f"{re.sub(r'[-_.]+', '_', DIST_NAME)}-{version}-py3-none-any.whl"
+
+
 def base_requirements(info: WheelInfo) -> list[str]:
     """The requirements without extras: what grading needs installed beside the wheel."""
     return [r for r in info.requires_dist if "extra ==" not in r.replace("'", '"')]
@@ -89,9 +97,9 @@ def build_wheel(out_dir: Path | str, info: WheelInfo | None = None) -> Path:
         metadata.append(f"Summary: {info.summary}")
     if info.requires_python:
         metadata.append(f"Requires-Python: {info.requires_python}")
-    extras = sorted(set(re.findall(r'extra == "([^"]+)"', "\n".join(info.requires_dist).replace("'", '"'))))
-    metadata += [f"Provides-Extra: {e}" for e in extras]
-    metadata += [f"Requires-Dist: {r}" for r in info.requires_dist]
+    # No extras: a bundle or a student repository installs the grader itself, never its extras, and
+    # markers such as sys_platform == "linux" stay as written.
+    metadata += [f"Requires-Dist: {r}" for r in base_requirements(info)]
     files[f"{dist}.dist-info/METADATA"] = ("\n".join(metadata) + "\n").encode("utf-8")
     files[f"{dist}.dist-info/WHEEL"] = (
         f"Wheel-Version: 1.0\nGenerator: autograder.wheel {__version__}\nRoot-Is-Purelib: true\nTag: py3-none-any\n"

@@ -279,3 +279,67 @@ def test_public_test_names_differ_from_hidden_test_names(course):
     for lesson in LESSONS:
         clash = sorted(set(_public_test_names(lesson)) & hidden)
         assert not clash, f"exercises/tests/test_{lesson}.py reuses hidden test names {clash}: rename the public tests"
+
+
+def test_a_failed_assertion_in_a_venv_inside_the_repository_is_a_failure_not_the_students_error(tmp_path):
+    """Students make .venv in the repository (the README says so): frames there (pytest, helpers) are not theirs."""
+    (tmp_path / "tests").mkdir()
+    helper = tmp_path / ".venv" / "lib" / "python3" / "site-packages"
+    helper.mkdir(parents=True)
+    (helper / "venv_helper.py").write_text("def expect(ok, message):\n    assert ok, message\n", encoding="utf-8")
+    (tmp_path / "lesson.py").write_text("def double(x):\n    return x + 1\n", encoding="utf-8")
+    (tmp_path / "tests" / "test_lesson.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(helper)!r})\n"
+        "import lesson, venv_helper\n\n"
+        "def test_double():\n"
+        "    venv_helper.expect(lesson.double(3) == 6, 'double(3) should be 6, got 4')\n",
+        encoding="utf-8",
+    )
+    test = run_checks(tmp_path).lessons[0].tests[0]
+    assert (test.status, test.message) == ("failed", "double(3) should be 6, got 4")
+    assert "venv_helper" not in test.hint and "docstring" in test.hint
+
+
+def test_check_in_a_notebook_without_tests_beside_it_gives_notebook_advice(tmp_path, monkeypatch):
+    lonely = tmp_path / "downloads"
+    lonely.mkdir()
+    monkeypatch.chdir(lonely)  # a notebook opened away from its repository: no course.yaml, no tests/
+    names = _solution_namespace("activations")
+    with pytest.raises(AutograderError) as info:
+        check("activations", namespace=names, display=False)
+    message = str(info.value)
+    assert "--path" not in message and "autograder check" not in message
+    assert str(lonely / "tests") in message and "check('activations', tests='path/to/tests')" in message
+    repo = make_repo(tmp_path / "repo", solved=False, lessons=["activations"])
+    report = check("activations", tests=repo / "tests", namespace=names, display=False)
+    assert report.ok, report.text()
+
+
+def test_notebook_hints_point_to_the_notebook_not_a_py_file(tmp_path):
+    repo = make_repo(tmp_path, solved=False, lessons=["activations"])
+    names = _solution_namespace("activations")
+    names["sigmoid"] = lambda z: z  # wrong, without raising
+    failed = next(t for x in check("activations", path=repo, namespace=names, display=False).lessons
+                  for t in x.tests if t.status == "failed")  # fmt: skip
+    assert "the docstring of sigmoid above, in your notebook" in failed.hint and ".py" not in failed.hint
+    (repo / "activations.py").write_text(
+        strip_markers((ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")) + "\n\ndef sigmoid(z):\n    return z\n",
+        encoding="utf-8",
+    )
+    failed = next(t for x in run_checks(repo).lessons for t in x.tests if t.status == "failed")
+    assert "the docstring of sigmoid in activations.py" in failed.hint
+
+
+def test_check_raises_listing_the_failures_under_nbgrader_validate_only(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path, solved=False, lessons=["activations"])
+    names = _solution_namespace("activations")
+    names["relu"] = lambda z: z
+    monkeypatch.delenv("NBGRADER_VALIDATING", raising=False)
+    assert not check("activations", path=repo, namespace=names, display=False).ok  # a student's own run: a table
+    monkeypatch.setenv("NBGRADER_VALIDATING", "1")
+    with pytest.raises(AssertionError, match=r"1 of \d+ public tests fail:\n  activations: test_relu_values: "):
+        check("activations", path=repo, namespace=names, display=False)
+    assert check("activations", path=repo, namespace=_solution_namespace("activations"), display=False).ok
+    with pytest.raises(AssertionError):
+        check("activations", path=repo, namespace=names, display=False, strict=True)

@@ -199,6 +199,9 @@ def test_the_gradebook_read_back_with_nbgraders_api_holds_every_hidden_test_scor
                 grade = gb.find_grade(grade_cell_id(t.name, t.visibility), t.exercise, ASSIGNMENT, student)
                 assert (grade.score, grade.max_score) == (t.score, t.max_score), (student, t.name)
                 assert not grade.needs_manual_grade
+            for lesson, _ in lessons(course):  # the 0-point check cell leaves a grader nothing to do
+                check = gb.find_grade("check", lesson, ASSIGNMENT, student)
+                assert (check.score, check.max_score, check.needs_manual_grade) == (0, 0, False)
     alice, bob, carol, dave = (run.reports[s] for s in ("alice", "bob", "carol", "dave"))
     assert alice.score == course.max_score and alice.late_penalty == 0
     failed = {t.name for t in bob.tests if not t.passed}
@@ -262,15 +265,18 @@ def test_feedback_is_in_nbgraders_layout_for_release_feedback(world):
     assert hidden.name not in carol  # students' feedback follows course.yaml's visibility
 
 
-def test_regrading_from_the_command_line_keeps_a_graders_manual_score(world, capsys):
+def test_regrading_from_the_command_line_keeps_a_graders_manual_score(world, capsys, monkeypatch):
+    """Run as docs/notebooks.md says: in the nbgrader course folder, without --course (build wrote where it is)."""
     root, course = world["root"], world["course"]
+    monkeypatch.chdir(root)
     test = course.exercises[0].tests[0]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         grade = gb.find_grade(grade_cell_id(test.name, test.visibility), test.exercise, ASSIGNMENT, "alice")
         grade.manual_score = 0.5
         gb.db.commit()
-    assert main(["grade", "--nbgrader", str(root), ASSIGNMENT, "--course", str(course.path)]) == 0
+    assert main(["grade", "--nbgrader", ".", ASSIGNMENT]) == 0
     out = capsys.readouterr().out
+    assert "do not run nbgrader generate_feedback" in out
     assert f"alice: {course.max_score:g}/{course.max_score:g}" in out and "5 submissions of neurons graded" in out
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         grade = gb.find_grade(grade_cell_id(test.name, test.visibility), test.exercise, ASSIGNMENT, "alice")
@@ -290,12 +296,31 @@ def test_nbgrader_autograde_cannot_give_full_marks_for_our_comment_cells(world):
         assert sub.max_score == course.max_score
         assert sub.score == 0  # a perfect notebook: nbgrader alone scores 0; `autograder grade --nbgrader` scores it
     nb = json.loads((copy / "autograded" / "alice" / ASSIGNMENT / f"{course.exercises[0].id}.ipynb").read_text())
-    outputs = [o for c in nb["cells"] if c["metadata"]["nbgrader"].get("grade") for o in c["outputs"]]
+    outputs = [o for c in nb["cells"] if c["metadata"]["nbgrader"].get("points") for o in c["outputs"]]
     assert outputs and all(HIDDEN_TEST_MESSAGE in o.get("evalue", "") for o in outputs)
 
 
-def test_an_unknown_course_folder_or_assignment_is_a_clear_error(world, tmp_path, capsys):
+def test_an_unknown_course_folder_or_assignment_is_a_clear_error(world, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(["grade", "--nbgrader", str(tmp_path / "nowhere"), ASSIGNMENT]) == 2
     assert "no such nbgrader course folder" in capsys.readouterr().err
+    (tmp_path / "other-course").mkdir()  # not built by autograder build, and no course.yaml here or above
+    assert main(["grade", "--nbgrader", str(tmp_path / "other-course"), ASSIGNMENT]) == 2
+    assert "--course PATH/TO/course.yaml" in capsys.readouterr().err
     assert main(["grade", "--nbgrader", str(world["root"]), "ps99", "--course", str(world["course"].path)]) == 2
     assert "no student has a ps99/ folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lesson", ["neuron", "activations"])
+def test_nbgrader_validate_fails_unfinished_work_and_passes_finished_work(world, tmp_path, lesson):
+    """nbgrader's own `validate` (the Validate button) on the released notebook: the check cell is a 0-point
+    grade cell and check() raises under validation while a public test fails."""
+    course, release, tmp = world["course"], world["release"], world["tmp"]
+    outcome = {}
+    for answers in (False, True):
+        folder = tmp_path / ("finished" if answers else "untouched")
+        fill(release, folder, course, answers=answers)
+        shutil.copytree(release / "tests", folder / "tests")
+        outcome[answers] = nbgrader(tmp, folder, "validate", f"{lesson}.ipynb").stdout
+    assert "VALIDATION FAILED" in outcome[False] and "public tests fail" in outcome[False], outcome[False]
+    assert "Success! Your notebook passes all the tests." in outcome[True], outcome[True]

@@ -83,7 +83,8 @@ def test_every_lesson_notebook_is_valid_nbformat_with_nbgrader_schema_3(course, 
             assert meta.schema_version == 3 and set(meta) >= {"grade", "solution", "locked", "grade_id"}
             role = c.metadata.autograder.role
             assert meta.solution == (role == "solution") and meta.locked == (role != "solution")
-            assert meta.grade == (role == "graded") and (("points" in meta) == meta.grade)
+            assert meta.grade == (role in ("graded", "check")) and (("points" in meta) == meta.grade)
+            assert (meta.get("points") == 0) == (role == "check")  # the public checks: a 0-point grade cell
 
 
 def test_the_student_notebook_is_the_stub_module_and_the_source_is_the_solution(course):
@@ -160,7 +161,9 @@ def test_build_is_deterministic_and_check_notices_stale_notebooks(course, tmp_pa
 def test_nbgrader_source_holds_every_lesson_the_given_modules_and_the_public_tests(course, tmp_path):
     written = build_nbgrader_source(course, tmp_path, "ps1")
     folder = tmp_path / "source" / "ps1"
-    assert {p.relative_to(folder).as_posix() for p in written} >= {f"{name}.ipynb" for name, _ in lessons(course)}
+    assert {p.relative_to(folder).as_posix() for p in written if folder in p.parents} >= {f"{name}.ipynb" for name, _ in lessons(course)}
+    pointer = tmp_path / "autograder-course.txt"  # so grading run in the nbgrader course folder finds course.yaml
+    assert pointer in written and str(course.path.resolve()) in pointer.read_text().splitlines()
     given = [p.name for p in course.reference_dir.glob("*.py") if p.stem not in {n for n, _ in lessons(course)}]
     for name in given:
         assert (folder / name).read_bytes() == (course.reference_dir / name).read_bytes()

@@ -171,6 +171,28 @@ def test_a_hidden_test_name_in_a_notebook_stops_the_release(tmp_path):
         release(course, tmp_path / "out")
 
 
+def test_a_graded_answer_given_as_a_later_lessons_helper_stops_the_release(tmp_path):
+    """Lesson 1's stable sigmoid, handed out as xor.py's given ``_sigmoid``, is lesson 1's answer: refused,
+    although each of its lines alone would count as public once the stub of xor.py has it."""
+    course_file = copy_course(tmp_path / "course")
+    course = load_course(course_file)
+    region = next(r for r in solution_regions((course.reference_dir / "activations.py").read_text(encoding="utf-8"))
+                  if r.function == "sigmoid")  # fmt: skip
+    body = [line.strip() for line in region.code.splitlines() if line.strip() and not line.strip().startswith("#")]
+    helper = "\n\ndef _sigmoid(z):\n    " + "\n    ".join(body[-2:]) + "\n"
+    for folder in (course.reference_dir, course.exercises_dir):  # a given helper: in the solution and its stub
+        (folder / "xor.py").write_text((folder / "xor.py").read_text(encoding="utf-8") + helper, encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"xor.py: the body of sigmoid in activations.py \(a graded answer\)"):
+        release(course, tmp_path / "out")
+
+
+def test_later_lessons_do_not_hand_out_lesson_1s_stable_sigmoid(released):
+    """xor.py and cat.py give a plain sigmoid, which is not an answer to lesson 1 (it overflows below -709)."""
+    for name in ("xor.py", "cat.py"):
+        text = (released / name).read_text(encoding="utf-8")
+        assert "np.exp(-np.abs(z))" not in text and "return 1 / (1 + np.exp(-z))" in text
+
+
 def test_out_of_date_exercises_are_refused(tmp_path):
     course = load_course(copy_course(tmp_path / "course"))
     stub = course.exercises_dir / "activations.py"
@@ -212,3 +234,25 @@ def test_cli_release(tmp_path, capsys):
     assert "pass --force" in capsys.readouterr().err
     assert main(["release", str(out), "--course", str(ROOT / "course.yaml"), "--force", "--ci", "travis"]) == 2
     assert "unknown CI travis" in capsys.readouterr().err
+
+
+def test_the_autograder_wheel_is_the_same_bytes_every_time_and_its_record_is_right(tmp_path):
+    import base64
+    import hashlib
+    import zipfile
+
+    from autograder.wheel import build_wheel
+
+    first, second = build_wheel(tmp_path / "a"), build_wheel(tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()  # releasing again leaves the student repository unchanged
+    with zipfile.ZipFile(first) as wheel:
+        record = next(n for n in wheel.namelist() if n.endswith(".dist-info/RECORD"))
+        for line in wheel.read(record).decode().splitlines():
+            name, digest, size = line.rsplit(",", 2)
+            if name == record:
+                continue
+            data = wheel.read(name)
+            assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert int(size) == len(data)
+        metadata = wheel.read(record.replace("RECORD", "METADATA")).decode()
+        assert "Name: neurons-autograder" in metadata and "extra ==" not in metadata

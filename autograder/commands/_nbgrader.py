@@ -19,7 +19,9 @@ __all__ = ["add_nbgrader_arguments", "is_nbgrader_request", "run_nbgrader"]
 def add_nbgrader_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nbgrader", nargs=2, metavar=("COURSE_DIR", "ASSIGNMENT"), default=None,
                    help="grade every submitted/<student>/ASSIGNMENT/ of an nbgrader course folder and write the "
-                        "scores into its gradebook, autograded/ and feedback/ (needs nbgrader installed)")  # fmt: skip
+                        "scores into its gradebook, autograded/ and feedback/ (needs nbgrader installed); the course "
+                        "is --course, else the one COURSE_DIR/autograder-course.txt names (written by autograder "
+                        "build --nbgrader-source), else the nearest course.yaml")  # fmt: skip
 
 
 def is_nbgrader_request(args: argparse.Namespace) -> bool:
@@ -35,10 +37,12 @@ def _line(report: GradeReport) -> str:
 
 
 def run_nbgrader(args: argparse.Namespace) -> int:
-    from ..nbgrader_course import grade_nbgrader
+    from ..nbgrader_course import course_for, grade_nbgrader
+    from ..nbgrader_gradebook import open_course
 
     course_dir, assignment = args.nbgrader
-    course = resolve_course(args.course)
+    open_course(course_dir)  # a wrong folder is said first
+    course = resolve_course(args.course if args.course is not None else course_for(course_dir))
     run = grade_nbgrader(course_dir, assignment, course, isolation=args.isolation, trusted_code=args.trusted_code)
     for student in sorted(run.reports):
         print(_line(run.reports[student]))
@@ -48,7 +52,8 @@ def run_nbgrader(args: argparse.Namespace) -> int:
     mean = sum(r.final_score if r.final_score is not None else r.score for r in run.reports.values()) / n
     print(f"{n} submission{'s' if n != 1 else ''} of {assignment} graded (mean {mean:.2f}/{course.max_score:g}); "
           f"scores are in {run.db_url} (nbgrader export, formgrader) and feedback in "
-          f"{run.course_dir / 'feedback'} (nbgrader release_feedback {assignment})")  # fmt: skip
+          f"{run.course_dir / 'feedback'} (hand it out with nbgrader release_feedback {assignment}; do not run "
+          f"nbgrader generate_feedback, which would replace these pages with its own)")  # fmt: skip
     if args.fail_under is not None:
         below = [r.submission for r in run.reports.values() if r.percent < args.fail_under]
         if below:

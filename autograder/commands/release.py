@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from ..config import load_course
-from ..release import STUDENT_WORKFLOWS, default_pip_spec, release
+from ..release import STUDENT_WORKFLOWS, default_pip_spec, release, student_commands
 
 __all__ = ["add_arguments", "run"]
 
@@ -22,8 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     p.add_argument("--force", action="store_true", help="replace what OUT holds (its .git folder is kept)")
     p.add_argument("--pip", default=None, metavar="SPEC",
-                   help=f"what the student workflow pip-installs (default: {default_pip_spec()}); "
-                   "an org/repo variable AUTOGRADER_PIP overrides it at run time")  # fmt: skip
+                   help=f"what requirements.txt and the student workflow pip-install (default: {default_pip_spec()}, "
+                   "a wheel of this autograder that the release writes into the repository); "
+                   "an org/repo variable AUTOGRADER_PIP overrides it in the workflow at run time")  # fmt: skip
     p.add_argument("--ci", default=",".join(STUDENT_WORKFLOWS), metavar="LIST",
                    help="student workflows to include: github, gitlab or both (default: github,gitlab)")  # fmt: skip
 
@@ -37,4 +38,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {f}")
     print("checked: no solution text, hidden test or hidden test name in any of them")
     print(f"next: cd {args.out} && git init && git add . && git commit -m 'Starter code' (then push it as the template repository)")
+    print("a student, in their clone of it, runs:")
+    for command in student_commands():
+        print(f"  {command}")
     return 0
