@@ -13,8 +13,8 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
-from .errors import AutograderError
+from autograder import __version__
+from autograder.errors import AutograderError
 
 __all__ = ["main", "COMMANDS"]
 

@@ -23,10 +23,10 @@ from typing import Any, Literal
 
 import yaml
 
-from .errors import ConfigError
-from .sandbox import isolation as _isolation
-from .sandbox.isolation import LEVELS
-from .sandbox.limits import SandboxLimits
+from autograder.errors import ConfigError
+from autograder.sandbox import isolation as _isolation
+from autograder.sandbox.isolation import LEVELS
+from autograder.sandbox.limits import SandboxLimits
 
 __all__ = [
     "Course",

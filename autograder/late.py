@@ -26,9 +26,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .config import Course
-from .errors import AutograderError
-from .model import GradeReport
+from autograder.config import Course
+from autograder.errors import AutograderError
+from autograder.model import GradeReport
 
 __all__ = [
     "TIMESTAMP_FILE",

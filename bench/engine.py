@@ -16,8 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -87,7 +88,7 @@ def reference_vs_floor(course_path: str, reps: int = 3, copies: int = 8) -> dict
     from floor import in_process_students
 
     from autograder import grade, grade_many, load_course
-    from autograder.jobs import Grader
+    from autograder.classes.jobs import Grader
     from autograder.submission import load_submission
 
     course = load_course(course_path)
@@ -187,7 +188,7 @@ class _RssSampler:
         for pid in self._descendants(me):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                    if b"autograder.jobs" in fh.read():
+                    if b"autograder.classes.jobs" in fh.read():
                         out.append(pid)
             except OSError:
                 continue
@@ -212,7 +213,7 @@ class _RssSampler:
 def grade_configs(class_dir: str, course_path: str, configs: list[dict[str, Any]], work: str) -> list[dict[str, Any]]:
     """Grade the class once per config ({"jobs": n, "replay": bool}); wall, rate, per-submission, memory."""
     from autograder import load_course
-    from autograder.batch import grade_class
+    from autograder.classes.batch import grade_class
 
     course = load_course(course_path)
     results = []
@@ -222,9 +223,9 @@ def grade_configs(class_dir: str, course_path: str, configs: list[dict[str, Any]
         durations: list[float] = []
         scores: dict[str, tuple[float, float]] = {}
 
-        def on_report(r: Any) -> None:
-            durations.append(r.duration)
-            scores[r.submission] = (r.score, r.max_score)
+        def on_report(r: Any) -> None:  # called within this iteration only
+            durations.append(r.duration)  # noqa: B023
+            scores[r.submission] = (r.score, r.max_score)  # noqa: B023
 
         with _RssSampler() as sampler:
             t0 = time.perf_counter()
@@ -327,7 +328,7 @@ def single_cold(course_path: str, peer_course_path: str, submission: str, peer_s
     (made first, untimed) and without it (``AUTOGRADER_CALIBRATION=0``: hypothesis, as before),
     interleaved so both see the same load; plus the bare ``import autograder.cli``."""
     from autograder import load_course
-    from autograder.calibration import ensure_artefact
+    from autograder.grading.calibration import ensure_artefact
 
     for path in (course_path, peer_course_path):
         ensure_artefact(load_course(path), isolation=isolation)
@@ -354,9 +355,9 @@ def replay_floor(course_path: str, submission: str, reps: int = 3) -> dict[str, 
     from floor import capture_tests, run_replay_floor
 
     from autograder import load_course
-    from autograder.calibration import ensure_artefact, load_book
-    from autograder.grade import grade_many
-    from autograder.replay import ReplayPlugin
+    from autograder.grading.calibration import ensure_artefact, load_book
+    from autograder.grading.grade import grade_many
+    from autograder.grading.replay import ReplayPlugin
     from autograder.submission import load_submission
 
     course = load_course(course_path)

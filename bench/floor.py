@@ -23,8 +23,9 @@ import importlib.util
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = ["in_process_students", "InProcessStudent", "capture_tests", "run_replay_floor"]
 
@@ -107,7 +108,7 @@ class InProcessStudent:
 @contextlib.contextmanager
 def in_process_students(folder: Path) -> Iterator[None]:
     """While active, every submission graded in this process is ``folder``'s modules, in-process."""
-    from autograder import plugin
+    from autograder.grading import plugin
 
     student = InProcessStudent(folder)
     saved = plugin.GradingRun.session, plugin.GradingRun._close
@@ -127,8 +128,8 @@ def capture_tests(course: Any, folder: Path) -> list[tuple[str, Any, dict[str, A
     modules of ``folder`` as the in-process student. Runs one pytest session that calls no test."""
     import pytest
 
-    from autograder.grade import grade_many
-    from autograder.replay import _key
+    from autograder.grading.grade import grade_many
+    from autograder.grading.replay import _key
     from autograder.submission import load_submission
 
     captured: list[tuple[str, Any, dict[str, Any]]] = []
@@ -151,7 +152,7 @@ def run_replay_floor(course: Any, tests: list[tuple[str, Any, dict[str, Any]]], 
     student's functions, the reference and the tests' comparisons."""
     from hypothesis.errors import UnsatisfiedAssumption
 
-    from autograder.reference import ReferenceModules
+    from autograder.grading.reference import ReferenceModules
 
     reference = ReferenceModules(course.reference_dir)
     warnings.simplefilter("ignore")  # replay's ``assume`` outside hypothesis warns; pytest hides it in the engine
@@ -164,7 +165,7 @@ def run_replay_floor(course: Any, tests: list[tuple[str, Any, dict[str, Any]]], 
             test(**args)
             continue
         inner = test.hypothesis.inner_test
-        for drawn, valid in zip(rec.kwargs, rec.valid):
+        for drawn, _valid in zip(rec.kwargs, rec.valid):
             try:
                 inner(**args, **copy.deepcopy(drawn))
             except UnsatisfiedAssumption:

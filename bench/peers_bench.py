@@ -161,7 +161,7 @@ def expected_scores(names: list[str]) -> dict[str, int]:
 def engine_on_peer_assignment(work: Path, batch: int, reps: int, jobs_list: tuple[int, ...]) -> dict[str, Any]:
     """This engine on the same batch (grade_class, isolation auto), and the loop submission alone."""
     from autograder import load_course
-    from autograder.batch import grade_class
+    from autograder.classes.batch import grade_class
     from autograder.writers.canonical import read_report
 
     course = load_course(COURSE)

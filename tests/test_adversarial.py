@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
+from autograder.classes.jobs import Grader
+from autograder.commands.grade import format_table
 from autograder.sandbox import LEVELS, available_levels
 from autograder.submission import load_submission
-from autograder.commands.grade import format_table
-from autograder.jobs import Grader
 from tests.adversarial import ATTACKS, FUNCTION, NOT_IMPLEMENTED, WRONG_VALUE, Attack
 from tests.catalogue import SOLUTIONS, replace_functions, strip_markers
 

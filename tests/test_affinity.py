@@ -105,7 +105,7 @@ def test_the_worker_runs_on_the_core_of_the_thread_that_calls_it(level):
 @needs_cores
 def test_batch_jobs_get_distinct_cores(tmp_path):
     from autograder import load_course
-    from autograder.jobs import JobPool
+    from autograder.classes.jobs import JobPool
 
     from .test_batch import make_course
 

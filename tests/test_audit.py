@@ -15,7 +15,7 @@ from autograder.audit import AuditOptions, generate_mutants, run_audit
 from autograder.audit.grading import exercises_seeing, grade_group, reference_submission, scoped_course, with_limits
 from autograder.cli import main
 from autograder.config import load_course
-from autograder.grade import grade_many
+from autograder.grading.grade import grade_many
 
 TINY = '''"""A tiny lesson to test the audit with."""
 
@@ -300,7 +300,7 @@ def test_limits_only_get_tighter(tiny):
 def test_stop_at_first_failure_skips_the_rest(tiny, tmp_path):
     broken = dict(reference_submission(tiny).files)
     broken["tiny.py"] = b"def scale(x, k):\n    return None\n"
-    from autograder.plugin import Submission
+    from autograder.submission import Submission
 
     sub = Submission("broken", broken)
     both = grade_group(tiny, [sub], stop_at_first_failure=False)

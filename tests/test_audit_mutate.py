@@ -9,7 +9,7 @@ import pytest
 
 from autograder.audit import operators as ops
 from autograder.audit.mutate import generate_mutants, region_hash
-from autograder.build import solution_regions
+from autograder.authoring.build import solution_regions
 
 HEADER = '''"""A lesson."""
 

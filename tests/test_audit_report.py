@@ -125,7 +125,10 @@ def test_sample_is_stratified_in_proportion_with_at_least_one_each():
 def test_sample_is_deterministic_and_the_seed_matters():
     g = groups(a=40, b=40)
     first, again, other = sample_mutants(g, 10, 0), sample_mutants(g, 10, 0), sample_mutants(g, 10, 1)
-    ids = lambda s: [m.id for v in s.values() for m in v]
+
+    def ids(s):
+        return [m.id for v in s.values() for m in v]
+
     assert ids(first) == ids(again) and ids(first) != ids(other)
     reordered = {"b": list(reversed(g["b"])), "a": g["a"]}
     assert sorted(ids(sample_mutants(reordered, 10, 0))) == sorted(ids(first))

@@ -1,4 +1,4 @@
-"""Grading a whole class (autograder.batch, autograder.jobs): parallel, resumable, atomic, unbreakable.
+"""Grading a whole class (autograder.classes.batch, autograder.classes.jobs): parallel, resumable, atomic, unbreakable.
 
 The class is graded against a tiny course written into a temporary folder
 (three hidden tests, short timeouts), so these tests exercise the batch
@@ -22,16 +22,15 @@ from pathlib import Path
 import pytest
 
 from autograder import grade, load_course
-from autograder.batch import (
+from autograder.classes.batch import (
     STATE_DIR,
-    content_hash,
     find_submissions,
     grade_class,
     is_class_dir,
-    write_atomic,
 )
+from autograder.files import write_atomic
 from autograder.model import GradeReport
-from autograder.submission import load_submission
+from autograder.submission import content_hash, load_submission
 from autograder.writers.canonical import read_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,8 +85,8 @@ def test_half(student):
 
 CONFTEST = '''\
 def pytest_addoption(parser, pluginmanager):
-    if not pluginmanager.has_plugin("autograder.plugin"):
-        pluginmanager.import_plugin("autograder.plugin")
+    if not pluginmanager.has_plugin("autograder.grading.plugin"):
+        pluginmanager.import_plugin("autograder.grading.plugin")
 '''
 
 REFERENCE = "def double(x):\n    return 2.0 * x\n\n\ndef half(x):\n    return x / 2.0\n"
@@ -351,7 +350,7 @@ def test_ctrl_c_keeps_every_finished_report(tmp_path):
     assert not list(out.glob(".*.tmp"))
     rows = (out / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 1 + len(finished)
-    jobs = subprocess.run(["pgrep", "-f", f"autograder.jobs .*{course_yaml}"], capture_output=True, text=True)
+    jobs = subprocess.run(["pgrep", "-f", f"autograder.classes.jobs .*{course_yaml}"], capture_output=True, text=True)
     assert jobs.stdout.strip() == "", "a job process outlived the interrupted run"
     resumed = grade_class(klass, out, load_course(course_yaml), jobs=1, replay=False, stream=io.StringIO())
     assert len(resumed.skipped) == len(finished) and len(resumed.graded) == 40 - len(finished)

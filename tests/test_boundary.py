@@ -15,14 +15,12 @@ enough: the defences are on the grader's side of the pipe.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder.errors import StudentCodeError, StudentCrashed, StudentStop, StudentTimeout
-from autograder.sandbox import SandboxLimits, StudentSession
-from autograder.sandbox import wire
+from autograder.sandbox import SandboxLimits, StudentSession, wire
 from autograder.sandbox.worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
 
 # What a student writes: find the reply pipe, build frames by hand, write them.

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from autograder import grade, load_course
-from autograder.batch import grade_class
+from autograder.classes.batch import grade_class
+from autograder.classes.jobs import JobPool
 from autograder.errors import ConfigError
-from autograder.jobs import JobPool
 from autograder.sandbox import best_level
 from autograder.submission import load_submission
 from autograder.writers.canonical import read_report
@@ -67,7 +67,7 @@ def test_the_job_watchdog_stops_a_submission_that_holds_its_job(tmp_path):
 
 def test_the_dask_watchdog_stops_a_submission_and_reports_it(tmp_path):
     distributed = pytest.importorskip("distributed")
-    from autograder.distributed import grade_on_dask
+    from autograder.classes.distributed import grade_on_dask
 
     course = load_course(make_course(tmp_path / "course"))
     subs = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.build import check_exercises, solution_regions, stub_source
+from autograder.authoring.build import check_exercises, solution_regions, stub_source
 from autograder.cli import main
 from autograder.errors import AutograderError
 

@@ -1,4 +1,4 @@
-"""The calibration artefact (autograder.calibration): faster single submissions, never another grade.
+"""The calibration artefact (autograder.grading.calibration): faster single submissions, never another grade.
 
 Fast tests use the small course of test_batch in a temporary folder; the slow one grades a handful
 of the real unit's catalogue with and without the artefact.
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import calibration, grade, load_course
-from autograder.calibration import load_book, write_artefact
+from autograder import grade, load_course
+from autograder.grading import calibration
+from autograder.grading.calibration import load_book, write_artefact
 from tests.test_batch import SUBMISSIONS, make_course
 
 
@@ -152,8 +153,8 @@ def test_catalogue_entries_grade_the_same_with_and_without_the_artefact(tmp_path
     write_artefact(course, tmp_path / "artefact.json")
     book = load_book(course, tmp_path / "artefact.json")
     assert book is not None and len(book.tests) >= 10
-    from autograder.grade import grade_many
-    from autograder.replay import ReplayPlugin
+    from autograder.grading.grade import grade_many
+    from autograder.grading.replay import ReplayPlugin
     from autograder.submission import load_submission
 
     entries = list(all_variants())[::15] + list(all_mistakes())[::24]
@@ -168,7 +169,7 @@ def test_catalogue_entries_grade_the_same_with_and_without_the_artefact(tmp_path
 def test_the_gradescope_zip_carries_a_valid_artefact(mini, tmp_path):
     import zipfile
 
-    from autograder.gradescope_run import make_zip
+    from autograder.platforms.gradescope import make_zip
 
     course, _ = mini
     make_zip(course, tmp_path / "ag.zip")

@@ -7,7 +7,6 @@ import pytest
 
 from autograder import grade_many
 from autograder.submission import load_submission
-
 from tests.catalogue import all_mistakes, all_variants, build
 
 MISTAKES = all_mistakes()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.check import check, public_test_files, run_checks
-from autograder.check_format import classroom_result
+from autograder.checking.check import check, public_test_files, run_checks
+from autograder.checking.format import classroom_result, format_html, format_text
 from autograder.cli import main
 from autograder.errors import AutograderError
 from tests.catalogue import replace_functions, strip_markers
@@ -89,7 +89,7 @@ def test_a_wrong_function_fails_its_tests_with_the_assertion_message(tmp_path):
     assert failed[0].status == "failed"
     assert "relu_grad([-1.5, 0, 2]) should be [0.0, 0.0, 1.0]" in failed[0].message
     assert lesson.first_failure is failed[0]
-    assert "relu_grad([-1.5, 0, 2])" in report.text().split("What to fix")[0]  # the table row shows it as the hint
+    assert "relu_grad([-1.5, 0, 2])" in format_text(report).split("What to fix")[0]  # the table row shows it as the hint
 
 
 def test_a_syntax_error_is_named_with_its_line_and_other_lessons_still_run(tmp_path):
@@ -144,7 +144,7 @@ def test_output_cannot_fake_points_or_workflow_commands(tmp_path):
     evil = "def tanh(z):\n    raise AssertionError('::error::pwned')\n"
     (repo / "activations.py").write_text(replace_functions(src, {"tanh": evil}), encoding="utf-8")
     report = run_checks(repo)
-    text = report.text()
+    text = format_text(report)
     lines = text.splitlines()
     assert [line for line in lines if line.lstrip().startswith("Points ")] == [lines[-1]] == [report.points_line]
     assert not any(line.lstrip().startswith("::") for line in lines)
@@ -229,7 +229,7 @@ def test_check_shows_text_outside_jupyter_and_html_inside(tmp_path, capsys):
     repo = make_repo(tmp_path, solved=False, lessons=["activations"])
     report = check(path=repo, namespace=_solution_namespace("activations"))
     assert capsys.readouterr().out.rstrip().endswith(report.points_line)
-    html = report.html()
+    html = format_html(report)
     assert html.startswith("<div class='autograder-check'") and "<table" in html
     assert repr(report).startswith("<autograder check:")
 
@@ -237,10 +237,10 @@ def test_check_shows_text_outside_jupyter_and_html_inside(tmp_path, capsys):
 def test_from_autograder_import_check_is_callable_even_after_the_module_was_imported():
     import importlib
 
-    importlib.import_module("autograder.check")
+    module = importlib.import_module("autograder.checking.check")
     from autograder import check as imported
 
-    assert callable(imported)
+    assert imported is module.check  # the function, not a module: the check module lives in autograder.checking
 
 
 def _notebook(cells: list[str]) -> str:
@@ -313,7 +313,7 @@ def test_check_in_a_notebook_without_tests_beside_it_gives_notebook_advice(tmp_p
     assert str(lonely / "tests") in message and "check('activations', tests='path/to/tests')" in message
     repo = make_repo(tmp_path / "repo", solved=False, lessons=["activations"])
     report = check("activations", tests=repo / "tests", namespace=names, display=False)
-    assert report.ok, report.text()
+    assert report.ok, format_text(report)
 
 
 def test_notebook_hints_point_to_the_notebook_not_a_py_file(tmp_path):

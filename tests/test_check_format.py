@@ -7,8 +7,8 @@ import re
 import subprocess
 import sys
 
-from autograder.check_format import format_html, format_markdown, format_text
-from autograder.check_model import CheckReport, LessonCheck, PublicTest
+from autograder.checking.format import format_html, format_markdown, format_text
+from autograder.checking.model import CheckReport, LessonCheck, PublicTest
 from tests.test_writers_hostile import HOSTILE, clean_markdown, clean_text
 
 LONG = ("sigmoid(z) returned [0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5] (shape (16,), float64), "

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from autograder.classreport import canvas_rows, gradebook_csv, gradebook_rows, load_results, write_csv
+from autograder.classes.classreport import canvas_rows, gradebook_csv, gradebook_rows, load_results, write_csv
 from autograder.config import GradebookColumns
 from autograder.errors import AutograderError
 from autograder.writers.canonical import write_report

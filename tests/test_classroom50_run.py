@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import classroom50_run
-from autograder.classroom50_run import BUNDLE_LIMIT, main, make_bundle
+from autograder.authoring.wheel import build_wheel
 from autograder.cli import main as cli_main
 from autograder.config import load_course
 from autograder.errors import ConfigError
-from autograder.wheel import build_wheel
+from autograder.platforms import classroom50 as classroom50_run
+from autograder.platforms.classroom50 import BUNDLE_LIMIT, main, make_bundle
 from tests.report_samples import ROOT
 from tests.test_templates import _instructor_course
 from tests.test_writers_classroom50 import RUNNER_ENV, check_result
@@ -76,7 +76,7 @@ def test_the_bundle_holds_the_script_the_wheel_and_the_course(bundle, course):
     wheel = next(bundle.glob("neurons_autograder-*-py3-none-any.whl"))
     with zipfile.ZipFile(wheel) as zf:
         inside = zf.namelist()
-    assert "autograder/classroom50_run.py" in inside and not any(n.startswith(("solutions/", "tests/")) for n in inside)
+    assert "autograder/platforms/classroom50.py" in inside and not any(n.startswith(("solutions/", "tests/")) for n in inside)
     assert "numpy" in (bundle / "requirements.txt").read_text() and "not secret" in (bundle / "README.md").read_text()
     text = (bundle / "autograder.py").read_text()
     compile(text, "autograder.py", "exec")  # the runner's Python 3.14 needs only the standard library

@@ -1,4 +1,4 @@
-"""Grading a class on a Dask cluster (autograder.distributed), tested on a LocalCluster.
+"""Grading a class on a Dask cluster (autograder.classes.distributed), tested on a LocalCluster.
 
 The cluster runs in this process (``processes=False``, one worker, one
 thread) to keep the test fast; the code path is the one a real cluster
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder import grade, load_course
-from autograder.batch import grade_class
+from autograder.classes.batch import grade_class
 from autograder.errors import AutograderError
 from autograder.writers.canonical import read_report
 from tests.test_batch import EXPECTED, SUBMISSIONS, make_course
@@ -66,7 +66,7 @@ def test_a_class_graded_on_dask_gets_the_same_reports_as_on_one_machine(cluster,
 
 
 def test_the_course_bundle_holds_what_grading_needs_and_nothing_outside(tmp_path):
-    from autograder.distributed import bundle_course
+    from autograder.classes.distributed import bundle_course
 
     course = load_course(make_course(tmp_path / "course"))
     (course.root / "tests" / "grading" / "__pycache__").mkdir()
@@ -87,7 +87,7 @@ def test_the_course_bundle_holds_what_grading_needs_and_nothing_outside(tmp_path
 
 def test_dask_is_not_imported_to_grade_on_one_machine():
     code = (
-        "import sys, autograder.batch, autograder.jobs, autograder.cli, autograder.commands.grade\n"
+        "import sys, autograder.classes.batch, autograder.classes.jobs, autograder.cli, autograder.commands.grade\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')], 'dask imported'\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

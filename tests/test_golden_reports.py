@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classreport import ClassResults, StudentResult, canvas_rows, gradebook_csv, gradebook_rows
+from autograder.classes.classreport import ClassResults, StudentResult, canvas_rows, gradebook_csv, gradebook_rows
 from autograder.config import GradebookColumns
 from autograder.writers import View
 from autograder.writers.canonical import to_json
@@ -48,7 +48,7 @@ def _reports():
 
 def _class() -> ClassResults:
     students = tuple(StudentResult(name, report, Path(f"{name}.json")) for name, report in _reports().items())
-    from autograder.classreport import ExerciseInfo
+    from autograder.classes.classreport import ExerciseInfo
 
     exercises = tuple(ExerciseInfo(e.id, e.title, e.max_score) for e in students[0].report.exercises)
     return ClassResults(students, exercises, unreadable=("results/broken.json: not valid JSON",), course="Neurons",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.gradescope_run import find_submission, main
+from autograder.platforms.gradescope import find_submission, main
 from tests.report_samples import ROOT
 from tests.test_writers_gradescope import check_document
 
@@ -42,7 +42,7 @@ def test_the_zip_unpacked_as_gradescope_does_grades_a_late_submission_in_a_subfo
     with zipfile.ZipFile(tmp_path / "autograder.zip") as zf:
         names = zf.namelist()
         assert {"setup.sh", "run_autograder", "course.yaml", "pyproject.toml"} <= set(names)
-        assert any(n.startswith("tests/grading/test_") for n in names) and "autograder/gradescope_run.py" in names
+        assert any(n.startswith("tests/grading/test_") for n in names) and "autograder/platforms/gradescope.py" in names
         assert not any(n.startswith(("tests/test_", "tests/golden", "examples/", ".git")) for n in names)
         zf.extractall(tmp_path / "source")
     source = tmp_path / "source"

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classreport import load_results
+from autograder.classes.classreport import load_results
 from autograder.commands.grade import format_table
 from autograder.config import load_course
 from autograder.errors import ConfigError, IsolationError
-from autograder.grade import grade_many
+from autograder.grading.grade import grade_many
 from autograder.model import ISOLATION_WARNINGS
 from autograder.sandbox import isolation
 from autograder.submission import load_submission

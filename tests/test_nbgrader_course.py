@@ -25,15 +25,15 @@ from nbgrader.api import Gradebook
 
 from autograder.cli import main
 from autograder.config import load_course
-from autograder.nbgrader_course import grade_nbgrader
-from autograder.nbgrader_gradebook import open_course, register_assignment
-from autograder.notebook_build import (
+from autograder.notebooks.build import (
     HIDDEN_TEST_MESSAGE,
     build_nbgrader_source,
     grade_cell_id,
     lesson_notebook,
     lessons,
 )
+from autograder.notebooks.nbgrader_course import grade_nbgrader
+from autograder.notebooks.nbgrader_gradebook import open_course, register_assignment
 from autograder.submission import MAX_FILES
 from tests.catalogue import all_mistakes
 

@@ -13,10 +13,10 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.build import stub_source
+from autograder.authoring.build import stub_source
 from autograder.config import TestSpec as Spec
 from autograder.errors import AutograderError
-from autograder.notebook_build import (
+from autograder.notebooks.build import (
     build_nbgrader_source,
     build_notebooks,
     check_notebooks,
@@ -26,7 +26,7 @@ from autograder.notebook_build import (
     lessons,
     split_module,
 )
-from autograder.notebooks import modules_from_notebooks
+from autograder.notebooks.read import modules_from_notebooks
 
 SAMPLE = '''"""Lesson 9 - Sample: a title line.
 

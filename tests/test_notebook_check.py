@@ -16,9 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.authoring.release import release
 from autograder.config import load_course
-from autograder.notebook_build import lesson_notebook, lessons
-from autograder.release import release
+from autograder.notebooks.build import lesson_notebook, lessons
 
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")

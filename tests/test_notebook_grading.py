@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from autograder import grade_many, load_course
-from autograder.notebook_build import dumps, lesson_notebook, lessons, split_module
-from autograder.notebooks import modules_from_notebooks
+from autograder.notebooks.build import dumps, lesson_notebook, lessons, split_module
+from autograder.notebooks.read import modules_from_notebooks
 from autograder.submission import load_submission
 from tests.catalogue import Mistake, all_mistakes, all_variants, build
 

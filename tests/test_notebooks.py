@@ -1,6 +1,6 @@
 """Notebook submissions become modules: what is kept, what is left out and reported, and why.
 
-Pure unit tests of ``autograder.notebooks`` (no grading here; see
+Pure unit tests of ``autograder.notebooks.read`` (no grading here; see
 tests/test_notebook_grading.py for notebooks graded end to end).
 """
 
@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from autograder.notebooks import modules_from_notebooks, notebook_module, strip_ipython
+from autograder.notebooks.read import modules_from_notebooks, notebook_module, strip_ipython
 
 
 def cell(source: str, kind: str = "code", **metadata) -> dict:

@@ -1,4 +1,4 @@
-"""Outcomes (autograder.outcomes): the exception a test ended with as status, message and hint."""
+"""Outcomes (autograder.grading.outcomes): the exception a test ended with as status, message and hint."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from autograder import grade, load_course
 from autograder.errors import StudentStop, StudentTimeout
-from autograder.outcomes import classify, failing_calls, tidy_call, tidy_note
+from autograder.grading.outcomes import classify, failing_calls, tidy_call, tidy_note
 from autograder.testing import Mismatch
 
 

@@ -1,10 +1,10 @@
-"""Progress lines of a class run (autograder.progress): a bar on a terminal, plain lines in a log."""
+"""Progress lines of a class run (autograder.classes.progress): a bar on a terminal, plain lines in a log."""
 
 from __future__ import annotations
 
 import io
 
-from autograder.progress import Progress
+from autograder.classes.progress import Progress
 
 
 class _Tty(io.StringIO):

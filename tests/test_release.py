@@ -1,6 +1,6 @@
 """``autograder release``: the student starter repository, and proof that nothing secret is in it.
 
-The scan here is written independently of ``autograder.release.scan_for_leaks``: it walks every
+The scan here is written independently of ``autograder.authoring.release.scan_for_leaks``: it walks every
 file of a real release and looks for each solution region's lines, each hidden test name from
 course.yaml, every hidden test file and every reference module.
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.build import BEGIN, END, solution_regions, stub_source
+from autograder.authoring.build import BEGIN, END, solution_regions, stub_source
+from autograder.authoring.release import ReleaseError, release
+from autograder.checking.public_course import read_public_course
 from autograder.cli import main
 from autograder.config import load_course
-from autograder.public_course import read_public_course
-from autograder.release import ReleaseError, release
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_LINE = 12  # solution lines shorter than this ("return s") are too common to mean anything
@@ -241,7 +241,7 @@ def test_the_autograder_wheel_is_the_same_bytes_every_time_and_its_record_is_rig
     import hashlib
     import zipfile
 
-    from autograder.wheel import build_wheel
+    from autograder.authoring.wheel import build_wheel
 
     first, second = build_wheel(tmp_path / "a"), build_wheel(tmp_path / "b")
     assert first.read_bytes() == second.read_bytes()  # releasing again leaves the student repository unchanged

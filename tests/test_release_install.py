@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.authoring.release import release, scan_for_leaks
+from autograder.authoring.wheel import wheel_name
 from autograder.config import load_course
-from autograder.release import release, scan_for_leaks
-from autograder.wheel import wheel_name
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
@@ -128,6 +128,6 @@ def test_the_released_wheel_holds_the_autograder_and_nothing_secret(installed):
     course = load_course(ROOT / "course.yaml")
     wheel = installed / "wheels" / wheel_name()
     names = zipfile.ZipFile(wheel).namelist()
-    assert "autograder/check.py" in names and "autograder/cli.py" in names
+    assert "autograder/checking/check.py" in names and "autograder/cli.py" in names
     assert not any(n.startswith(("solutions/", "tests/", "exercises/")) or "__pycache__" in n for n in names)
     assert scan_for_leaks(wheel.parent, course) == []

@@ -1,4 +1,4 @@
-"""Example replay (autograder.replay): a batch reuses hypothesis's inputs and changes no grade.
+"""Example replay (autograder.grading.replay): a batch reuses hypothesis's inputs and changes no grade.
 
 The property that matters: a submission graded in a batch (calibrated on the
 reference, then replayed) gets exactly the report it gets when graded alone,
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder import grade, load_course
-from autograder.jobs import Grader
+from autograder.classes.jobs import Grader
 from autograder.submission import load_submission
 from tests.test_batch import REFERENCE, SUBMISSIONS, make_course
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -10,8 +9,6 @@ import pytest
 
 from autograder.errors import (
     IsolationError,
-    StudentBadValue,
-    StudentCrashed,
     StudentImportError,
     StudentMissing,
     StudentRaised,

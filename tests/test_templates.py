@@ -24,8 +24,8 @@ import jsonschema
 import pytest
 import yaml
 
+from autograder.authoring.release import default_pip_spec, release
 from autograder.config import load_course
-from autograder.release import default_pip_spec, release
 from tests.catalogue import strip_markers
 from tests.workflow_runner import EXPRESSION, evaluate, make_shims, run_github_job, run_gitlab_job
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classreport import ClassResults, ExerciseInfo, StudentResult, attempted
+from autograder.classes.classreport import ClassResults, ExerciseInfo, StudentResult, attempted
 from autograder.model import ExerciseResult, GradeReport
 from autograder.model import TestResult as Result
 from autograder.writers.classsummary import summary_html, summary_markdown, write_summary_html

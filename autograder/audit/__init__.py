@@ -10,11 +10,11 @@
 - ``variants``: the catalogue of correct variants (``tests/catalogue``).
 """
 
-from .mutate import Mutant, MutationSet, generate_mutants
-from .operators import OPERATOR_NAMES
-from .report import format_markdown, format_text
-from .results import AuditResult, Gate
-from .run import AuditOptions, plan_mutants, run_audit, sample_mutants
+from autograder.audit.mutate import Mutant, MutationSet, generate_mutants
+from autograder.audit.operators import OPERATOR_NAMES
+from autograder.audit.report import format_markdown, format_text
+from autograder.audit.results import AuditResult, Gate
+from autograder.audit.run import AuditOptions, plan_mutants, run_audit, sample_mutants
 
 __all__ = [
     "OPERATOR_NAMES",

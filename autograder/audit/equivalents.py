@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import ConfigError
+from autograder.errors import ConfigError
 
 __all__ = ["ID_PATTERN", "Equivalent", "load_equivalents"]
 

@@ -8,7 +8,7 @@ Three things make an audit affordable without changing what a grade means:
   exercise's tests, and the other exercises would only burn time.
 - **Replay.** Each group first grades the reference (the *control*) while
   recording hypothesis's inputs; every mutant then replays them
-  (``autograder.replay``, the same mechanism batch grading uses). A replayed
+  (``autograder.grading.replay``, the same mechanism batch grading uses). A replayed
   test passes only when hypothesis would have passed it too.
 - **Stop at the first failure.** A mutant is killed by its first failing
   test; its remaining tests are skipped (``StopAtFirstFailure``).
@@ -31,13 +31,12 @@ from typing import Any
 
 import pytest
 
-from ..config import Course
-from ..grade import grade_many
-from ..model import GradeReport
-from ..plugin import Submission
-from ..reference import ReferenceModules
-from ..replay import ExampleBook, ReplayPlugin
-from ..submission import load_submission
+from autograder.config import Course
+from autograder.grading.grade import grade_many
+from autograder.grading.reference import ReferenceModules
+from autograder.grading.replay import ExampleBook, ReplayPlugin
+from autograder.model import GradeReport
+from autograder.submission import Submission, load_submission
 
 __all__ = [
     "GroupResult",

@@ -27,8 +27,8 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..build import Region, solution_regions
-from .operators import OPERATORS, Edit, Scope
+from autograder.audit.operators import OPERATORS, Edit, Scope
+from autograder.authoring.build import Region, solution_regions
 
 __all__ = ["Mutant", "MutationSet", "generate_mutants", "region_hash"]
 

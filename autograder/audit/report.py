@@ -7,7 +7,7 @@ hidden test must catch), reviewed equivalents, and the gates.
 
 from __future__ import annotations
 
-from .results import AuditResult, ExerciseStats, Gate, MutantResult
+from autograder.audit.results import AuditResult, ExerciseStats, Gate, MutantResult
 
 __all__ = ["format_markdown", "format_text"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .mutate import Mutant
+from autograder.audit.mutate import Mutant
 
 __all__ = ["AuditResult", "ExerciseStats", "FalseFail", "FlakyTest", "Gate", "MutantResult", "exercise_stats"]
 

@@ -27,15 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..build import solution_regions
-from ..config import Course
-from ..model import GradeReport
-from ..plugin import Submission
-from .equivalents import Equivalent, load_equivalents
-from .grading import GroupResult, exercises_seeing, grade_group, reference_submission, scoped_course, with_limits
-from .mutate import Mutant, generate_mutants
-from .results import AuditResult, FalseFail, FlakyTest, MutantResult, exercise_stats
-from .variants import load_catalogue
+from autograder.audit.equivalents import Equivalent, load_equivalents
+from autograder.audit.grading import (
+    GroupResult,
+    exercises_seeing,
+    grade_group,
+    reference_submission,
+    scoped_course,
+    with_limits,
+)
+from autograder.audit.mutate import Mutant, generate_mutants
+from autograder.audit.results import AuditResult, FalseFail, FlakyTest, MutantResult, exercise_stats
+from autograder.audit.variants import load_catalogue
+from autograder.authoring.build import solution_regions
+from autograder.config import Course
+from autograder.model import GradeReport
+from autograder.submission import Submission
 
 __all__ = ["AuditOptions", "MutantPlan", "plan_mutants", "run_audit", "sample_mutants"]
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
-from ..plugin import Submission
-from ..submission import load_submission
+from autograder.errors import ConfigError
+from autograder.submission import Submission, load_submission
 
 __all__ = ["Catalogue", "load_catalogue"]
 

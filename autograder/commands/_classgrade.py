@@ -2,7 +2,7 @@
 
 Kept apart from commands/grade.py so the single-submission command stays
 short. CLASS_DIR is a folder with one sub-folder per student and no .py or
-.ipynb files of its own (``autograder.batch.is_class_dir``). Reports go to
+.ipynb files of its own (``autograder.classes.batch.is_class_dir``). Reports go to
 OUT_DIR/<student>.json, the gradebook to OUT_DIR/gradebook.csv; a re-run
 skips students whose files and suite are unchanged (``--force`` regrades).
 Progress (done/total, rate, ETA) goes to stderr.
@@ -20,10 +20,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..batch import default_jobs, grade_class, is_class_dir
-from ..errors import AutograderError
-from ..grade import resolve_course
-from ..sanitize import log_safe
+from autograder.classes.batch import default_jobs, grade_class, is_class_dir
+from autograder.errors import AutograderError
+from autograder.grading.grade import resolve_course
+from autograder.sanitize import log_safe
 
 __all__ = ["add_class_arguments", "is_class_request", "run_class"]
 

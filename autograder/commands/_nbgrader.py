@@ -2,7 +2,7 @@
 
 Kept apart from ``grade.py`` so the one-submission and class modes stay
 readable; ``grade.py`` only adds the option and hands over. The work is in
-``autograder.nbgrader_course``.
+``autograder.notebooks.nbgrader_course``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..grade import resolve_course
-from ..model import GradeReport
+from autograder.grading.grade import resolve_course
+from autograder.model import GradeReport
 
 __all__ = ["add_nbgrader_arguments", "is_nbgrader_request", "run_nbgrader"]
 
@@ -37,8 +37,8 @@ def _line(report: GradeReport) -> str:
 
 
 def run_nbgrader(args: argparse.Namespace) -> int:
-    from ..nbgrader_course import course_for, grade_nbgrader
-    from ..nbgrader_gradebook import open_course
+    from autograder.notebooks.nbgrader_course import course_for, grade_nbgrader
+    from autograder.notebooks.nbgrader_gradebook import open_course
 
     course_dir, assignment = args.nbgrader
     open_course(course_dir)  # a wrong folder is said first

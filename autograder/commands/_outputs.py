@@ -19,15 +19,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
-from ..config import Course
-from ..late import apply_late_policy, submission_time
-from ..model import GradeReport
+from autograder.config import Course
+from autograder.late import apply_late_policy, submission_time
+from autograder.model import GradeReport
 
 if TYPE_CHECKING:
-    from ..writers import View
+    from autograder.writers import View
 
 # The writers are imported when a format is asked for: the HTML one pulls in matplotlib (~0.4 s),
 # which a plain ``autograder grade DIR`` never needs.
@@ -57,7 +56,7 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def student_view(course: Course, args: argparse.Namespace, now: dt.datetime | None = None) -> View:
-    from ..writers import View
+    from autograder.writers import View
 
     if getattr(args, "show_hidden", False):
         return View.everything()
@@ -78,30 +77,30 @@ def write_outputs(report: GradeReport, course: Course, args: argparse.Namespace)
     """Write every format the command line asked for."""
     view = student_view(course, args)
     if getattr(args, "json", None):
-        from ..writers.canonical import write_report
+        from autograder.writers.canonical import write_report
 
         write_report(report, args.json)
     if getattr(args, "html", None):
-        from ..writers.html import write_html
+        from autograder.writers.html import write_html
 
         write_html(report, args.html, view)
     if getattr(args, "markdown", None):
-        from ..writers.markdown import write_markdown
+        from autograder.writers.markdown import write_markdown
 
         write_markdown(report, args.markdown, view)
     if getattr(args, "junit", None):
-        from ..writers.junit import write_junit
+        from autograder.writers.junit import write_junit
 
         write_junit(report, args.junit, view)
     if getattr(args, "gradescope", None):
-        from ..writers.gradescope import write_gradescope
+        from autograder.writers.gradescope import write_gradescope
 
         write_gradescope(report, args.gradescope)
     if getattr(args, "classroom50", None):
-        from ..writers.classroom50 import classroom50_result, write_classroom50
+        from autograder.writers.classroom50 import classroom50_result, write_classroom50
 
         write_classroom50(classroom50_result(report, view), args.classroom50)
     if getattr(args, "classroom", False):
-        from ..writers.classroom import emit_classroom
+        from autograder.writers.classroom import emit_classroom
 
         emit_classroom(report, view)

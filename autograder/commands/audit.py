@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from ..audit import OPERATOR_NAMES, AuditOptions, format_markdown, format_text, plan_mutants, run_audit
-from ..config import Course
-from ..grade import resolve_course
+from autograder.audit import OPERATOR_NAMES, AuditOptions, format_markdown, format_text, plan_mutants, run_audit
+from autograder.config import Course
+from autograder.grading.grade import resolve_course
 
 __all__ = ["add_arguments", "run"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..build import build_exercises, check_exercises
-from ..config import load_course
-from ..notebook_build import DEFAULT_ASSIGNMENT, build_nbgrader_source, build_notebooks, check_notebooks
+from autograder.authoring.build import build_exercises, check_exercises
+from autograder.config import load_course
+from autograder.notebooks.build import DEFAULT_ASSIGNMENT, build_nbgrader_source, build_notebooks, check_notebooks
 
 __all__ = ["add_arguments", "run"]
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {f}")
         print(f"next: cd {args.nbgrader_source} && nbgrader generate_assignment {args.assignment}")
     if not args.no_calibration:
-        from ..calibration import write_artefact
+        from autograder.grading.calibration import write_artefact
 
         print(f"wrote {write_artefact(course)}")
     return 0

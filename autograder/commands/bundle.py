@@ -15,10 +15,10 @@ import argparse
 import re
 from pathlib import Path
 
-from ..classroom50_run import make_bundle
-from ..errors import AutograderError
-from ..grade import resolve_course
-from ..gradescope_run import make_zip
+from autograder.errors import AutograderError
+from autograder.grading.grade import resolve_course
+from autograder.platforms.classroom50 import make_bundle
+from autograder.platforms.gradescope import make_zip
 
 __all__ = ["add_arguments", "run"]
 

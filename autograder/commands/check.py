@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..check import DEFAULT_TIMEOUT, find_work_dir, run_checks
+from autograder.checking.check import DEFAULT_TIMEOUT, find_work_dir, run_checks
+from autograder.checking.format import format_markdown, format_text
 
 __all__ = ["add_arguments", "run"]
 
@@ -30,15 +31,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..check_format import encode_result
+    from autograder.checking.format import encode_result
 
     work_dir, course = find_work_dir(args.path)
     report = run_checks(work_dir, lessons=args.lessons or None, course=course, timeout=args.timeout)
     if args.markdown:
-        _write(args.markdown, report.markdown(), append=False)
+        _write(args.markdown, format_markdown(report), append=False)
     if args.github_output:
         _write(args.github_output, f"points={report.passed}/{report.total}\nresult={encode_result(report)}\n", append=True)
-    print(report.points_line if args.quiet else report.text(), flush=True)
+    print(report.points_line if args.quiet else format_text(report), flush=True)
     return 0 if report.ok else 1
 
 

@@ -12,13 +12,13 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import AutograderError
-from ..grade import grade, resolve_course
-from ..model import GradeReport
-from ..sanitize import log_safe
-from ._classgrade import add_class_arguments, is_class_request, run_class
-from ._nbgrader import add_nbgrader_arguments, is_nbgrader_request, run_nbgrader
-from ._outputs import add_output_arguments, finish_report, submitted_at, write_outputs
+from autograder.commands._classgrade import add_class_arguments, is_class_request, run_class
+from autograder.commands._nbgrader import add_nbgrader_arguments, is_nbgrader_request, run_nbgrader
+from autograder.commands._outputs import add_output_arguments, finish_report, submitted_at, write_outputs
+from autograder.errors import AutograderError
+from autograder.grading.grade import grade, resolve_course
+from autograder.model import GradeReport
+from autograder.sanitize import log_safe
 
 __all__ = ["add_arguments", "run", "format_table"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config import load_course
-from ..release import STUDENT_WORKFLOWS, default_pip_spec, release, student_commands
+from autograder.authoring.release import STUDENT_WORKFLOWS, default_pip_spec, release, student_commands
+from autograder.config import load_course
 
 __all__ = ["add_arguments", "run"]
 

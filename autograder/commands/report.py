@@ -17,12 +17,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..classreport import canvas_rows, gradebook_rows, load_results, write_csv
-from ..grade import resolve_course
-from ..writers import View
-from ..writers.classsummary import write_summary_html, write_summary_markdown
-from ..writers.html import write_html
-from ..writers.markdown import write_markdown
+from autograder.classes.classreport import canvas_rows, gradebook_rows, load_results, write_csv
+from autograder.grading.grade import resolve_course
+from autograder.writers import View
+from autograder.writers.classsummary import write_summary_html, write_summary_markdown
+from autograder.writers.html import write_html
+from autograder.writers.markdown import write_markdown
 
 __all__ = ["add_arguments", "run"]
 

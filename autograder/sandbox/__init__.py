@@ -8,9 +8,9 @@
 - ``session``: the ``student`` object hidden tests call.
 """
 
-from .isolation import LEVELS, Level, available_levels, best_level, resolve_level, sandbox_description
-from .limits import SandboxLimits
-from .session import StudentSession
+from autograder.sandbox.isolation import LEVELS, Level, available_levels, best_level, resolve_level, sandbox_description
+from autograder.sandbox.limits import SandboxLimits
+from autograder.sandbox.session import StudentSession
 
 __all__ = ["LEVELS", "Level", "SandboxLimits", "StudentSession", "available_levels", "best_level", "resolve_level",
            "sandbox_description"]

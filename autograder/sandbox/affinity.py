@@ -14,7 +14,7 @@ for the length of a hidden test (``StudentSession.begin_test``), or of one
 call outside tests (``CoreShare.pinned``). Between tests the thread is free
 again, so two graders in one machine (test runners, Dask workers) never
 stay stuck together on one core. A process already confined to one core (a
-batch job, see ``autograder.jobs``) keeps it. Set ``AUTOGRADER_PIN=0`` to
+batch job, see ``autograder.classes.jobs``) keeps it. Set ``AUTOGRADER_PIN=0`` to
 leave scheduling entirely to the OS.
 """
 

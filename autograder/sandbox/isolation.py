@@ -41,7 +41,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import IsolationError
+from autograder.errors import IsolationError
 
 __all__ = [
     "LEVELS",
@@ -179,7 +179,7 @@ def _bundled_bwrap() -> str | None:
     return path if os.access(path, os.X_OK) else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_bwrap() -> Bwrap | None:
     """A system ``bwrap`` on PATH first (the administrator's choice), else the bundled one."""
     system = shutil.which("bwrap")
@@ -208,7 +208,7 @@ def sandbox_description(level: str) -> str:
     return f"bubblewrap {found.version} ({found.origin})" if found.version else f"bubblewrap ({found.origin})"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bwrap_probe() -> tuple[bool, str]:
     """(works, why not): start a sandbox that imports numpy, the way workers start."""
     found = find_bwrap()
@@ -301,7 +301,7 @@ def _masks() -> list[str]:
     return args
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _leaks(paths: tuple[str, ...], masks: tuple[str, ...]) -> tuple[str, ...]:
     code = (
         "import json, os, sys\n"
@@ -344,7 +344,7 @@ def check_hidden(*paths: object) -> None:
         )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _nobody_can_run_python() -> bool:
     """As root, can the interpreter and numpy still be loaded by another uid (checked as ``nobody``)?
 

@@ -25,7 +25,7 @@ import weakref
 from collections import Counter
 from pathlib import Path
 
-from ..errors import (
+from autograder.errors import (
     AutograderError,
     StudentBadValue,
     StudentCodeError,
@@ -36,11 +36,11 @@ from ..errors import (
     StudentStop,
     StudentTimeout,
 )
-from .affinity import CoreShare
-from .isolation import Level
-from .limits import SandboxLimits
-from .worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
-from .zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
+from autograder.sandbox.affinity import CoreShare
+from autograder.sandbox.isolation import Level
+from autograder.sandbox.limits import SandboxLimits
+from autograder.sandbox.worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
+from autograder.sandbox.zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
 
 __all__ = ["StudentSession", "abort_sessions"]
 

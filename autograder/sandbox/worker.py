@@ -14,8 +14,8 @@ import fcntl
 import itertools
 import json
 import os
-import select
 import secrets
+import select
 import shutil
 import signal
 import stat
@@ -26,11 +26,11 @@ import threading
 import time
 from pathlib import Path
 
-from . import _zygote as leftovers
-from . import wire
-from ..errors import IsolationError
-from .isolation import NOBODY, RUNTIME_MOUNT, SUBMISSION_MOUNT, Level, bwrap_argv
-from .limits import SandboxLimits
+from autograder.errors import IsolationError
+from autograder.sandbox import _zygote as leftovers
+from autograder.sandbox import wire
+from autograder.sandbox.isolation import NOBODY, RUNTIME_MOUNT, SUBMISSION_MOUNT, Level, bwrap_argv
+from autograder.sandbox.limits import SandboxLimits
 
 __all__ = ["SandboxUser", "Worker", "WorkerDied", "WorkerForged", "WorkerTimeout", "prepare_copy", "sandbox_uids"]
 

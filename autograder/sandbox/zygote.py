@@ -34,10 +34,10 @@ import threading
 
 import numpy as np
 
-from . import wire
-from .isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv, mask_key
-from .limits import SandboxLimits
-from .worker import Worker, _Output, _runtime_dir, kill_group, worker_env, worker_rlimits
+from autograder.sandbox import wire
+from autograder.sandbox.isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv, mask_key
+from autograder.sandbox.limits import SandboxLimits
+from autograder.sandbox.worker import Worker, _Output, _runtime_dir, kill_group, worker_env, worker_rlimits
 
 __all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "warm_enabled"]
 

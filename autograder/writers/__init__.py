@@ -13,9 +13,9 @@
 The model knows nothing about formats. Who may see which test is decided in
 one place, ``_visibility``; every student-facing writer takes a ``View``.
 The class-level outputs (gradebook CSV, class summary) are in
-``autograder.classreport``.
+``autograder.classes.classreport``.
 """
 
-from ._visibility import View, Withheld, split
+from autograder.writers._visibility import View, Withheld, split
 
 __all__ = ["View", "Withheld", "split"]

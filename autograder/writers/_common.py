@@ -11,11 +11,8 @@ reads lines that start with ``Points``).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from ..model import GradeReport, TestResult
-from ..sanitize import log_safe, md_fence, md_text, one_line, plain
+from autograder.model import GradeReport, TestResult
+from autograder.sanitize import log_safe, md_fence, md_text, one_line, plain
 
 __all__ = [
     "STATUS_WORDS",
@@ -28,7 +25,6 @@ __all__ = [
     "percent",
     "plain",
     "test_id",
-    "write_text_atomic",
 ]
 
 STATUS_WORDS = {
@@ -59,16 +55,6 @@ def final_score(report: GradeReport) -> float:
 def test_id(t: TestResult) -> str:
     """The stable name of a test in every format: ``<exercise>.<test function>``."""
     return f"{t.exercise}.{t.name}"
-
-
-def write_text_atomic(path: Path | str, text: str) -> Path:
-    """Write via a temporary file and rename, so a reader never sees half a report."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
 
 
 fence = md_fence  # a Markdown code block that the text cannot close early, whatever backticks it holds

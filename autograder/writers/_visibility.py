@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..model import TestResult
+from autograder.model import TestResult
 
 __all__ = ["View", "Withheld", "split"]
 

@@ -19,9 +19,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..errors import AutograderError
-from ..model import GradeReport
-from ._common import write_text_atomic
+from autograder.errors import AutograderError
+from autograder.files import write_atomic
+from autograder.model import GradeReport
 
 __all__ = ["ReportFileError", "read_report", "to_json", "write_report"]
 
@@ -46,7 +46,7 @@ def to_json(report: GradeReport) -> str:
 
 
 def write_report(report: GradeReport, path: Path | str) -> Path:
-    return write_text_atomic(path, to_json(report))
+    return write_atomic(path, to_json(report))
 
 
 _REQUIRED = ("submission", "score", "max_score", "exercises")

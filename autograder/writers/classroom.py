@@ -27,9 +27,9 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..model import GradeReport
-from ._common import STATUS_WORDS, final_score, log_safe, num, test_id
-from ._visibility import View, split
+from autograder.model import GradeReport
+from autograder.writers._common import STATUS_WORDS, final_score, log_safe, num, test_id
+from autograder.writers._visibility import View, split
 
 __all__ = ["RESULT_FIELDS", "TEST_FIELDS", "classroom_result", "emit_classroom", "encode_result", "points_line"]
 

@@ -44,9 +44,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..model import GradeReport, TestResult
-from ._common import STATUS_WORDS, final_score, num, test_id, write_text_atomic
-from ._visibility import View, split
+from autograder.files import write_atomic
+from autograder.model import GradeReport, TestResult
+from autograder.writers._common import STATUS_WORDS, final_score, num, test_id
+from autograder.writers._visibility import View, split
 
 __all__ = [
     "SCHEMA",
@@ -262,4 +263,4 @@ def summary_line(doc: Mapping[str, Any]) -> str:
 
 def write_classroom50(doc: Mapping[str, Any], path: Path | str) -> Path:
     """Write the document atomically (a temporary file, then a rename)."""
-    return write_text_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return write_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -19,11 +19,12 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..classreport import ClassResults, TestStats
-from ..sanitize import md_code
-from ._common import md_text, num, plain, write_text_atomic
-from ._plots import histogram
-from .html import figure, page
+from autograder.classes.classreport import ClassResults, TestStats
+from autograder.files import write_atomic
+from autograder.sanitize import md_code
+from autograder.writers._common import md_text, num, plain
+from autograder.writers._plots import histogram
+from autograder.writers.html import figure, page
 
 __all__ = ["summary_html", "summary_markdown", "write_summary_html", "write_summary_markdown"]
 
@@ -159,8 +160,8 @@ def summary_html(results: ClassResults) -> str:
 
 
 def write_summary_markdown(results: ClassResults, path: Path | str) -> Path:
-    return write_text_atomic(path, summary_markdown(results))
+    return write_atomic(path, summary_markdown(results))
 
 
 def write_summary_html(results: ClassResults, path: Path | str) -> Path:
-    return write_text_atomic(path, summary_html(results))
+    return write_atomic(path, summary_html(results))

@@ -22,8 +22,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..model import GradeReport, TestResult
-from ._common import STATUS_WORDS, fence, final_score, md_text, num, test_id, write_text_atomic
+from autograder.files import write_atomic
+from autograder.model import GradeReport, TestResult
+from autograder.writers._common import STATUS_WORDS, fence, final_score, md_text, num, test_id
 
 __all__ = ["TEST_FIELDS", "TOP_FIELDS", "failure_results", "gradescope_results", "write_gradescope"]
 
@@ -107,4 +108,4 @@ def failure_results(message: str) -> dict[str, Any]:
 
 def write_gradescope(report: GradeReport | dict[str, Any], path: Path | str) -> Path:
     data = report if isinstance(report, dict) else gradescope_results(report)
-    return write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -20,10 +20,11 @@ import html
 from pathlib import Path
 from typing import Any
 
-from ..model import ExerciseResult, GradeReport, TestResult
-from ._common import STATUS_WORDS, final_score, num, percent, plain, write_text_atomic
-from ._plots import Plot, exercise_plots
-from ._visibility import View, split
+from autograder.files import write_atomic
+from autograder.model import ExerciseResult, GradeReport, TestResult
+from autograder.writers._common import STATUS_WORDS, final_score, num, percent, plain
+from autograder.writers._plots import Plot, exercise_plots
+from autograder.writers._visibility import View, split
 
 __all__ = ["CSS", "html_report", "page", "write_html"]
 
@@ -205,4 +206,4 @@ def html_report(report: GradeReport, view: View | None = None) -> str:
 
 
 def write_html(report: GradeReport, path: Path | str, view: View | None = None) -> Path:
-    return write_text_atomic(path, html_report(report, view))
+    return write_atomic(path, html_report(report, view))

@@ -20,9 +20,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..model import GradeReport, TestResult
-from ._common import STATUS_WORDS, final_score, log_safe, num, one_line, write_text_atomic
-from ._visibility import View, Withheld, split
+from autograder.files import write_atomic
+from autograder.model import GradeReport, TestResult
+from autograder.writers._common import STATUS_WORDS, final_score, log_safe, num, one_line
+from autograder.writers._visibility import View, Withheld, split
 
 __all__ = ["junit_xml", "write_junit"]
 
@@ -98,4 +99,4 @@ def junit_xml(report: GradeReport, view: View | None = None) -> str:
 
 
 def write_junit(report: GradeReport, path: Path | str, view: View | None = None) -> Path:
-    return write_text_atomic(path, junit_xml(report, view))
+    return write_atomic(path, junit_xml(report, view))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model import GradeReport
-from ._common import STATUS_WORDS, fence, final_score, md_text, num, percent, write_text_atomic
-from ._visibility import View, split
+from autograder.files import write_atomic
+from autograder.model import GradeReport
+from autograder.writers._common import STATUS_WORDS, fence, final_score, md_text, num, percent
+from autograder.writers._visibility import View, split
 
 __all__ = ["markdown_report", "write_markdown"]
 
@@ -75,4 +76,4 @@ def markdown_report(report: GradeReport, view: View | None = None) -> str:
 
 
 def write_markdown(report: GradeReport, path: Path | str, view: View | None = None) -> Path:
-    return write_text_atomic(path, markdown_report(report, view))
+    return write_atomic(path, markdown_report(report, view))

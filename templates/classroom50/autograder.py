@@ -15,7 +15,7 @@ What it does, standard library only (Python 3.10 to 3.14):
 2. installs the grader from the bundled wheel into a private folder
    (pip --no-index: offline), and pip-installs the requirements that are not
    installed yet (numpy, pytest, ...: from the package index);
-3. grades the checkout in a separate process (python -m autograder.classroom50_run),
+3. grades the checkout in a separate process (python -m autograder.platforms.classroom50),
    which writes release-body.md, the status= and summary= lines of
    $GITHUB_OUTPUT, and ./result.json last, via a temporary file and a rename;
    Before that, on Ubuntu 23.10 and later (ubuntu-latest), it lifts AppArmor's
@@ -124,7 +124,7 @@ def main() -> int:
         return 2
     allow_user_namespaces()
     env = dict(os.environ, PYTHONPATH=str(site), MPLBACKEND="Agg")
-    grader = [sys.executable, "-m", "autograder.classroom50_run", "--course", str(course),
+    grader = [sys.executable, "-m", "autograder.platforms.classroom50", "--course", str(course),
               "--submission", str(checkout), "--out", str(checkout / "result.json"),
               "--release-body", str(checkout / "release-body.md")]  # fmt: skip
     timeout = float(os.environ.get("AUTOGRADER_TIMEOUT") or DEFAULT_TIMEOUT)

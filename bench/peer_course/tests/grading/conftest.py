@@ -1,6 +1,6 @@
-"""Hidden tests of the peer-bench assignment; fixtures from autograder.plugin."""
+"""Hidden tests of the peer-bench assignment; fixtures from autograder.grading.plugin."""
 
 
 def pytest_addoption(parser, pluginmanager):
-    if not pluginmanager.has_plugin("autograder.plugin"):
-        pluginmanager.import_plugin("autograder.plugin")
+    if not pluginmanager.has_plugin("autograder.grading.plugin"):
+        pluginmanager.import_plugin("autograder.grading.plugin")

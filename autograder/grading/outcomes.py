@@ -30,10 +30,10 @@ from typing import Any
 import pytest
 from hypothesis.errors import Flaky
 
-from .config import TestSpec
-from .errors import StudentCodeError, StudentStop
-from .model import TestResult
-from .testing import plain_reprs
+from autograder.config import TestSpec
+from autograder.errors import StudentCodeError, StudentStop
+from autograder.model import TestResult
+from autograder.testing import plain_reprs
 
 __all__ = ["classify", "failing_calls", "fixture_names", "not_run", "result", "tidy_call", "tidy_note"]
 

@@ -6,7 +6,7 @@ Why a job is shaped like this:
   hypothesis, comparing answers), so threads would share one core.
 - A job starts once: imports pytest, numpy and hypothesis, imports the
   reference solutions, then *calibrates*: grades the reference through the
-  sandbox while recording hypothesis's inputs (``autograder.replay``). The
+  sandbox while recording hypothesis's inputs (``autograder.grading.replay``). The
   reference's answers (memoised per input) and those inputs are then reused
   for every submission the job grades.
 - Each chunk of submissions is one pytest session (``grade_many``): pytest's
@@ -27,7 +27,6 @@ Why a job is shaped like this:
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
@@ -41,15 +40,15 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from .config import Course, load_course
-from .errors import AutograderError, ConfigError, IsolationError, SuiteError
-from .model import GradeReport
-from .plugin import Submission
-from .reference import ReferenceModules
-from .replay import ExampleBook, ReplayPlugin
-from .sandbox.affinity import pinning_enabled
+from autograder.config import Course, load_course
+from autograder.errors import AutograderError, ConfigError, IsolationError, SuiteError
+from autograder.grading.reference import ReferenceModules
+from autograder.grading.replay import ExampleBook, ReplayPlugin
+from autograder.model import GradeReport
+from autograder.sandbox.affinity import pinning_enabled
+from autograder.submission import Submission, submission_from_json, submission_to_json
 
-__all__ = ["Grader", "JobFailure", "JobPool", "submission_from_json", "submission_to_json"]
+__all__ = ["Grader", "JobFailure", "JobPool"]
 
 CALIBRATION_LABEL = "(reference solutions)"
 MAX_CHUNK = 16
@@ -82,13 +81,13 @@ class Grader:
 
     def calibrate(self) -> GradeReport:
         """Grade the reference, recording hypothesis's inputs for replay; returns the reference's report."""
-        from .grade import grade_many
-        from .submission import load_submission
+        from autograder.grading.grade import grade_many
+        from autograder.submission import load_submission
 
         book = ExampleBook(self.course.suite_hash())
         sub = load_submission(self.course.reference_dir, label=CALIBRATION_LABEL)
         reports = grade_many(
-            [sub], self.course, isolation=self.level, reference=self.reference,
+            [sub], self.course, isolation=self.level, trusted_code=self.trusted_code, reference=self.reference,
             plugins=[ReplayPlugin(book, recording=True)],
         )  # fmt: skip
         self.book = book
@@ -98,30 +97,15 @@ class Grader:
     def grade(
         self, submissions: list[Submission], on_report: Callable[[GradeReport], None] | None = None
     ) -> dict[str, GradeReport]:
-        from .grade import grade_many
+        from autograder.grading.grade import grade_many
 
         if self.replay and self.book is None:
             self.calibrate()
         plugins = [ReplayPlugin(self.book, recording=False)] if self.replay and self.book is not None else []
         return grade_many(
-            submissions, self.course, isolation=self.level, on_report=on_report,
+            submissions, self.course, isolation=self.level, trusted_code=self.trusted_code, on_report=on_report,
             reference=self.reference, plugins=plugins,
         )  # fmt: skip
-
-
-def submission_to_json(sub: Submission) -> dict[str, Any]:
-    if sub.extra:
-        raise ValueError("submissions with extra files cannot be sent to a job")
-    return {
-        "label": sub.label,
-        "files": {name: base64.b64encode(data).decode("ascii") for name, data in sub.files.items()},
-        "problems": list(sub.problems),
-    }
-
-
-def submission_from_json(d: dict[str, Any]) -> Submission:
-    files = {str(name): base64.b64decode(data) for name, data in d["files"].items()}
-    return Submission(label=str(d["label"]), files=files, problems=tuple(d.get("problems", ())))
 
 
 # ----------------------------------------------------------------------------- the job process
@@ -184,7 +168,7 @@ def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m autograder.jobs FD_IN FD_OUT COURSE LEVEL REPLAY``: what the parent starts."""
+    """``python -m autograder.classes.jobs FD_IN FD_OUT COURSE LEVEL REPLAY``: what the parent starts."""
     import sys
 
     fd_in, fd_out, course_path, level, replay = (argv if argv is not None else sys.argv[1:])[:5]
@@ -244,13 +228,13 @@ class JobPool:
 
     # -- lifecycle ---------------------------------------------------------
     def _start(self) -> _Job:
-        """Start ``python -m autograder.jobs`` (a plain subprocess: no ``__main__`` re-import as with spawn)."""
+        """Start ``python -m autograder.classes.jobs`` (a plain subprocess: no ``__main__`` re-import as with spawn)."""
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
-        package_root = str(Path(__file__).resolve().parents[1])
+        package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
-        argv = [sys.executable, "-m", "autograder.jobs", str(to_r), str(from_w),
+        argv = [sys.executable, "-m", "autograder.classes.jobs", str(to_r), str(from_w),
                 str(self.course.path), self.level, "1" if self.replay else "0"]  # fmt: skip
         try:
             proc = subprocess.Popen(

@@ -24,9 +24,9 @@ import shutil
 import textwrap
 from typing import Any
 
-from .check_model import CheckReport, LessonCheck, PublicTest
-from .sanitize import log_safe, md_text, plain
-from .testing import plain_reprs
+from autograder.checking.model import CheckReport, LessonCheck, PublicTest
+from autograder.sanitize import log_safe, md_text, plain
+from autograder.testing import plain_reprs
 
 __all__ = ["MAX_MESSAGE_LINES", "classroom_result", "encode_result", "format_html", "format_markdown", "format_text"]
 

@@ -2,8 +2,8 @@
 
 ``grade_class(class_dir, out_dir)`` reads each student's folder, skips the
 ones already graded by the same suite (resume), grades the rest on
-``jobs`` processes (``autograder.jobs``) or on a Dask cluster
-(``autograder.distributed``), and writes:
+``jobs`` processes (``autograder.classes.jobs``) or on a Dask cluster
+(``autograder.classes.distributed``), and writes:
 
 - ``OUT_DIR/<student>.json``: the canonical report, written to a temporary
   file, flushed to disk and renamed, so a crash or Ctrl-C never leaves half
@@ -12,7 +12,7 @@ ones already graded by the same suite (resume), grades the rest on
   (content hash, suite hash, grader version, isolation level), which is how
   a re-run knows it may skip the student;
 - ``OUT_DIR/gradebook.csv``: one row per student of CLASS_DIR
-  (``autograder.classreport``, the same gradebook ``autograder report``
+  (``autograder.classes.classreport``, the same gradebook ``autograder report``
   writes).
 
 A class folder is told apart from a single submission by its shape: it holds
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import time
@@ -41,25 +40,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
-from .config import Course
-from .errors import AutograderError
-from .grade import resolve_course
-from .model import ExerciseResult, GradeReport, TestResult
-from .plugin import Submission
-from .progress import Progress
-from .submission import load_submission, submission_files
+from autograder import __version__
+from autograder.classes.progress import Progress
+from autograder.config import Course
+from autograder.errors import AutograderError
+from autograder.files import write_atomic
+from autograder.grading.grade import resolve_course
+from autograder.model import ExerciseResult, GradeReport, TestResult
+from autograder.submission import Submission, content_hash, load_submission, submission_files
 
 __all__ = [
     "STATE_DIR",
     "ClassSummary",
     "Progress",
-    "content_hash",
     "error_report",
     "find_submissions",
     "grade_class",
     "is_class_dir",
-    "write_atomic",
 ]
 
 STATE_DIR = ".autograder"
@@ -104,38 +101,11 @@ def find_submissions(class_dir: Path | str) -> list[tuple[str, Path]]:
     return [(p.name, p) for p in _student_dirs(class_dir)]
 
 
-def content_hash(sub: Submission) -> str:
-    """A hash of exactly what is graded: each module's name and bytes (notebooks already turned into modules)."""
-    h = hashlib.sha256()
-    for name in sorted(sub.files):
-        data = sub.files[name]
-        h.update(f"{name}\0{len(data)}\0".encode())
-        h.update(data)
-    for problem in sub.problems:
-        h.update(b"problem\0" + problem.encode("utf-8", "replace"))
-    return h.hexdigest()[:24]
-
-
 # ----------------------------------------------------------------------------- reports on disk
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, flush it to disk, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:  # Ctrl-C in the middle, a full disk: the old file stays, no temporary one lingers
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _report_json(report: GradeReport) -> str:
-    from .writers.canonical import to_json
+    from autograder.writers.canonical import to_json
 
     return to_json(report)
 
@@ -329,12 +299,12 @@ def grade_class(
             progress.note(f"grading {len(todo)} submission(s) on {where}{first}")
             progress.t0 = time.monotonic()
             if dask is not None:
-                from .distributed import grade_on_dask
+                from autograder.classes.distributed import grade_on_dask
 
                 grade_on_dask(dask, course, todo, on_report=reported, on_failed=failed, isolation=level,
                               trusted_code=trusted_code, replay=replay)
             else:
-                from .jobs import JobPool
+                from autograder.classes.jobs import JobPool
 
                 pool = JobPool(course, jobs=n_jobs, level=level, replay=replay)
                 pool.run(todo, on_report=reported, on_failed=failed, on_ready=ready)
@@ -361,7 +331,7 @@ def _submission_time(course: Course, folder: Path) -> tuple[dt.datetime | None, 
     """(when it was handed in, or None; a problem reading it, or ""), from timestamp.txt or git (``autograder.late``)."""
     if course.deadline is None:
         return None, ""
-    from .late import submission_time
+    from autograder.late import submission_time
 
     try:
         return submission_time(folder, course_root=course.root)[0], ""
@@ -375,14 +345,14 @@ def _with_late_policy(report: GradeReport, course: Course, submitted: dt.datetim
         return dataclasses.replace(report, problems=(*report.problems, problem))
     if submitted is None:
         return report
-    from .late import apply_late_policy
+    from autograder.late import apply_late_policy
 
     return apply_late_policy(report, course, submitted)
 
 
 def _write_gradebook(out: Path, course: Course, students: set[str]) -> Path | None:
     """The class gradebook from the reports on disk, for the students of this class only."""
-    from .classreport import gradebook_rows, load_results, write_csv
+    from autograder.classes.classreport import gradebook_rows, load_results, write_csv
 
     results = load_results(out, course)
     mine = tuple(s for s in results.students if s.student in students)

@@ -31,8 +31,8 @@ How it stays exact:
   hypothesis alone gives. (The worker's own memory is not rewound: a
   submission that keeps state between calls sees the replayed calls too.)
 
-A batch calibrates once per job (``autograder.jobs``); a single submission
-replays the calibration artefact (``autograder.calibration``). Not used when
+A batch calibrates once per job (``autograder.classes.jobs``); a single submission
+replays the calibration artefact (``autograder.grading.calibration``). Not used when
 grading runs seeded (``autograder audit``'s flakiness check).
 """
 
@@ -49,7 +49,7 @@ import pytest
 from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis.internal.reflection import function_digest
 
-from .errors import StudentStop
+from autograder.errors import StudentStop
 
 __all__ = ["ExampleBook", "ReplayPlugin"]
 
@@ -157,7 +157,7 @@ class _Checkpoint:
     counts and the used part of the test's time budget."""
 
     def __init__(self, session: Any) -> None:
-        from .sandbox import StudentSession
+        from autograder.sandbox import StudentSession
 
         self._session = session if isinstance(session, StudentSession) else None
         if self._session is not None:

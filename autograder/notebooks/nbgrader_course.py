@@ -7,7 +7,7 @@ grading process's reach, one after another), this grades every submission
 with the autograder's sandbox and hidden tests in one batch, then puts the
 results where nbgrader's tools look for them:
 
-- the scores in nbgrader's gradebook (``autograder.nbgrader_gradebook``),
+- the scores in nbgrader's gradebook (``autograder.notebooks.nbgrader_gradebook``),
   so formgrader and ``nbgrader export`` show them;
 - ``autograded/<student>/<assignment>/``: a copy of the submitted files, so
   formgrader can show the submission next to its scores;
@@ -32,14 +32,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Course
-from .errors import AutograderError, SubmissionError
-from .grade import grade_many, resolve_course
-from .late import LateError, TIMESTAMP_FILE, apply_late_policy, nbgrader_time
-from .model import GradeReport
-from .plugin import Submission
-from .nbgrader_gradebook import NbgraderCourse, assignment_deadline, open_course, record_report, register_assignment
-from .submission import MAX_FILE_BYTES, MAX_FILES, load_submission
+from autograder.config import Course
+from autograder.errors import AutograderError, SubmissionError
+from autograder.grading.grade import grade_many, resolve_course
+from autograder.late import TIMESTAMP_FILE, LateError, apply_late_policy, nbgrader_time
+from autograder.model import GradeReport
+from autograder.notebooks.nbgrader_gradebook import (
+    NbgraderCourse,
+    assignment_deadline,
+    open_course,
+    record_report,
+    register_assignment,
+)
+from autograder.submission import MAX_FILE_BYTES, MAX_FILES, Submission, load_submission
 
 __all__ = ["NbgraderRun", "course_for", "grade_nbgrader", "find_submissions", "feedback_html", "SECRET_FILE"]
 
@@ -64,9 +69,9 @@ def course_for(course_dir: Path | str, start: Path | None = None) -> Path:
     then the nearest course.yaml in the current folder or above it. Raises ``ConfigError`` saying
     which flag to pass.
     """
-    from .config import COURSE_FILE, find_course
-    from .errors import ConfigError
-    from .notebook_build import COURSE_POINTER
+    from autograder.config import COURSE_FILE, find_course
+    from autograder.errors import ConfigError
+    from autograder.notebooks.build import COURSE_POINTER
 
     pointer = Path(course_dir) / COURSE_POINTER
     named = ""
@@ -108,8 +113,8 @@ def find_submissions(nbc: NbgraderCourse, assignment: str) -> dict[str, Path]:
 
 def feedback_html(report: GradeReport, exercise_id: str, deadline: dt.datetime | None) -> str:
     """The student's feedback page for one lesson notebook (what that lesson's tests found)."""
-    from .writers._visibility import View
-    from .writers.html import html_report
+    from autograder.writers._visibility import View
+    from autograder.writers.html import html_report
 
     ex = report.exercise(exercise_id)
     final = round(ex.score * (1 - report.late_penalty / 100.0), 6)

@@ -23,12 +23,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Course, GradebookColumns
-from .errors import AutograderError
-from .model import GradeReport, TestResult
-from .sanitize import one_line
-from .writers._common import final_score, write_text_atomic
-from .writers.canonical import ReportFileError, read_report
+from autograder.config import Course, GradebookColumns
+from autograder.errors import AutograderError
+from autograder.files import write_atomic
+from autograder.model import GradeReport, TestResult
+from autograder.sanitize import one_line
+from autograder.writers._common import final_score
+from autograder.writers.canonical import ReportFileError, read_report
 
 __all__ = [
     "ClassResults",
@@ -266,4 +267,4 @@ def gradebook_csv(rows: list[list[str]]) -> str:
 
 def write_csv(rows: list[list[str]], path: Path | str) -> Path:
     """UTF-8 with a byte-order mark, so Excel opens names with accents correctly; Canvas and Moodle accept it."""
-    return write_text_atomic(path, "\ufeff" + gradebook_csv(rows))
+    return write_atomic(path, "\ufeff" + gradebook_csv(rows))

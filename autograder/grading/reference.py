@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from .sandbox import wire
+from autograder.sandbox import wire
 
 __all__ = ["ReferenceModules"]
 

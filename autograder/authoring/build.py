@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AutograderError
+from autograder.errors import AutograderError
 
 __all__ = ["stub_source", "solution_regions", "build_exercises", "Region", "BEGIN", "END", "check_exercises"]
 

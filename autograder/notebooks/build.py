@@ -26,7 +26,7 @@ One lesson module becomes one notebook, cut where a reader expects cells:
 
 Every cell carries nbgrader metadata (schema 3) and
 ``metadata.autograder.role``, which the notebook grader
-(``autograder.notebooks``) uses to leave tests out of the student's module.
+(``autograder.notebooks.read``) uses to leave tests out of the student's module.
 The output is deterministic (cell ids are the grade ids), so ``autograder
 build --check`` can compare files byte for byte. Writing needs only
 ``json``; nbformat and nbgrader are used by the tests to check the result.
@@ -42,10 +42,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .build import BEGIN, solution_regions, stub_source
-from .config import Course, Exercise
-from .errors import AutograderError
-from .notebooks import ROLE_KEY
+from autograder.authoring.build import BEGIN, solution_regions, stub_source
+from autograder.config import Course, Exercise
+from autograder.errors import AutograderError
+from autograder.notebooks.read import ROLE_KEY
 
 __all__ = [
     "Chunk",

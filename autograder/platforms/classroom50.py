@@ -4,13 +4,13 @@ Two halves, like ``gradescope_run`` for Gradescope:
 
 ``make_bundle(course, classroom_dir, assignment)``
     writes ``CLASSROOM_DIR/autograders/ASSIGNMENT/``: ``autograder.py`` (from
-    ``templates/classroom50/``), the grader's wheel (``autograder.wheel``),
+    ``templates/classroom50/``), the grader's wheel (``autograder.authoring.wheel``),
     ``requirements.txt``, ``course/`` (course.yaml, the reference solutions,
     the hidden tests, the data) and a README. At most 10 MB (Classroom 50's
     cap for a bundle on the Pages site). Everything in it is readable by
     anyone who finds that site: unchangeable by students, not secret.
 
-``python -m autograder.classroom50_run --course C --submission DIR --out result.json``
+``python -m autograder.platforms.classroom50 --course C --submission DIR --out result.json``
     what ``autograder.py`` runs once the wheel is installed. It grades DIR
     (the top-level ``.py`` and ``.ipynb`` files of the checkout) with the
     bundled course, then writes ``release-body.md`` (``--release-body``), the
@@ -43,16 +43,17 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import Course
-from .errors import AutograderError, ConfigError, SubmissionError
-from .grade import grade, resolve_course
-from .release import find_resource
-from .submission import submission_files
-from .wheel import base_requirements, build_wheel, project_metadata
-from .writers import View
-from .writers._common import fence, write_text_atomic
-from .writers.classroom50 import (
+from autograder import __version__
+from autograder.authoring.release import find_resource
+from autograder.authoring.wheel import base_requirements, build_wheel, project_metadata
+from autograder.config import Course
+from autograder.errors import AutograderError, ConfigError, SubmissionError
+from autograder.files import write_atomic
+from autograder.grading.grade import grade, resolve_course
+from autograder.submission import submission_files
+from autograder.writers import View
+from autograder.writers._common import fence
+from autograder.writers.classroom50 import (
     classroom50_error,
     classroom50_result,
     status_of,
@@ -60,7 +61,7 @@ from .writers.classroom50 import (
     summary_line,
     write_classroom50,
 )
-from .writers.markdown import markdown_report
+from autograder.writers.markdown import markdown_report
 
 __all__ = ["BUNDLE_LIMIT", "make_bundle", "main"]
 
@@ -162,7 +163,7 @@ def _github_output(doc: dict[str, Any]) -> None:
 def _finish(doc: dict[str, Any], out: Path, release_body: Path | None, body: str | None) -> int:
     """Release body and step outputs first, result.json last."""
     if release_body is not None and body is not None:
-        write_text_atomic(release_body, body)
+        write_atomic(release_body, body)
     _github_output(doc)
     write_classroom50(doc, out)
     print(f"autograder {__version__} ({Path(__file__).resolve().parent}): {summary_line(doc)}; wrote {out}")
@@ -170,7 +171,7 @@ def _finish(doc: dict[str, Any], out: Path, release_body: Path | None, body: str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.classroom50_run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.platforms.classroom50", description=__doc__.splitlines()[0])
     parser.add_argument("--course", type=Path, required=True, help="the bundled course.yaml")
     parser.add_argument("--submission", type=Path, default=Path.cwd(), help="the student's checkout (default: .)")
     parser.add_argument("--out", type=Path, default=Path("result.json"), help="where result.json goes")

@@ -10,14 +10,14 @@ while a test fails, so a student's CI or pre-commit hook can use it.
 
 The public tests live in ``<exercises_dir>/tests/test_<lesson>.py`` and
 ``import <lesson>``. How the lessons are imported and pytest is run is in
-``autograder.check_session``; the result model in ``autograder.check_model``.
+``autograder.checking.session``; the result model in ``autograder.checking.model``.
 
 From a notebook, ``from autograder import check; check()`` runs the public
 tests on the notebook's current definitions: the names in ``__main__`` are
 injected as the lesson module, so there is nothing to save or export first.
 
 Formatting (text, Markdown, HTML, Classroom's runner result) is in
-``autograder.check_format``.
+``autograder.checking.format``.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .check_model import CheckReport, CheckStatus, LessonCheck, PublicTest
-from .errors import AutograderError
+from autograder.checking.format import format_html, format_text
+from autograder.checking.model import CheckReport, CheckStatus, LessonCheck, PublicTest
+from autograder.errors import AutograderError
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -61,7 +62,7 @@ def find_work_dir(path: Path | str | None = None) -> tuple[Path, Any]:
     repository itself in a student's), or the current folder when it has a
     ``tests/`` folder of public tests.
     """
-    from .public_course import find_course_file, read_public_course
+    from autograder.checking.public_course import find_course_file, read_public_course
 
     if path is not None:
         folder = Path(path).resolve()
@@ -132,7 +133,7 @@ def run_checks(
     this puts in ``sys.modules`` or ``sys.path`` is taken out again, so
     checks can run again and again in one process (a notebook kernel).
     """
-    from .check_session import import_lesson, lives_under, notebook_sources, run_pytest
+    from autograder.checking.session import import_lesson, lives_under, notebook_sources, run_pytest
 
     start = time.perf_counter()
     work_dir = Path(work_dir).resolve()
@@ -246,7 +247,7 @@ def _notebook_folder(path: Path | str | None, tests: Path | str | None) -> tuple
 
     Its errors give notebook advice: where the tests must be, or ``check(tests=...)``.
     """
-    from .public_course import find_course_file, read_public_course
+    from autograder.checking.public_course import find_course_file, read_public_course
 
     if tests is not None:
         tests_dir = Path(tests).resolve()
@@ -334,18 +335,7 @@ def _show(report: CheckReport) -> None:
     except Exception:  # noqa: BLE001 - no IPython: plain text
         shell = None
     if shell is not None and getattr(shell, "kernel", None) is not None:
-        display(HTML(report.html()))
+        display(HTML(format_html(report)))
     else:
-        print(report.text())
+        print(format_text(report))
 
-
-class _CallableModule(types.ModuleType):
-    """``autograder.check`` is both this module and the function: ``from autograder import check; check()``
-    must work even when the module was imported first (the import system then binds the package's
-    ``check`` attribute to the module), so the module itself is callable and forwards to ``check``."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> CheckReport:
-        return check(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,7 +1,7 @@
 """Run as a Gradescope autograder: grade /autograder/submission, write /autograder/results/results.json.
 
 ``templates/gradescope/run_autograder`` calls ``python -m
-autograder.gradescope_run``. Gradescope's layout, under a root that
+autograder.platforms.gradescope``. Gradescope's layout, under a root that
 ``AUTOGRADER_ROOT`` (or ``--root``) can move for testing:
 
 ``source/``                   the autograder zip, unpacked (this repository: course.yaml, solutions/, tests/)
@@ -13,7 +13,7 @@ The late policy (course.yaml) uses Gradescope's submission time and the
 assignment's due date from the metadata (course.yaml's deadline when the
 metadata has none), so extensions set in Gradescope are honoured.
 
-``python -m autograder.gradescope_run --make-zip autograder.zip`` builds
+``python -m autograder.platforms.gradescope --make-zip autograder.zip`` builds
 the zip to upload: ``setup.sh`` and ``run_autograder`` at its top, then
 course.yaml, the engine, the reference solutions and the hidden tests.
 
@@ -35,12 +35,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .config import Course
-from .errors import AutograderError, ConfigError, SubmissionError
-from .grade import grade, resolve_course
-from .late import LateError, apply_late_policy, parse_time
-from .submission import submission_files
-from .writers.gradescope import failure_results, write_gradescope
+from autograder.config import Course
+from autograder.errors import AutograderError, ConfigError, SubmissionError
+from autograder.grading.grade import grade, resolve_course
+from autograder.late import LateError, apply_late_policy, parse_time
+from autograder.submission import submission_files
+from autograder.writers.gradescope import failure_results, write_gradescope
 
 __all__ = ["find_submission", "main", "make_zip", "read_metadata"]
 
@@ -94,7 +94,7 @@ def _times(meta: dict[str, Any], file: Path) -> tuple[Any, Any]:
     return submitted, deadline
 
 
-ENGINE = Path(__file__).resolve().parent  # the autograder package
+ENGINE = Path(__file__).resolve().parents[1]  # the autograder package
 TEMPLATES = ENGINE.parent / "templates" / "gradescope"
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same sources give the same zip
 
@@ -104,7 +104,7 @@ def make_zip(course: Course, out: Path, *, calibration: bool = True) -> Path:
 
     With ``calibration`` the course's calibration artefact goes in too (made now if none is cached),
     so each submission replays hypothesis's recorded inputs instead of calibrating
-    (``autograder.calibration``).
+    (``autograder.grading.calibration``).
     """
     root = course.root
     entries: dict[str, Path] = {}
@@ -133,7 +133,7 @@ def make_zip(course: Course, out: Path, *, calibration: bool = True) -> Path:
     for name in ("setup.sh", "run_autograder"):
         add(TEMPLATES / name, name)
     if calibration:
-        from .calibration import ensure_artefact
+        from autograder.grading.calibration import ensure_artefact
 
         artefact, name = ensure_artefact(course)
         add(artefact, name)
@@ -148,7 +148,7 @@ def make_zip(course: Course, out: Path, *, calibration: bool = True) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope_run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.platforms.gradescope", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path(os.environ.get(ROOT_ENV, "/autograder")),
                         help=f"Gradescope's folder (default: ${ROOT_ENV} or /autograder)")  # fmt: skip
     parser.add_argument("--course", type=Path, default=None,

@@ -1,6 +1,6 @@
 """Calibration as an artefact: hypothesis's recorded inputs, saved once and read by every grading process.
 
-A calibration (``autograder.replay``) grades the reference once while
+A calibration (``autograder.grading.replay``) grades the reference once while
 recording the inputs hypothesis gives each hidden test. A batch job does it
 at start-up; this module keeps the result in a file so that a *single*
 submission (``autograder grade DIR``, a Gradescope or Classroom 50 run) also
@@ -44,12 +44,12 @@ import json
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from .config import Course
-from .replay import _MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
+from autograder.config import Course
+from autograder.files import write_atomic
+from autograder.grading.replay import _MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
 
 __all__ = ["artefact_key", "cache_dirs", "load_book", "write_artefact", "save_book", "calibrated_book", "ensure_artefact", "FORMAT"]
 
@@ -58,7 +58,7 @@ CACHE_FOLDER = ".autograder-cache"
 ENV = "AUTOGRADER_CALIBRATION"  # "0": never read or write artefacts
 _MAX_FILE_BYTES = 256 * 1024 * 1024
 # Engine files whose change can change the inputs hypothesis draws (strategies) or what replay does.
-_ENGINE_FILES = ("strategies.py", "_hypothesis.py", "testing.py", "replay.py", "calibration.py", "sandbox/wire.py")
+_ENGINE_FILES = ("strategies.py", "grading/_hypothesis.py", "testing.py", "grading/replay.py", "grading/calibration.py", "sandbox/wire.py")
 
 
 def enabled() -> bool:
@@ -74,7 +74,7 @@ def artefact_key(course: Course) -> dict[str, str]:
     import numpy
 
     engine = hashlib.sha256()
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the autograder package
     for name in _ENGINE_FILES:
         engine.update(name.encode() + b"\0" + (here / name).read_bytes())
     # conftest.py files above the hidden tests (the suite hash covers those inside) can shape them too
@@ -139,7 +139,7 @@ def _writable_dir(course: Course) -> Path | None:
 
 def _encode_recording(rec: _Recording) -> dict[str, Any] | None:
     """One test's inputs as a wire frame; None when a value would not come back identical."""
-    from .sandbox import wire
+    from autograder.sandbox import wire
 
     try:
         header, buffers = wire.encode(rec.kwargs)
@@ -184,24 +184,14 @@ def save_book(course: Course, book: ExampleBook, path: Path) -> Path:
             tests[name] = encoded
     body = {"key": artefact_key(course), "tests": tests}
     doc = {**body, "mac": hmac.new(_secret(course), _canonical(body), hashlib.sha256).hexdigest()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".calibration-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(_canonical(doc))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, _canonical(doc))
 
 
 def calibrate(course: Course, isolation: str | None = None, trusted_code: bool = False) -> ExampleBook:
-    """Grade the reference through the sandbox, recording hypothesis's inputs (``autograder.replay``).
+    """Grade the reference through the sandbox, recording hypothesis's inputs (``autograder.grading.replay``).
 
     ``trusted_code`` as for ``grade``: the level the caller grades at (``process`` needs it)."""
-    from .jobs import Grader
+    from autograder.classes.jobs import Grader
 
     grader = Grader(course, isolation=isolation, trusted_code=trusted_code)
     grader.calibrate()
@@ -276,7 +266,7 @@ def _items(tests: Any) -> list[tuple[str, Any]]:
 
 
 def _decode_recording(entry: Any) -> _Recording:
-    from .sandbox import wire
+    from autograder.sandbox import wire
 
     if not isinstance(entry, dict) or set(entry) != {"valid", "header", "sizes", "payload"}:
         raise ValueError("malformed test entry")

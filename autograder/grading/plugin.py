@@ -14,10 +14,10 @@ It gives hidden tests three fixtures:
 One pytest session can grade many submissions: ``student`` is parametrized
 over them and the tests are ordered so each submission's tests run
 together, with one worker at a time. Outcomes come from the exception a
-test ends with, never from pytest's text output (``autograder.outcomes``),
+test ends with, never from pytest's text output (``autograder.grading.outcomes``),
 and are collected into ``TestResult`` objects; a callback receives each
 submission's ``GradeReport`` as soon as its last test has run. Hypothesis
-runs under the deterministic grading profile (``autograder._hypothesis``).
+runs under the deterministic grading profile (``autograder.grading._hypothesis``).
 
 Run with plain ``pytest tests/grading``, the plugin grades the reference
 solutions (or ``--submission PATH``) through the same sandbox.
@@ -27,32 +27,27 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from . import __version__, outcomes
-from ._hypothesis import PROFILE, load_profile, set_max_examples, unset_seed
-from .config import Course, load_course
-from .model import ExerciseResult, GradeReport, TestResult
-from .reference import ReferenceModules
-from .sandbox import StudentSession, sandbox_description
+from autograder import __version__
+from autograder.config import Course, load_course
+from autograder.grading import outcomes
+from autograder.grading._hypothesis import PROFILE, load_profile, set_max_examples, unset_seed
+from autograder.grading.reference import ReferenceModules
+from autograder.model import ExerciseResult, GradeReport, TestResult
+from autograder.sandbox import StudentSession, sandbox_description
+from autograder.submission import Submission
 
-__all__ = ["GradingRun", "Submission", "PROFILE"]
+__all__ = ["GradingRun", "PROFILE", "RUN_KEY", "RunInstaller"]
 
-RUN_NAME = "autograder-run"
-
-
-@dataclass
-class Submission:
-    """A submission as the grader sees it: a label and the bytes of its modules."""
-
-    label: str
-    files: dict[str, bytes]
-    problems: tuple[str, ...] = ()
-    extra: dict[str, Path] = field(default_factory=dict)
+# The session's run lives in the config's stash (as pytest's own junitxml keeps its state): a grading
+# session puts it there before configure (``install``); plain ``pytest tests/grading`` makes one.
+RUN_KEY = pytest.StashKey["GradingRun"]()
 
 
 @dataclass(eq=False)
@@ -174,22 +169,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "hint(text): one-line hint shown to students when the test fails")
-    run: GradingRun | None = config.pluginmanager.get_plugin(RUN_NAME)  # type: ignore[assignment]
+    run = config.stash.get(RUN_KEY, None)
     if run is None:
-        run = _standalone_run(config)
-        config.pluginmanager.register(run, RUN_NAME)
+        run = config.stash[RUN_KEY] = _standalone_run(config)
     load_profile(run.course.hypothesis.max_examples, seed=run.seed)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    run: GradingRun | None = config.pluginmanager.get_plugin(RUN_NAME)  # type: ignore[assignment]
+    run = config.stash.get(RUN_KEY, None)
     if run is not None and run.seed is not None:
         unset_seed()
 
 
 def _standalone_run(config: pytest.Config) -> GradingRun:
     """Plain ``pytest tests/grading``: grade the reference (or --submission folders)."""
-    from .submission import load_submission
+    from autograder.submission import load_submission
 
     course_opt = config.getoption("--course", default=None)
     course = load_course(course_opt or Path(str(config.rootpath)))
@@ -201,7 +195,18 @@ def _standalone_run(config: pytest.Config) -> GradingRun:
 
 
 def _run(config: pytest.Config) -> GradingRun:
-    return config.pluginmanager.get_plugin(RUN_NAME)  # type: ignore[return-value]
+    return config.stash[RUN_KEY]
+
+
+class RunInstaller:
+    """A plugin object that puts ``run`` in the session's stash before this plugin's configure hook runs."""
+
+    def __init__(self, run: GradingRun) -> None:
+        self.run = run
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash.setdefault(RUN_KEY, self.run)
 
 
 def _identify(item: pytest.Item) -> tuple[str, str]:

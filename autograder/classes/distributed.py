@@ -15,7 +15,7 @@ How it is shaped:
   own private copy, as on one machine.
 - Each worker process keeps one ``Grader`` per suite: the reference's
   memoised answers and the example book of its calibration (the reference
-  graded once through the sandbox, see ``autograder.replay``), reused for
+  graded once through the sandbox, see ``autograder.grading.replay``), reused for
   every task it runs.
 - pytest sessions are not thread-safe, so tasks in one worker process run
   one at a time (a lock). Start workers with one thread and one process per
@@ -46,9 +46,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Course, load_course
-from .errors import AutograderError, ConfigError, IsolationError, SuiteError
-from .plugin import Submission
+from autograder.config import Course, load_course
+from autograder.errors import AutograderError, ConfigError, IsolationError, SuiteError
+from autograder.submission import Submission
 
 __all__ = ["CourseBundle", "SubmissionOverdue", "bundle_course", "grade_on_dask", "grade_task"]
 
@@ -148,7 +148,8 @@ def grade_task(
     ``watchdog``: seconds the submission may hold the worker (default:
     ``sandbox.submission_timeout`` plus ``jobs.WATCHDOG_MARGIN``).
     """
-    from .jobs import WATCHDOG_MARGIN, Grader, submission_from_json
+    from autograder.classes.jobs import WATCHDOG_MARGIN, Grader
+    from autograder.submission import submission_from_json
 
     with _LOCK:  # one pytest session at a time per process
         if _stuck is not None and _stuck.is_alive():
@@ -167,7 +168,7 @@ def grade_task(
 
 def _grade_watched(grader: Any, sub: Submission, budget: float) -> dict[str, Any]:
     """Grade in a thread; past ``budget`` seconds stop the submission's session and wait a grace period."""
-    from .sandbox.session import abort_sessions
+    from autograder.sandbox.session import abort_sessions
 
     global _stuck
     outcome: dict[str, Any] = {}
@@ -220,7 +221,7 @@ def grade_on_dask(
         raise AutograderError(
             "--dask needs Dask's distributed scheduler: pip install 'neurons-autograder[dask]'"
         ) from None
-    from .jobs import submission_to_json
+    from autograder.submission import submission_to_json
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="30s")
     owned = client is not scheduler

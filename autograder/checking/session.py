@@ -23,7 +23,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from .check_model import CheckStatus, PublicTest
+from autograder.checking.model import CheckStatus, PublicTest
 
 __all__ = ["import_lesson", "is_student_file", "lives_under", "notebook_sources", "run_pytest"]
 
@@ -43,17 +43,17 @@ def notebook_sources(work_dir: Path, lessons: list[str]) -> tuple[dict[str, tupl
     """{lesson: (notebook file, module source)} for the lessons whose notebook is what grading would use.
 
     Grading takes, per lesson, whichever of ``<lesson>.py`` and ``<lesson>.ipynb`` has fewer
-    unfinished stubs (``autograder.notebooks``); checking tests the same one, so a student who
+    unfinished stubs (``autograder.notebooks.read``); checking tests the same one, so a student who
     works in the notebook is not told that the untouched ``.py`` stub fails.
     """
     notebooks = {p.name: p.read_bytes() for p in sorted(work_dir.glob("*.ipynb")) if p.is_file() and not p.is_symlink()}
     if not notebooks:
         return {}, []
-    from .notebooks import notebook_module
+    from autograder.notebooks.read import notebook_module
 
     existing = {p.name: p.read_bytes() for p in sorted(work_dir.glob("*.py")) if p.is_file()}
     try:
-        from .notebooks import modules_from_notebooks
+        from autograder.notebooks.read import modules_from_notebooks
 
         built, _ = modules_from_notebooks(notebooks, existing)
     except Exception as exc:  # noqa: BLE001 - a broken notebook must not stop checking the .py files

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from .config import COURSE_FILE, Course, load_course
-from .errors import ConfigError
+from autograder.config import COURSE_FILE, Course, load_course
+from autograder.errors import ConfigError
 
 __all__ = ["PublicCourse", "PublicExercise", "find_course_file", "public_course_yaml", "read_public_course"]
 

@@ -13,18 +13,18 @@ import io
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import pytest
 
-from .config import Course, load_course
-from .errors import SuiteError
-from .model import GradeReport
-from .plugin import RUN_NAME, GradingRun, Submission
-from .reference import ReferenceModules
-from .sandbox import SandboxLimits
-from .submission import load_submission
+from autograder.config import Course, load_course
+from autograder.errors import SuiteError
+from autograder.grading.plugin import GradingRun, RunInstaller
+from autograder.grading.reference import ReferenceModules
+from autograder.model import GradeReport
+from autograder.sandbox import SandboxLimits
+from autograder.submission import Submission, load_submission
 
 __all__ = ["grade", "grade_many", "resolve_course"]
 
@@ -45,7 +45,7 @@ def grade(
     """Grade one submission folder and return its report.
 
     ``trusted_code=True`` allows grading below the sandbox (``process``): only for code you trust.
-    With ``replay`` (the default) the course's calibration artefact (``autograder.calibration``) is
+    With ``replay`` (the default) the course's calibration artefact (``autograder.grading.calibration``) is
     replayed, made first if there is none; the report is the same either way, only faster.
     """
     course = resolve_course(course)
@@ -55,8 +55,8 @@ def grade(
 
 
 def _replay_plugins(course: Course, isolation: str | None, trusted_code: bool) -> list[object]:
-    from .calibration import calibrated_book
-    from .replay import ReplayPlugin
+    from autograder.grading.calibration import calibrated_book
+    from autograder.grading.replay import ReplayPlugin
 
     book = calibrated_book(course, isolation, trusted_code)
     return [ReplayPlugin(book, recording=False)] if book is not None else []
@@ -78,7 +78,7 @@ def grade_many(
 
     ``seed`` (for ``autograder audit`` only) runs hypothesis seeded instead of derandomized.
     ``reference`` and ``plugins`` let a batch job keep the reference's memoised answers and its
-    recorded examples (``autograder.replay``) from one session to the next.
+    recorded examples (``autograder.grading.replay``) from one session to the next.
     """
     course = resolve_course(course)
     subs = list(submissions)
@@ -89,7 +89,7 @@ def grade_many(
     run = GradingRun(course=course, submissions=subs, level=level, on_report=on_report, seed=seed, reference=reference)
     args = [
         str(course.tests_dir),
-        "-p", "autograder.plugin",
+        "-p", "autograder.grading.plugin",
         "--rootdir", str(course.root),
         "--assert=plain",
         "--import-mode=importlib",
@@ -110,7 +110,7 @@ def grade_many(
     warm = _WarmStart(level, course.limits) if subs else None
     try:
         with redirect, _no_plugin_autoload():
-            code = pytest.main(args, plugins=[_Registrar(run), *plugins, *([warm] if warm else [])])
+            code = pytest.main(args, plugins=[RunInstaller(run), *plugins, *([warm] if warm else [])])
     finally:
         os.chdir(cwd)
         _forget_test_modules(course)
@@ -174,7 +174,7 @@ class _WarmStart:
     """
 
     def __init__(self, level: str, limits: SandboxLimits) -> None:
-        from .sandbox import zygote
+        from autograder.sandbox import zygote
 
         self._thread: threading.Thread | None = None
         if level != "namespace" or not zygote.warm_enabled():
@@ -187,7 +187,7 @@ class _WarmStart:
 
     @staticmethod
     def _start(limits: SandboxLimits) -> None:
-        from .sandbox import zygote
+        from autograder.sandbox import zygote
 
         try:
             zygote.give_back(zygote.Zygote(limits))
@@ -198,15 +198,3 @@ class _WarmStart:
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         if self._thread is not None:
             self._thread.join()
-
-
-class _Registrar:
-    """Registers the run under its well-known name before the plugin's configure hook looks for it."""
-
-    def __init__(self, run: GradingRun) -> None:
-        self.run = run
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_configure(self, config: pytest.Config) -> None:
-        if config.pluginmanager.get_plugin(RUN_NAME) is None:
-            config.pluginmanager.register(self.run, RUN_NAME)

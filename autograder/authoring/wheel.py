@@ -22,13 +22,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .errors import AutograderError
+from autograder import __version__
+from autograder.errors import AutograderError
 
 __all__ = ["DIST_NAME", "WheelInfo", "base_requirements", "build_wheel", "project_metadata", "wheel_name"]
 
 DIST_NAME = "neurons-autograder"
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -102,8 +102,8 @@ def build_wheel(out_dir: Path | str, info: WheelInfo | None = None) -> Path:
     metadata += [f"Requires-Dist: {r}" for r in base_requirements(info)]
     files[f"{dist}.dist-info/METADATA"] = ("\n".join(metadata) + "\n").encode("utf-8")
     files[f"{dist}.dist-info/WHEEL"] = (
-        f"Wheel-Version: 1.0\nGenerator: autograder.wheel {__version__}\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    ).encode("utf-8")
+        f"Wheel-Version: 1.0\nGenerator: autograder.authoring.wheel {__version__}\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    ).encode()
     files[f"{dist}.dist-info/entry_points.txt"] = b"[console_scripts]\nautograder = autograder.cli:main\n"
     files[f"{dist}.dist-info/top_level.txt"] = b"autograder\n"
     record = [f"{name},{_record_hash(data)},{len(data)}" for name, data in files.items()]

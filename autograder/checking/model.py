@@ -2,7 +2,7 @@
 
 Plain frozen dataclasses, like ``autograder.model`` for grades; the formats
 (text, Markdown, HTML, Classroom's runner result) live in
-``autograder.check_format``.
+``autograder.checking.format``.
 """
 
 from __future__ import annotations
@@ -75,21 +75,6 @@ class CheckReport:
     @property
     def points_line(self) -> str:
         return f"Points {self.passed}/{self.total}"
-
-    def text(self) -> str:
-        from .check_format import format_text
-
-        return format_text(self)
-
-    def markdown(self) -> str:
-        from .check_format import format_markdown
-
-        return format_markdown(self)
-
-    def html(self) -> str:
-        from .check_format import format_html
-
-        return format_html(self)
 
     def __repr__(self) -> str:  # short: check() has already displayed the table
         return f"<autograder check: {self.passed}/{self.total} public tests passed>"

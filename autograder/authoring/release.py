@@ -13,7 +13,7 @@ What a student gets, and where it comes from:
 ``.gitlab-ci.yml``                     ``templates/gitlab/student.gitlab-ci.yml``
 ``.gitignore``, ``requirements.txt``,  written here; ``requirements.txt`` names the
 ``requirements-notebooks.txt``         wheel below (or ``--pip SPEC``), the other adds Jupyter
-``wheels/neurons_autograder-*.whl``    this autograder (``autograder.wheel``), so the
+``wheels/neurons_autograder-*.whl``    this autograder (``autograder.authoring.wheel``), so the
                                        repository installs offline, from itself
 =====================================  ==============================================
 
@@ -42,11 +42,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import BEGIN, END, check_exercises, solution_regions, stub_source
-from .config import COURSE_FILE, Course
-from .errors import AutograderError
-from .public_course import public_course_yaml
-from .wheel import build_wheel, wheel_name
+from autograder.authoring.build import BEGIN, END, check_exercises, solution_regions, stub_source
+from autograder.authoring.wheel import build_wheel, wheel_name
+from autograder.checking.public_course import public_course_yaml
+from autograder.config import COURSE_FILE, Course
+from autograder.errors import AutograderError
 
 __all__ = [
     "MIN_SECRET_LINE",
@@ -67,7 +67,7 @@ MIN_BODY_PAIR = 30  # two consecutive solution lines at least this long together
 MIN_HIDDEN_TEST_LINE = 40  # hidden test lines: only long, distinctive ones (imports excluded)
 FACTS_MARKER = "<!-- release: course facts -->"
 PIP_PLACEHOLDER = "@AUTOGRADER_PIP@"
-WHEELS_DIR = "wheels"  # the autograder's wheel, in the student repository (see autograder.wheel)
+WHEELS_DIR = "wheels"  # the autograder's wheel, in the student repository (see autograder.authoring.wheel)
 NOTEBOOK_REQUIREMENT = "notebook>=7,<8"
 STUDENT_WORKFLOWS = {
     "github": ("github/student.yml", ".github/workflows/classroom.yml"),
@@ -122,7 +122,7 @@ def _notebook_requirements() -> str:
 
 def find_resource(course: Course, relative: str) -> Path:
     """A release input (``templates/...``, ``docs/students.md``): the course's own copy first, then the autograder's."""
-    for base in (course.root, Path(__file__).resolve().parent.parent):
+    for base in (course.root, Path(__file__).resolve().parents[2]):
         candidate = base / relative
         if candidate.exists():
             return candidate

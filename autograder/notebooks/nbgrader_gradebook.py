@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Course
-from .errors import AutograderError
-from .model import GradeReport
-from .notebook_build import grade_cell_id, lesson_notebook, lessons
+from autograder.config import Course
+from autograder.errors import AutograderError
+from autograder.model import GradeReport
+from autograder.notebooks.build import grade_cell_id, lesson_notebook, lessons
 
 __all__ = ["NbgraderCourse", "open_course", "register_assignment", "record_report", "assignment_deadline"]
 

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TextIO
 
-from .sanitize import log_safe, one_line
+from autograder.sanitize import log_safe, one_line
 
 __all__ = ["Progress"]
 
