@@ -204,3 +204,19 @@ def test_resolve_level_refuses_below_the_minimum():
     if "user" in LEVELS_HERE and strongest == "namespace":
         with pytest.raises(IsolationError, match="demands isolation of at least 'namespace'"):
             resolve_level("user", minimum="namespace")
+
+
+def test_printed_output_names_the_students_file_the_same_way_at_every_level():
+    """A warning's file name must not carry where the copy happened to live (/tmp/ag-sub-XXXX, /submission)."""
+    files = {"m.py": b"import warnings\n\ndef f():\n    warnings.warn('careful')\n    return 1\n"}
+    seen = {}
+    for level in [lv for lv in ("process", "user", "namespace") if lv in available_levels()]:
+        session = StudentSession(files, level=level, limits=SandboxLimits())
+        try:
+            assert session.m.f() == 1
+            seen[level] = session.output
+        finally:
+            session.close()
+    assert all("m.py:4: UserWarning: careful" in out for out in seen.values()), seen
+    assert len(set(seen.values())) == 1, seen
+    assert not any("ag-sub-" in out or "/submission" in out for out in seen.values())

@@ -37,7 +37,7 @@ from autograder.errors import (
     StudentTimeout,
 )
 from autograder.sandbox.affinity import CoreShare
-from autograder.sandbox.isolation import Level
+from autograder.sandbox.isolation import SUBMISSION_MOUNT, Level
 from autograder.sandbox.limits import SandboxLimits
 from autograder.sandbox.worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
 from autograder.sandbox.zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
@@ -113,6 +113,10 @@ class StudentSession:
         """What the student's code printed (stdout and stderr), truncated to the limit."""
         self._collect_output()
         text = self._output.decode("utf-8", "replace")
+        # Where the copy lives differs by level and run (/submission, /tmp/ag-sub-XXXX): a warning's
+        # "activations.py:39" must read the same at every level and in every regrade.
+        for folder in {SUBMISSION_MOUNT, *((str(self._copy), os.path.realpath(self._copy)) if self._copy else ())}:
+            text = text.replace(folder.rstrip("/") + "/", "")
         if self._dropped:
             text += f"\n[... {self._dropped} more bytes of output were not kept]"
         return text
