@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from autograder.grading._hypothesis import inner_test, is_hypothesis_test
+
 __all__ = ["in_process_students", "InProcessStudent", "capture_tests", "run_replay_floor"]
 
 
@@ -160,11 +162,11 @@ def run_replay_floor(course: Any, tests: list[tuple[str, Any, dict[str, Any]]], 
     for key, test, args in tests:
         if "reference" in args:
             args = {**args, "reference": reference}
-        rec = book.examples(key) if getattr(test, "is_hypothesis_test", False) else None
+        rec = book.examples(key) if is_hypothesis_test(test) else None
         if rec is None:
             test(**args)
             continue
-        inner = test.hypothesis.inner_test
+        inner = inner_test(test)
         for drawn, _valid in zip(rec.kwargs, rec.valid):
             try:
                 inner(**args, **copy.deepcopy(drawn))

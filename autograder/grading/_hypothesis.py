@@ -1,5 +1,10 @@
 """Hypothesis under grading: the deterministic profile, course.yaml's example counts, the audit's seed.
 
+This module is also the one place that reaches into hypothesis's internals (``INTERNALS`` lists
+them): the forced seed, a test's attached settings, its inner test function, the source digest
+that derandomized seeds come from, and the failing calls hypothesis hands its pytest plugin.
+tests/test_hypothesis_internals.py fails with a message naming the one a new release moved.
+
 Grading runs every hidden test under the profile ``autograder-grading``:
 derandomized (the same inputs for every submission, every time), no example
 database, no deadline, ``max_examples`` from course.yaml (per test where
@@ -9,11 +14,33 @@ seeded instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-__all__ = ["PROFILE", "load_profile", "register_profile", "set_max_examples", "unset_seed"]
+__all__ = [
+    "INTERNALS",
+    "PROFILE",
+    "failing_examples",
+    "inner_test",
+    "is_hypothesis_test",
+    "load_profile",
+    "register_profile",
+    "set_inner_test",
+    "set_max_examples",
+    "source_digest",
+    "unset_seed",
+]
+
+# Every hypothesis internal the grader relies on, and what breaks if a release moves it.
+INTERNALS = {
+    "hypothesis.core.global_force_seed": "the audit's seeded runs (load_profile, unset_seed)",
+    "test._hypothesis_internal_use_settings": "course.yaml's per-test max_examples (set_max_examples)",
+    "test.hypothesis.inner_test": "recording and replaying examples (inner_test, set_inner_test)",
+    "hypothesis.internal.reflection.function_digest": "checking a recording wrapper keeps the seed (source_digest)",
+    "item._hypothesis_failing_examples": "the minimal failing call in students' messages (failing_examples)",
+}
 
 PROFILE = "autograder-grading"
 
@@ -55,6 +82,31 @@ def unset_seed() -> None:
     from hypothesis import core
 
     core.global_force_seed = None
+
+
+def is_hypothesis_test(test: Any) -> bool:
+    return bool(getattr(test, "is_hypothesis_test", False)) and hasattr(test, "hypothesis")
+
+
+def inner_test(test: Any) -> Callable[..., Any]:
+    """The function a ``@given`` test calls with each drawn example."""
+    return test.hypothesis.inner_test  # type: ignore[no-any-return]
+
+
+def set_inner_test(test: Any, function: Callable[..., Any]) -> None:
+    test.hypothesis.inner_test = function
+
+
+def source_digest(function: Callable[..., Any]) -> bytes:
+    """What a derandomized test's seed is derived from (a wrapper must keep it to see the same inputs)."""
+    from hypothesis.internal.reflection import function_digest
+
+    return function_digest(function)
+
+
+def failing_examples(item: Any) -> object:
+    """The minimal failing calls hypothesis handed its pytest plugin for ``item`` (None if none)."""
+    return getattr(item, "_hypothesis_failing_examples", None)
 
 
 def set_max_examples(test: Any, n: int) -> None:

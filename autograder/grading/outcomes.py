@@ -32,6 +32,7 @@ from hypothesis.errors import Flaky
 
 from autograder.config import TestSpec
 from autograder.errors import StudentCodeError, StudentStop
+from autograder.grading._hypothesis import failing_examples
 from autograder.model import TestResult
 from autograder.testing import plain_reprs
 
@@ -129,7 +130,7 @@ def failing_calls(exc: BaseException, item: Any) -> list[str]:
     calls without any wording around them); else its notes on the exception, in either wording
     (no pytest plugin, an explicit ``@example``, or a hypothesis that stopped setting the attribute).
     """
-    calls = getattr(item, "_hypothesis_failing_examples", None)
+    calls = failing_examples(item)
     if isinstance(calls, (list, tuple)) and calls and all(isinstance(c, str) for c in calls):
         return [c for c in calls if c.strip()]
     notes = [n for n in getattr(exc, "__notes__", None) or () if isinstance(n, str)]

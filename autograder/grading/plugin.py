@@ -37,7 +37,7 @@ import pytest
 from autograder import __version__
 from autograder.config import Course, load_course
 from autograder.grading import outcomes
-from autograder.grading._hypothesis import PROFILE, load_profile, set_max_examples, unset_seed
+from autograder.grading._hypothesis import PROFILE, is_hypothesis_test, load_profile, set_max_examples, unset_seed
 from autograder.grading.reference import ReferenceModules
 from autograder.model import ExerciseResult, GradeReport, TestResult
 from autograder.sandbox import StudentSession, sandbox_description
@@ -240,7 +240,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             )
             continue
         spec = known[key]
-        if spec.max_examples and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        if spec.max_examples and is_hypothesis_test(getattr(item, "obj", None)):
             set_max_examples(item.obj, spec.max_examples)  # type: ignore[attr-defined]
     # A test file the session did not collect (plain ``pytest tests/grading/test_cat.py``) is not
     # missing tests; a test file that does not exist, or lacks a listed test, is.

@@ -47,9 +47,9 @@ from typing import Any
 
 import pytest
 from hypothesis.errors import UnsatisfiedAssumption
-from hypothesis.internal.reflection import function_digest
 
 from autograder.errors import StudentStop
+from autograder.grading._hypothesis import inner_test, is_hypothesis_test, set_inner_test, source_digest
 
 __all__ = ["ExampleBook", "ReplayPlugin"]
 
@@ -96,7 +96,7 @@ class ReplayPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         test = pyfuncitem.obj
-        if not getattr(test, "is_hypothesis_test", False) or not hasattr(test, "hypothesis"):
+        if not is_hypothesis_test(test):
             return None
         testargs = {arg: pyfuncitem.funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
         if self.recording:
@@ -106,7 +106,7 @@ class ReplayPlugin:
         if rec is None:
             return None
         checkpoint = _Checkpoint(testargs.get("student"))
-        if _replay(test.hypothesis.inner_test, testargs, rec):
+        if _replay(inner_test(test), testargs, rec):
             self.book.replayed += 1
             return True
         checkpoint.restore()
@@ -114,7 +114,7 @@ class ReplayPlugin:
         return None  # pytest's own call: hypothesis from the start, shrinking included
 
     def _record(self, item: pytest.Function, test: Any, testargs: dict[str, Any]) -> None:
-        inner = test.hypothesis.inner_test
+        inner = inner_test(test)
         rec = _Recording()
 
         @functools.wraps(inner)
@@ -140,15 +140,15 @@ class ReplayPlugin:
             return result
 
         # The seed of a derandomized test comes from its source: the wrapper must not change it.
-        rec.replayable = function_digest(recording) == function_digest(inner)
-        test.hypothesis.inner_test = recording
+        rec.replayable = source_digest(recording) == source_digest(inner)
+        set_inner_test(test, recording)
         try:
             test(**testargs)
         except BaseException:
             rec.replayable = False  # only inputs of a passing run are the sequence every passing submission sees
             raise
         finally:
-            test.hypothesis.inner_test = inner
+            set_inner_test(test, inner)
             self.book.tests[_key(item)] = rec
 
 

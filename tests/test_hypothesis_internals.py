@@ -1,0 +1,96 @@
+"""The hypothesis internals the grader relies on (``autograder.grading._hypothesis.INTERNALS``).
+
+Each test names the internal, and what breaks, so a new hypothesis release that moves one says
+exactly which piece of autograder/grading/_hypothesis.py to update.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import hypothesis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.grading import _hypothesis as internals
+
+VERSION = f"hypothesis {hypothesis.__version__}"
+
+
+def _moved(name: str) -> str:
+    return f"{VERSION} moved {name}, which {internals.INTERNALS[name]} relies on: update autograder/grading/_hypothesis.py"
+
+
+@given(st.integers())
+def _a_test(x: int) -> None:
+    pass
+
+
+def test_every_internal_is_listed():
+    assert len(internals.INTERNALS) == 5
+
+
+def test_the_forced_seed_is_where_the_audit_sets_it():
+    from hypothesis import core
+
+    assert hasattr(core, "global_force_seed"), _moved("hypothesis.core.global_force_seed")
+    internals.load_profile(5, seed=1234)
+    try:
+        assert core.global_force_seed == 1234
+    finally:
+        internals.unset_seed()
+    assert core.global_force_seed is None
+
+
+def test_per_test_settings_are_read_from_the_attribute_hypothesis_attaches():
+    name = "test._hypothesis_internal_use_settings"
+    assert isinstance(getattr(_a_test, "_hypothesis_internal_use_settings", None), settings), _moved(name)
+    internals.register_profile(40)
+
+    @given(st.integers())
+    def fresh(x: int) -> None:
+        pass
+
+    internals.set_max_examples(fresh, 3)
+    assert fresh._hypothesis_internal_use_settings.max_examples == 3, _moved(name)
+    calls = []
+    internals.set_inner_test(fresh, lambda x: calls.append(x))
+    fresh()
+    assert 0 < len(calls) <= 3, _moved(name)
+
+
+def test_the_inner_test_can_be_swapped_and_keeps_its_seed():
+    assert internals.is_hypothesis_test(_a_test), _moved("test.hypothesis.inner_test")
+    inner = internals.inner_test(_a_test)
+    assert callable(inner), _moved("test.hypothesis.inner_test")
+    digest = internals.source_digest(inner)
+    assert isinstance(digest, bytes) and digest == internals.source_digest(inner), _moved(
+        "hypothesis.internal.reflection.function_digest"
+    )
+
+
+def test_the_pytest_plugin_is_handed_the_minimal_failing_call(tmp_path):
+    (tmp_path / "test_fails.py").write_text(textwrap.dedent("""
+        from hypothesis import given, settings, strategies as st
+
+        @settings(derandomize=True, database=None)
+        @given(st.integers())
+        def test_small(x):
+            assert x < 10
+    """))
+    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+        import pytest
+        from autograder.grading._hypothesis import failing_examples
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_makereport(item, call):
+            yield
+            if call.when == "call":
+                print("FAILING-EXAMPLES", repr(failing_examples(item)))
+    """))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("FAILING-EXAMPLES")), "")
+    assert "test_small(" in line and "x=10" in line, _moved("item._hypothesis_failing_examples") + "\n" + done.stdout[-2000:]
