@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from autograder.errors import StudentRaised
 from autograder.strategies import finite_floats, float_arrays, int_arrays
-from autograder.testing import expect_close, expect_float, expect_shape, expect_true, fail
+from autograder.testing import (expect_close, expect_correct_first, expect_float, expect_shape, expect_true, fail,
+                                needs_correct_answer)
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 SUM_HINT = "z = x . w + b (the weighted sum plus the bias), then apply the named activation to z."
@@ -251,19 +252,29 @@ def test_nonlinearity_prevents_collapse(student, reference):
                      rtol=1e-9, atol=1e-12, hint=LAYER_HINT)
 
 
-def test_inputs_are_not_modified(student):
-    """neuron, dense and collapse leave their arguments unchanged."""
+def test_inputs_are_not_modified(student, reference):
+    """neuron, dense and collapse compute the right values and leave their arguments unchanged."""
     x, w = np.array([1.5, -2.0, 0.5]), np.array([-1.0, 0.25, 2.0])
     X, W, b = np.array([[1.0, -2.0, 3.0], [-0.5, 0.0, 2.5]]), np.array([[0.5, -1.0], [2.0, 0.0], [-1.5, 1.0]]), np.array([0.5, -0.5])
     W2, b2 = np.array([[1.0], [-2.0]]), np.array([0.25])
     calls = [
-        ("neuron(x, w, b, 'relu')", student.neuron.neuron, (x, w, -0.5, "relu")),
-        ("dense(X, W, b, 'relu')", student.neuron.dense, (X, W, b, "relu")),
-        ("dense(X, W, b, 'sigmoid')", student.neuron.dense, (X, W, b, "sigmoid")),
-        ("collapse(W1, b1, W2, b2)", student.neuron.collapse, (W, b, W2, b2)),
+        ("neuron(x, w, b, 'relu')", "neuron", (x, w, -0.5, "relu")),
+        ("dense(X, W, b, 'relu')", "dense", (X, W, b, "relu")),
+        ("dense(X, W, b, 'sigmoid')", "dense", (X, W, b, "sigmoid")),
+        ("collapse(W1, b1, W2, b2)", "collapse", (W, b, W2, b2)),
     ]
-    for call, func, args in calls:
-        _, after = func.with_inputs(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    for call, name, args in calls:
+        value, after = getattr(student.neuron, name).with_inputs(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+        want = getattr(reference.neuron, name)(*args)
+        point = f"leaving the arguments of {call} unchanged"
+        if name == "collapse":
+            with needs_correct_answer(point):
+                if not isinstance(value, (tuple, list)) or len(value) != 2:
+                    fail(f"{call} returned {value!r}, expected a pair (W, b)", "return W, b")
+            for part, got_part, want_part in zip(("W", "b"), value, want):
+                expect_correct_first(got_part, want_part, call=f"{part} from {call}", point=point)
+        else:
+            expect_correct_first(value, want, call=call, point=point)
         names = call[call.index("(") + 1 : call.index(")")].split(", ")
         for name, before, now in zip(names, args, after):
             if isinstance(before, np.ndarray):
