@@ -241,6 +241,32 @@ MISTAKES = [
     ),
 ]
 
+MISTAKES += [
+    Mistake(
+        id="perceptron_zeros_like_integer_input",
+        module="gates",
+        description="starts from np.zeros_like(X[0]) and adds in place: integer X (or a list of ints) gives an int w "
+                    "that cannot hold lr * error * x",
+        functions={"perceptron_fit": '''
+            def perceptron_fit(X, y, lr=1.0, max_epochs=100):
+                w, b = np.zeros_like(X[0]), 0.0
+                for epoch in range(1, max_epochs + 1):
+                    mistakes = 0
+                    for i in range(len(X)):
+                        error = y[i] - step(np.dot(X[i], w) + b)
+                        if error:
+                            w += lr * error * X[i]
+                            b += lr * error
+                            mistakes += 1
+                    if mistakes == 0:
+                        return w, float(b), epoch
+                return w, float(b), max_epochs
+        '''},
+        fails=("test_perceptron_follows_the_classic_rule",),
+        message="as int64 arrays",
+    ),
+]
+
 VARIANTS = [
     Variant(
         id="gates_loops_and_ints",
