@@ -117,8 +117,7 @@ MISTAKES = [
                 hidden = np.maximum(x[..., None] @ params["W1"] + params["b1"], 0.0)
                 return hidden @ params["W2"] + params["b2"]
         '''},
-        fails=("test_relu_net_keeps_the_input_shape", "test_relu_net_matches_reference",
-               "test_relu_network_approximates_a_curve"),
+        fails=("test_relu_net_keeps_the_input_shape",),  # the shape costs only the test that names it
         message="shape",
     ),
     Mistake(
@@ -131,7 +130,7 @@ MISTAKES = [
                 hidden = np.maximum(x @ params["W1"] + params["b1"], 0.0)
                 return (hidden @ params["W2"] + params["b2"]).ravel()
         '''},
-        fails=("test_relu_net_matches_reference", "test_relu_net_keeps_the_input_shape"),
+        fails=("test_relu_net_keeps_the_input_shape",),
         message="expected shape",
     ),
     Mistake(

@@ -25,7 +25,7 @@ MISTAKES = [
             def step(z):
                 return np.asarray(z) > 0
         '''},
-        fails=("test_step_matches_reference", "test_step_at_zero_is_zero"),
+        fails=("test_step_matches_reference",),  # the dtype costs only the test that names it
         message="dtype bool",
     ),
     Mistake(
@@ -236,7 +236,7 @@ MISTAKES = [
                 hidden = step(X @ params["W1"] + params["b1"])
                 return step(hidden @ params["W2"] + params["b2"])
         '''},
-        fails=("test_xor_predict_on_own_network", "test_xor_predict_matches_reference"),
+        fails=("test_xor_predict_matches_reference",),  # the shape costs only the test that names it
         message="shape",
     ),
 ]

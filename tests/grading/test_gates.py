@@ -53,8 +53,9 @@ def test_step_matches_reference(student, reference, z):
 def test_step_at_zero_is_zero(student):
     """step(0) is 0: a neuron exactly at its threshold does not fire."""
     z = np.array([-1.0, -0.0, 0.0, 5e-324, 1.0])
+    # Values only: a dtype slip (booleans) is test_step_matches_reference's business.
     expect_close(student.gates.step(z), np.array([0.0, 0.0, 0.0, 1.0, 1.0]), call="step([-1.0, -0.0, 0.0, 5e-324, 1.0])",
-                 rtol=0, atol=0, hint="Use z > 0 (strictly greater), not z >= 0.")
+                 rtol=0, atol=0, hint="Use z > 0 (strictly greater), not z >= 0.", check_dtype=False)
 
 
 # ----------------------------------------------------------------------------- gates
@@ -209,7 +210,10 @@ def test_xor_predict_on_own_network(student, rows):
     """xor_predict(X, xor_network()) is XOR on any list of rows of the truth table."""
     params = student.gates.xor_network()
     X = X4[rows]
-    expect_equal(student.gates.xor_predict(X, params), XOR[rows],
+    got = student.gates.xor_predict(X, params)
+    if np.size(got) == len(rows) and np.ndim(got) == 2:
+        got = np.reshape(got, -1)  # an (m, 1) column is test_xor_predict_matches_reference's business
+    expect_equal(got, XOR[rows],
                  call=f"xor_predict(X, xor_network()) with X = {X.astype(int).tolist()}",
                  hint="Compute the output from X (no fixed answer), and pass both layers through step.")
 
