@@ -3,15 +3,17 @@ every correct-but-different variant scores full marks."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from autograder import grade_many
 from autograder.submission import load_submission
 
-from tests.catalogue import all_mistakes, all_variants, build
+from tests.catalogue import GATED, all_mistakes, all_variants, build, deduction_table
 
 MISTAKES = all_mistakes()
-GATED = "needs a correct answer first"  # autograder.testing.needs_correct_answer's message
 VARIANTS = all_variants()
 
 
@@ -52,3 +54,11 @@ def test_correct_variant_scores_full_marks(graded, variant):
     report = graded[variant.id]
     lost = [(t.exercise, t.name, t.message) for t in report.tests if not t.passed]
     assert not lost, lost
+
+
+def test_deduction_table(graded):
+    """With AG_DEDUCTION_TABLE=FILE, write docs/unit.md's deduction table from this grading (see scripts/deduction_table.py)."""
+    table = deduction_table(MISTAKES, graded)
+    assert table.count("\n") == len(MISTAKES) + 2
+    if os.environ.get("AG_DEDUCTION_TABLE"):
+        Path(os.environ["AG_DEDUCTION_TABLE"]).write_text(table, encoding="utf-8")
