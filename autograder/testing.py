@@ -30,6 +30,7 @@ __all__ = [
     "expect_true",
     "expect_correct_first",
     "needs_correct_answer",
+    "reshaped_like",
 ]
 
 
@@ -191,6 +192,18 @@ def expect_correct_first(got: Any, want: Any, *, call: str, point: str, rtol: fl
         expect_close(arr.astype(np.float64).reshape(-1), want_arr.reshape(-1), call=call, rtol=rtol, atol=atol,
                      check_dtype=False)
     return arr
+
+
+def reshaped_like(got: Any, want: Any) -> Any:
+    """``got`` in ``want``'s shape when it holds the same number of values in another shape, else ``got`` unchanged.
+
+    For tests that judge values: a (1,) array for a number, a squeezed (m,) for (m, 1) or a flattened
+    array is then judged on its values, and the shape costs only the test that names it.
+    """
+    shape = np.shape(want)
+    if isinstance(got, (np.ndarray, np.generic)) and np.shape(got) != shape and np.size(got) == int(np.prod(shape)):
+        return np.reshape(got, shape)
+    return got
 
 
 def _first(mask: np.ndarray) -> tuple[int, ...] | int:
