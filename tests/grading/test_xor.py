@@ -240,7 +240,7 @@ def test_backward_passes_gradient_check(student, reference):
                 rel < 1e-6,
                 f"{call}['d{k}'] disagrees with a numerical gradient check: relative error {rel:.3g} (it should be "
                 f"below 1e-6); you returned {show(analytic)}, the finite differences give {show(numeric)}",
-                "Check the sign (the gradient points uphill), the 1/m of the mean, and the tanh derivative 1 - A1**2.",
+                "Check the sign (the gradient points uphill), the 1 / Y.size of the mean, and the tanh derivative 1 - A1**2.",
             )
 
 
