@@ -177,11 +177,13 @@ def expect_correct_first(got: Any, want: Any, *, call: str, point: str, rtol: fl
     """Gate a hygiene point on ``got`` having ``want``'s values (``needs_correct_answer``).
 
     Only the values are judged (same number of them, close), not the shape or dtype: those slips
-    cost the tests that name them. Use the value the hygiene check's own call returned, on an input
-    away from the lesson's boundary cases (z = 0 and the like), so a boundary slip costs only the
-    test that names it, not the hygiene point too.
+    cost the tests that name them. Check the property first (a mutation is then reported as such),
+    then gate with the value the hygiene check's own call returned, on an input away from the
+    lesson's boundary cases (z = 0 and the like), so a boundary slip costs only the test that
+    names it, not the hygiene point too.
 
         value, (after,) = student.gates.step.with_inputs(z.copy())
+        expect_close(after, z, call="the argument z after calling step(z)", rtol=0, atol=0)
         expect_correct_first(value, reference.gates.step(z), call="step(z)", point="leaving z unchanged")
     """
     with needs_correct_answer(point):

@@ -160,17 +160,17 @@ def test_inputs_are_not_modified(student, reference):
     hint = "Compute into new arrays: no +=, *= or [...] = on an argument or a view of it (x[:-1] is a view)."
     call = "relu_fit(knots_x, knots_y)"
     value, (kx_after, ky_after) = student.approximation.relu_fit.with_inputs(kx.copy(), ky.copy())
-    with needs_correct_answer("leaving knots_x and knots_y unchanged in relu_fit"):
+    expect_close(kx_after, kx, call="the argument knots_x after calling relu_fit(knots_x, knots_y)", rtol=0, atol=0, hint=hint)
+    expect_close(ky_after, ky, call="the argument knots_y after calling relu_fit(knots_x, knots_y)", rtol=0, atol=0, hint=hint)
+    with needs_correct_answer("leaving knots_x and knots_y unchanged in relu_fit"):  # then the gate
         fitted = _params(student, kx, ky, call, params=value)
         expect_close(reference.approximation.relu_net(kx, fitted), ky, call=f"the network from {call}, evaluated at knots_x,",
                      rtol=1e-9, atol=1e-9, hint=FIT_HINT)
-    expect_close(kx_after, kx, call="the argument knots_x after calling relu_fit(knots_x, knots_y)", rtol=0, atol=0, hint=hint)
-    expect_close(ky_after, ky, call="the argument knots_y after calling relu_fit(knots_x, knots_y)", rtol=0, atol=0, hint=hint)
     params = reference.approximation.relu_fit(kx, ky)
     x = np.array([[-1.0, 0.0], [1.5, 3.0]])
     value, (x_after, p_after) = student.approximation.relu_net.with_inputs(x.copy(), {k: v.copy() for k, v in params.items()})
-    expect_correct_first(value, reference.approximation.relu_net(x, params), call="relu_net(x, params)",
-                         point="leaving x and params unchanged in relu_net")
     expect_close(x_after, x, call="the argument x after calling relu_net(x, params)", rtol=0, atol=0, hint=hint)
     for k, v in params.items():
         expect_close(p_after[k], v, call=f"params[{k!r}] after calling relu_net(x, params)", rtol=0, atol=0, hint=hint)
+    expect_correct_first(value, reference.approximation.relu_net(x, params), call="relu_net(x, params)",
+                         point="leaving x and params unchanged in relu_net")

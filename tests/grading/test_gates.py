@@ -225,22 +225,23 @@ def test_inputs_are_not_modified(student, reference):
     params = {"W1": np.array([[1.0, -1.0], [1.0, -1.0]]), "b1": np.array([-0.5, 1.5]),
               "W2": np.array([[1.0], [1.0]]), "b2": np.array([-1.5])}
     hint = "Compute into new arrays: no +=, *= or [...] = on an argument (np.asarray does not copy)."
+    # Each call: first the property this test is named for, then the gate (the point needs a correct answer too).
     value, (z_after,) = student.gates.step.with_inputs(z.copy())
-    expect_correct_first(value, reference.gates.step(z), call="step(z)", point="leaving z unchanged in step(z)")
     expect_close(z_after, z, call="the argument z after calling step(z)", rtol=0, atol=0, hint=hint)
+    expect_correct_first(value, reference.gates.step(z), call="step(z)", point="leaving z unchanged in step(z)")
     call = "perceptron_fit(X, y, 1.0, 10)"
     value, (X_after, y_after, *_) = student.gates.perceptron_fit.with_inputs(X.copy(), y.copy(), 1.0, 10)
+    expect_close(X_after, X, call=f"the argument X after calling {call}", rtol=0, atol=0, hint=hint)
+    expect_close(y_after, y, call=f"the argument y after calling {call}", rtol=0, atol=0, hint=hint)
     point = f"leaving X and y unchanged in {call}"
     with needs_correct_answer(point):
         if not isinstance(value, (tuple, list)) or len(value) != 3:
             fail(f"{call} returned {value!r}, expected a triple (w, b, epochs)", "return w, b, epochs")
     for part, got_part, want_part in zip(("w", "b", "epochs"), value, reference.gates.perceptron_fit(X, y, 1.0, 10)):
         expect_correct_first(got_part, want_part, call=f"{part} from {call}", point=point)
-    expect_close(X_after, X, call=f"the argument X after calling {call}", rtol=0, atol=0, hint=hint)
-    expect_close(y_after, y, call=f"the argument y after calling {call}", rtol=0, atol=0, hint=hint)
     value, (X_after, p_after) = student.gates.xor_predict.with_inputs(X.copy(), {k: v.copy() for k, v in params.items()})
-    expect_correct_first(value, reference.gates.xor_predict(X, params), call="xor_predict(X, params)",
-                         point="leaving X and params unchanged in xor_predict(X, params)")
     expect_close(X_after, X, call="the argument X after calling xor_predict(X, params)", rtol=0, atol=0, hint=hint)
     for k, v in params.items():
         expect_close(p_after[k], v, call=f"params[{k!r}] after calling xor_predict(X, params)", rtol=0, atol=0, hint=hint)
+    expect_correct_first(value, reference.gates.xor_predict(X, params), call="xor_predict(X, params)",
+                         point="leaving X and params unchanged in xor_predict(X, params)")

@@ -266,6 +266,12 @@ def test_inputs_are_not_modified(student, reference):
     ]
     for call, name, args in calls:
         value, after = getattr(student.neuron, name).with_inputs(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+        names = call[call.index("(") + 1 : call.index(")")].split(", ")
+        for arg, before, now in zip(names, args, after):
+            if isinstance(before, np.ndarray):
+                expect_close(now, before, call=f"the argument {arg} after calling {call}", rtol=0, atol=0,
+                             hint="Compute into new arrays: no +=, *= or [...] = on an argument (np.asarray does not copy).")
+        # Then the gate: the point needs a correct answer too.
         want = getattr(reference.neuron, name)(*args)
         point = f"leaving the arguments of {call} unchanged"
         if name == "collapse":
@@ -276,8 +282,3 @@ def test_inputs_are_not_modified(student, reference):
                 expect_correct_first(got_part, want_part, call=f"{part} from {call}", point=point)
         else:
             expect_correct_first(value, want, call=call, point=point)
-        names = call[call.index("(") + 1 : call.index(")")].split(", ")
-        for name, before, now in zip(names, args, after):
-            if isinstance(before, np.ndarray):
-                expect_close(now, before, call=f"the argument {name} after calling {call}", rtol=0, atol=0,
-                             hint="Compute into new arrays: no +=, *= or [...] = on an argument (np.asarray does not copy).")
