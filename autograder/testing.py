@@ -20,6 +20,8 @@ does the same for a message a test wrote with ``{value!r}``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,9 @@ __all__ = [
     "expect_shape",
     "expect_float",
     "expect_true",
+    "expect_correct_first",
+    "needs_correct_answer",
+    "reshaped_like",
 ]
 
 
@@ -214,6 +219,56 @@ def expect_equal(got: Any, want: Any, *, call: str, hint: str = "") -> np.ndarra
 def expect_true(condition: bool, message: str, hint: str = "") -> None:
     if not condition:
         fail(message, hint)
+
+
+@contextmanager
+def needs_correct_answer(point: str) -> Iterator[None]:
+    """Checks inside this block gate a hygiene point: a Mismatch says the point needs a correct answer first.
+
+    A hygiene property such as "leaves its arguments unchanged" holds for a function that returns
+    a constant, NaN or any garbage; without a gate such an answer would earn more than an honest
+    ``raise NotImplementedError``. ``point`` names the property ("leaving z unchanged").
+    """
+    try:
+        yield
+    except Mismatch as err:
+        fail(f"the point for {point} needs a correct answer first, and {err}",
+             err.hint or "Make the function compute the right answer; this point is for doing so without side effects.")
+
+
+def expect_correct_first(got: Any, want: Any, *, call: str, point: str, rtol: float = 1e-9, atol: float = 1e-12) -> np.ndarray:
+    """Gate a hygiene point on ``got`` having ``want``'s values (``needs_correct_answer``).
+
+    Only the values are judged (same number of them, close), not the shape or dtype: those slips
+    cost the tests that name them. Check the property first (a mutation is then reported as such),
+    then gate with the value the hygiene check's own call returned, on an input away from the
+    lesson's boundary cases (z = 0 and the like), so a boundary slip costs only the test that
+    names it, not the hygiene point too.
+
+        value, (after,) = student.gates.step.with_inputs(z.copy())
+        expect_close(after, z, call="the argument z after calling step(z)", rtol=0, atol=0)
+        expect_correct_first(value, reference.gates.step(z), call="step(z)", point="leaving z unchanged")
+    """
+    with needs_correct_answer(point):
+        arr = as_array(got, call=call)
+        want_arr = np.asarray(want, dtype=np.float64)
+        if arr.size != want_arr.size:
+            expect_shape(arr, want_arr.shape, call=call)
+        expect_close(arr.astype(np.float64).reshape(-1), want_arr.reshape(-1), call=call, rtol=rtol, atol=atol,
+                     check_dtype=False)
+    return arr
+
+
+def reshaped_like(got: Any, want: Any) -> Any:
+    """``got`` in ``want``'s shape when it holds the same number of values in another shape, else ``got`` unchanged.
+
+    For tests that judge values: a (1,) array for a number, a squeezed (m,) for (m, 1) or a flattened
+    array is then judged on its values, and the shape costs only the test that names it.
+    """
+    shape = np.shape(want)
+    if isinstance(got, (np.ndarray, np.generic)) and np.shape(got) != shape and np.size(got) == int(np.prod(shape)):
+        return np.reshape(got, shape)
+    return got
 
 
 def _at(idx: tuple[int, ...] | int) -> str:

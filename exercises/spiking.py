@@ -53,7 +53,9 @@ def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_t
     v is a float (T,) array with v[0] = v_rest and, for t >= 1,
     v[t] = v[t-1] + dt / tau * (v_rest - v[t-1] + r * current[t]); when
     v[t] >= v_thresh a spike is recorded at step t and v[t] is set to v_reset.
-    spikes is an integer array of the steps t with a spike (empty if none).
+    spikes is an integer array of the steps t with a spike, empty if none:
+    build it with np.array(steps, dtype=int), which stays integer when empty
+    (np.array([]) alone is float64). A plain list of ints is accepted too.
     """
     # YOUR CODE HERE
     raise NotImplementedError('lif_simulate: Simulate a leaky integrate-and-fire neuron; return ``(v, spikes)``')
@@ -64,7 +66,8 @@ def firing_rate(i, duration=1.0, **params):
 
     Simulate round(duration / dt) steps of the constant current (dt and the
     other lif_simulate parameters come from ``params``, with its defaults)
-    and divide the number of spikes by ``duration``. Returns a float.
+    and divide the number of spikes by ``duration`` (true division: 91 spikes
+    in 2 s are 45.5 spikes per second). Returns a float.
     """
     # YOUR CODE HERE
     raise NotImplementedError('firing_rate: Spikes per second of a LIF neuron held at the constant current i for ``duration`` seconds')

@@ -64,8 +64,10 @@ def _sigmoid(z):
 def flatten(images):
     """Turn (m, h, w, c) pictures into an (m, h*w*c) float array with values in [0, 1].
 
-    Row i holds picture i's values in their natural order (np.reshape's
-    order: row by row, pixel by pixel, red-green-blue), divided by 255.
+    Pictures of any size: the lesson's are 64 x 64 x 3, so (m, 12288), but
+    do not write 12288 in. Row i holds picture i's values in their natural
+    order (np.reshape's order: row by row, pixel by pixel, red-green-blue),
+    always divided by 255, whatever the values (a very dark picture too).
     Integer (uint8) or float input; returns float64; the input is not changed.
     """
     ### BEGIN SOLUTION

@@ -229,6 +229,13 @@ def test_an_honest_submission_graded_after_every_attack_keeps_full_marks(attacke
     assert report.score == report.max_score, [t.message for e in report.exercises for t in e.tests if not t.passed]
 
 
+def test_a_wrong_answer_earns_no_more_than_not_implemented(attacked):
+    """Hygiene points (the input is left unchanged) need a correct answer: a constant earns what a raise earns."""
+    wrong = attacked["reports"]["baseline-wrong_value"].exercise(ATTACKED)
+    honest = attacked["reports"]["baseline-not_implemented"].exercise(ATTACKED)
+    assert wrong.score == honest.score, [(t.name, t.passed) for t in wrong.tests]
+
+
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.id)
 def test_attack_earns_nothing_and_harms_nothing_else(attacked, attack):
     level = attacked["level"]

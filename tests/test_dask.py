@@ -44,7 +44,7 @@ def _class(root: Path, students: tuple[str, ...] = STUDENTS) -> Path:
 
 
 def test_a_class_graded_on_dask_gets_the_same_reports_as_on_one_machine(cluster, tmp_path):
-    from autograder import distributed as ag_dask
+    from autograder.classes import distributed as ag_dask
 
     course = load_course(make_course(tmp_path / "course"))
     klass = _class(tmp_path / "class")

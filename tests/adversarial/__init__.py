@@ -25,8 +25,10 @@ NOT_IMPLEMENTED = f"""
 def {FUNCTION}(z):
     raise NotImplementedError
 """
-# The honest version of an attack that returns a value: a plainly wrong answer of the right shape,
-# which (like any returned value) honestly earns e.g. the "does not modify its input" point.
+# The honest version of an attack that returns a value: a plainly wrong answer of the right shape.
+# It earns no more than NOT_IMPLEMENTED: a hygiene point such as "does not modify its input" needs a
+# correct answer first (autograder.testing.expect_correct_first), so garbage never beats "not implemented"
+# (tests/test_adversarial.py checks the two baselines score the same).
 WRONG_VALUE = f"""
 def {FUNCTION}(z):
     import numpy as np

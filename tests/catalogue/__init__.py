@@ -23,7 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 
-__all__ = ["Mistake", "Variant", "build", "all_mistakes", "all_variants", "replace_functions", "strip_markers"]
+__all__ = ["Mistake", "Variant", "build", "all_mistakes", "all_variants", "deduction_table", "replace_functions",
+           "strip_markers", "GATED"]
+
+GATED = "needs a correct answer first"  # autograder.testing.needs_correct_answer's message: a gated hygiene point
 
 
 @dataclass(frozen=True)
@@ -98,3 +101,22 @@ def all_mistakes() -> list[Mistake]:
 
 def all_variants() -> list[Variant]:
     return [v for mod in _modules() for v in getattr(mod, "VARIANTS", [])]
+
+
+def deduction_table(mistakes: list[Mistake], reports: dict) -> str:
+    """docs/unit.md's deduction table (Markdown): per mistake, the tests it fails in its exercise and the points lost.
+
+    A hygiene test lost only because the function is wrong (its message says it "needs a correct answer
+    first") is shown as "+ hygiene" and not counted among the behaviour tests.
+    """
+    rows = ["| exercise | mistake | tests failed | behaviour tests | points lost |", "|---|---|---|---|---|"]
+    for m in mistakes:
+        report = reports[m.id]
+        ex = next(e for e in report.exercises if e.id == m.module)
+        bad = [t for t in ex.tests if not t.passed]
+        gated = [t for t in bad if GATED in t.message]
+        named = [t.name.removeprefix("test_") for t in bad if t not in gated]
+        elsewhere = [e.id for e in report.exercises if e.id != m.module and e.score < e.max_score]
+        text = ", ".join(named) + (" + hygiene" if gated else "") + (f" (ALSO LOST POINTS IN {elsewhere})" if elsewhere else "")
+        rows.append(f"| {m.module} | `{m.id}` | {text} | {len(named)} | {ex.max_score - ex.score:g} |")
+    return "\n".join(rows) + "\n"

@@ -22,7 +22,7 @@ MISTAKES = [
             def relu_grad(z):
                 return (np.asarray(z, dtype=float) >= 0).astype(float)
         '''},
-        fails=("test_relu_grad_at_zero_is_zero", "test_relu_grad_matches_reference"),
+        fails=("test_relu_grad_at_zero_is_zero",),  # the boundary costs only the test that names it
         message="relu_grad([0.0, -0.0])",
     ),
     Mistake(

@@ -158,6 +158,35 @@ MISTAKES = [
     ),
 ]
 
+MISTAKES += [
+    Mistake(
+        id="cat_flatten_hard_coded_size",
+        module="cat",
+        description="images.reshape(m, 64 * 64 * 3): right for the lesson's pictures, wrong for any other size",
+        functions={"flatten": '''
+            def flatten(images):
+                images = np.asarray(images)
+                return images.reshape(images.shape[0], 64 * 64 * 3) / 255.0
+        '''},
+        fails=("test_flatten_matches_reference",),
+        message="shape=(8, 8, 3)",  # the smallest failing input: the reshape raises for 8 x 8 x 3 pictures
+    ),
+    Mistake(
+        id="cat_flatten_scales_only_bright_pictures",
+        module="cat",
+        description="divides by 255 only when the largest value is above 1, so a very dark picture is left unscaled",
+        functions={"flatten": '''
+            def flatten(images):
+                X = np.asarray(images).reshape(len(images), -1).astype(float)
+                if X.max() > 1:
+                    X = X / 255
+                return X
+        '''},
+        fails=("test_flatten_scales_pixels_to_unit_range",),
+        message="2 very dark uint8 pictures of shape (64, 64, 3)",
+    ),
+]
+
 VARIANTS = [
     Variant(
         id="cat_flatten_float32",

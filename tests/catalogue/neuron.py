@@ -98,7 +98,7 @@ MISTAKES = [
                 X, W = np.asarray(X, dtype=float), np.asarray(W, dtype=float)
                 return np.squeeze(activate(X @ W + b, activation))
         '''},
-        fails=("test_dense_edge_cases", "test_dense_matches_reference"),
+        fails=("test_dense_edge_cases",),  # the squeeze costs only the test that names it
         may_fail=("test_dense_rows_equal_neuron", "test_integer_and_list_inputs", "test_float32_inputs",
                   "test_two_identity_layers_equal_one", "test_nonlinearity_prevents_collapse"),
         message="shape",

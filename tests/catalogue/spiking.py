@@ -26,7 +26,7 @@ def _lif(step="v_now = v_now + dt / tau * (v_rest - v_now + r * current[t])", ch
                         {record}
                         {reset}
                 v[t] = v_now
-            return v, np.array(spikes)
+            return v, np.array(spikes, dtype=int)
     '''
 
 
@@ -109,7 +109,8 @@ MISTAKES = [
         id="spiking_spike_times_in_seconds",
         module="spiking",
         description="returns spike times t * dt in seconds instead of step numbers",
-        functions={"lif_simulate": _lif(record="spikes.append(t * dt)")},
+        functions={"lif_simulate": _lif(record="spikes.append(t * dt)").replace("np.array(spikes, dtype=int)",
+                                                                                 "np.array(spikes)")},
         fails=("test_lif_spike_indices_are_integers",),
         message="spike steps are whole numbers",
         may_fail=ALL,
@@ -140,6 +141,56 @@ MISTAKES = [
         '''},
         fails=("test_firing_rate_is_monotone_in_current", "test_firing_rate_matches_reference"),
         message="more current must never mean fewer spikes",
+    ),
+]
+
+MISTAKES += [
+    Mistake(
+        id="spiking_empty_spikes_float",
+        module="spiking",
+        description="returns np.array(spikes): integer when the neuron spiked, but float64 when the list is empty",
+        functions={"lif_simulate": _lif().replace("np.array(spikes, dtype=int)", "np.array(spikes)")},
+        fails=("test_lif_spike_indices_are_integers",),
+        message="with no spike it must still be an integer array",
+    ),
+    Mistake(
+        id="spiking_resets_one_step_late",
+        module="spiking",
+        description="records the spike at t but keeps v[t] above the threshold, resetting only at the next step",
+        functions={"lif_simulate": '''
+            def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_thresh=-50e-3, r=100e6):
+                current = np.asarray(current, dtype=float).reshape(-1)
+                v = np.empty(current.shape[0])
+                spikes = []
+                v_now, fired = v_rest, False
+                for t in range(current.shape[0]):
+                    if t > 0:
+                        if fired:
+                            v_now, fired = v_reset, False
+                        else:
+                            v_now = v_now + dt / tau * (v_rest - v_now + r * current[t])
+                        if v_now >= v_thresh:
+                            spikes.append(t)
+                            fired = True
+                    v[t] = v_now
+                return v, np.array(spikes, dtype=int)
+        '''},
+        fails=("test_lif_matches_reference_on_random_currents", "test_lif_resets_after_each_spike"),
+        message="the reference spiked and reset to v_reset",
+        may_fail=ALL,
+    ),
+    Mistake(
+        id="spiking_rate_floor_division",
+        module="spiking",
+        description="len(spikes) // duration: rounds the rate down to a whole multiple of 1 / duration",
+        functions={"firing_rate": '''
+            def firing_rate(i, duration=1.0, **params):
+                steps = int(round(duration / params.get("dt", 1e-3)))
+                _, spikes = lif_simulate(np.full(steps, float(i)), **params)
+                return len(spikes) // duration
+        '''},
+        fails=("test_firing_rate_matches_reference",),
+        message="returned 45.0, expected 45.5 spikes per second (91 spikes in 2 s)",
     ),
 ]
 

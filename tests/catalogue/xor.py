@@ -266,6 +266,35 @@ MISTAKES = [
     ),
 ]
 
+MISTAKES += [
+    Mistake(
+        id="xor_train_updates_w2_before_its_gradient_for_w1",
+        module="xor",
+        description="updates W2 and b2 first, then backpropagates through the new W2 for W1's gradient",
+        functions={"train": '''
+            def train(X, Y, n_hidden=4, lr=1.0, epochs=5000, seed=0):
+                X = np.asarray(X, dtype=float)
+                Y = np.asarray(Y, dtype=float)
+                params = init_params(X.shape[1], n_hidden, Y.shape[1], seed)
+                losses = []
+                for _ in range(epochs):
+                    A2, cache = forward(X, params)
+                    losses.append(bce_loss(A2, Y))
+                    A1 = cache["A1"]
+                    dZ2 = (A2 - Y) / Y.size
+                    params["W2"] = params["W2"] - lr * (A1.T @ dZ2)
+                    params["b2"] = params["b2"] - lr * dZ2.sum(axis=0)
+                    dZ1 = (dZ2 @ params["W2"].T) * (1 - A1**2)  # the new W2: not this forward pass's gradient
+                    params["W1"] = params["W1"] - lr * (X.T @ dZ1)
+                    params["b1"] = params["b1"] - lr * dZ1.sum(axis=0)
+                return params, losses
+        '''},
+        fails=("test_train_losses_follow_the_reference",),
+        message="losses[1] is",
+        may_fail=TRAIN_TESTS,
+    ),
+]
+
 VARIANTS = [
     Variant(
         id="xor_backward_per_example_loop",

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.strategies import array_inputs, finite_floats, float_arrays
-from autograder.testing import expect_close, expect_float, expect_shape, fail
+from autograder.testing import expect_close, expect_correct_first, expect_float, expect_shape, expect_true, fail, needs_correct_answer
 
 FIT_HINT = ("Hidden unit j is relu(x - x_j), one per segment; its output weight is the change of slope at x_j "
             "(the first slope for unit 0), and b2 = y_0.")
@@ -34,18 +34,21 @@ def knots(draw):
     return xs, ys
 
 
-def _params(student, kx, ky, call):
-    """The student's relu_fit weights, checked for the contract's shapes: one hidden unit per segment."""
-    params = student.approximation.relu_fit(kx, ky)
-    segments = len(kx) - 1
+def _params(student, kx, ky, call, params=None):
+    """The student's relu_fit weights as float arrays of a 1-h-1 network (any h >= 1: its own test counts the units)."""
+    params = student.approximation.relu_fit(kx, ky) if params is None else params
     if not isinstance(params, dict) or not {"W1", "b1", "W2", "b2"} <= set(params):
         fail(f"{call} returned {params!r}, expected a dict with keys 'W1', 'b1', 'W2', 'b2'",
              'return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}')
-    shapes = {"W1": (1, segments), "b1": (segments,), "W2": (segments, 1), "b2": (1,)}
-    hint = f"Use one hidden unit per segment: {len(kx)} knots make {segments} segment{'s' if segments > 1 else ''}."
+    W1 = expect_float(params["W1"], call=f"{call}['W1']")
+    h = W1.shape[1] if W1.ndim == 2 and W1.shape[0] == 1 and W1.shape[1] >= 1 else None
+    if h is None:
+        fail(f"{call}['W1'] has shape {W1.shape}, expected (1, h): one row, one column per hidden unit", FIT_HINT)
+    shapes = {"W1": (1, h), "b1": (h,), "W2": (h, 1), "b2": (1,)}
+    hint = f"With W1 of shape (1, {h}) ({h} hidden units): b1 is ({h},), W2 is ({h}, 1) and b2 is (1,)."
     checked = {}
     for k, shape in shapes.items():
-        arr = expect_shape(params[k], shape, call=f"{call}[{k!r}] for {len(kx)} knots", hint=hint)
+        arr = expect_shape(params[k], shape, call=f"{call}[{k!r}]", hint=hint)
         checked[k] = expect_float(arr, call=f"{call}[{k!r}]")
     return checked
 
@@ -61,8 +64,22 @@ def _atol(params, x) -> float:
 
 
 @given(data=knots())
+def test_relu_fit_uses_one_unit_per_segment(student, data):
+    """relu_fit builds one hidden unit per segment: K units for K + 1 knots (W1 (1, K), b1 (K,), W2 (K, 1), b2 (1,))."""
+    kx, ky = data
+    call = "relu_fit(knots_x, knots_y)"
+    segments = len(kx) - 1
+    params = _params(student, kx, ky, call)
+    h = params["W1"].shape[1]
+    expect_true(h == segments, f"{call} for {len(kx)} knots returned {h} hidden units (W1 of shape (1, {h})), expected "
+                f"{segments}: one unit per segment between neighbouring knots",
+                f"{len(kx)} knots make {segments} segment{'s' if segments > 1 else ''}: unit j is relu(x - x_j) for "
+                "j = 0 .. K - 1; the last knot needs no unit of its own.")
+
+
+@given(data=knots())
 def test_relu_fit_passes_through_every_knot(student, reference, data):
-    """The network with relu_fit's weights passes through every knot, with one hidden unit per segment."""
+    """The network with relu_fit's weights passes through every knot."""
     kx, ky = data
     call = "relu_fit(knots_x, knots_y)"
     params = _params(student, kx, ky, call)
@@ -87,6 +104,14 @@ def test_relu_fit_is_linear_between_knots(student, reference, data, t):
                  rtol=1e-9, atol=atol, hint=FIT_HINT)
 
 
+def _as_shape(got, want):
+    """The right number of values in another shape (a (..., 1) column, a flattened array) takes want's shape here:
+    the shape has its own test (test_relu_net_keeps_the_input_shape), the other tests judge the values."""
+    if isinstance(got, np.ndarray) and got.shape != np.shape(want) and got.size == np.size(want):
+        return got.reshape(np.shape(want))
+    return got
+
+
 @st.composite
 def networks(draw):
     """Random weights of a 1-h-1 ReLU network (h from 1 to 5)."""
@@ -98,7 +123,8 @@ def networks(draw):
 @given(params=networks(), x=array_inputs(min_value=-100, max_value=100))
 def test_relu_net_matches_reference(student, reference, params, x):
     """relu_net(x, params) matches the reference for any weights, on scalars, lists and arrays of any shape."""
-    expect_close(student.approximation.relu_net(x, params), reference.approximation.relu_net(x, params),
+    want = reference.approximation.relu_net(x, params)
+    expect_close(_as_shape(student.approximation.relu_net(x, params), want), want,
                  call="relu_net(x, params)", rtol=1e-9, atol=_atol(params, x), hint=NET_HINT)
 
 
@@ -119,7 +145,7 @@ def test_relu_network_approximates_a_curve(student, reference, record):
     knots_y = np.sin(knots_x)
     params = student.approximation.relu_fit(knots_x, knots_y)
     x = np.linspace(0.0, 2 * np.pi, 201)
-    got = student.approximation.relu_net(x, params)
+    got = _as_shape(student.approximation.relu_net(x, params), x)
     drawn = np.asarray(got) if isinstance(got, np.ndarray) and got.dtype.kind in "iuf" else np.zeros(0)
     record("fit", {"x": x, "student": drawn.astype(float) if drawn.shape == x.shape else [],
                    "target": np.sin(x), "knots_x": knots_x, "knots_y": knots_y})
@@ -129,15 +155,22 @@ def test_relu_network_approximates_a_curve(student, reference, record):
 
 
 def test_inputs_are_not_modified(student, reference):
-    """relu_fit and relu_net leave their arguments unchanged."""
+    """relu_fit and relu_net compute the right values and leave their arguments unchanged."""
     kx, ky = np.array([-1.0, 0.5, 2.0, 4.0]), np.array([2.0, -1.0, 0.0, 3.0])
     hint = "Compute into new arrays: no +=, *= or [...] = on an argument or a view of it (x[:-1] is a view)."
-    _, (kx_after, ky_after) = student.approximation.relu_fit.with_inputs(kx.copy(), ky.copy())
+    call = "relu_fit(knots_x, knots_y)"
+    value, (kx_after, ky_after) = student.approximation.relu_fit.with_inputs(kx.copy(), ky.copy())
     expect_close(kx_after, kx, call="the argument knots_x after calling relu_fit(knots_x, knots_y)", rtol=0, atol=0, hint=hint)
     expect_close(ky_after, ky, call="the argument knots_y after calling relu_fit(knots_x, knots_y)", rtol=0, atol=0, hint=hint)
+    with needs_correct_answer("leaving knots_x and knots_y unchanged in relu_fit"):  # then the gate
+        fitted = _params(student, kx, ky, call, params=value)
+        expect_close(reference.approximation.relu_net(kx, fitted), ky, call=f"the network from {call}, evaluated at knots_x,",
+                     rtol=1e-9, atol=1e-9, hint=FIT_HINT)
     params = reference.approximation.relu_fit(kx, ky)
     x = np.array([[-1.0, 0.0], [1.5, 3.0]])
-    _, (x_after, p_after) = student.approximation.relu_net.with_inputs(x.copy(), {k: v.copy() for k, v in params.items()})
+    value, (x_after, p_after) = student.approximation.relu_net.with_inputs(x.copy(), {k: v.copy() for k, v in params.items()})
     expect_close(x_after, x, call="the argument x after calling relu_net(x, params)", rtol=0, atol=0, hint=hint)
     for k, v in params.items():
         expect_close(p_after[k], v, call=f"params[{k!r}] after calling relu_net(x, params)", rtol=0, atol=0, hint=hint)
+    expect_correct_first(value, reference.approximation.relu_net(x, params), call="relu_net(x, params)",
+                         point="leaving x and params unchanged in relu_net")

@@ -97,17 +97,31 @@ def test_flatten_scales_pixels_to_unit_range(student, reference, pictures):
                 "Pixels are 0..255: divide by 255 so every input is between 0 and 1.")
     expect_close(got, reference.cat.flatten(images), call=call, rtol=1e-7, atol=1e-9,
                  hint="Row i is picture i's values in reshape order (row by row, pixel by pixel, R G B), divided by 255.")
+    # Every picture is divided by 255, whatever its values: a very dark one too (its largest value is 1), and
+    # float pictures too (the same dark picture, as float64).
+    dark = (np.arange(2 * 64 * 64 * 3).reshape(2, 64, 64, 3) % 7 == 0).astype(np.uint8)
+    for kind, pictures_in in (("uint8", dark), ("float64", dark.astype(np.float64))):
+        call = f"flatten(images) for 2 very dark {kind} pictures of shape (64, 64, 3) (every value 0 or 1)"
+        expect_close(student.cat.flatten(pictures_in), reference.cat.flatten(pictures_in), call=call, rtol=1e-7,
+                     atol=1e-12, hint="Always divide by 255, for integer and float pictures alike: do not test the "
+                                      "values first (a dark picture's largest value may be 1 or less).")
+
+
+PICTURE_SHAPES = [(64, 64, 3), (8, 8, 3), (5, 7, 3), (16, 12, 4), (6, 6, 1)]
 
 
 @settings(max_examples=8)
-@given(m=st.integers(1, 3), seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from(["uint8", "int64", "float64"]))
-def test_flatten_matches_reference(student, reference, m, seed, dtype):
-    """flatten matches the reference for random pictures of uint8, int64 or float64 pixels, and leaves them unchanged."""
-    images = np.random.default_rng(seed).integers(0, 256, (m, 64, 64, 3)).astype(dtype)
-    call = f"flatten(images) for {m} random {dtype} pictures of shape (64, 64, 3)"
+@given(m=st.integers(1, 3), seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from(["uint8", "int64", "float64"]),
+       shape=st.sampled_from(PICTURE_SHAPES))
+def test_flatten_matches_reference(student, reference, m, seed, dtype, shape):
+    """flatten matches the reference for random pictures of any size (h, w, c) and of uint8, int64 or float64 pixels,
+    and leaves them unchanged."""
+    images = np.random.default_rng(seed).integers(0, 256, (m, *shape)).astype(dtype)
+    call = f"flatten(images) for {m} random {dtype} pictures of shape {shape}"
     got, after = student.cat.flatten.with_inputs(images.copy())
     expect_close(got, reference.cat.flatten(images), call=call, rtol=1e-7, atol=1e-9,
-                 hint="images.reshape(images.shape[0], -1) / 255: one row per picture, in reshape order.")
+                 hint="images.reshape(images.shape[0], -1) / 255: one row per picture, h * w * c values, in reshape "
+                      "order (not 64 * 64 * 3: pictures of any size).")
     expect_close(after[0], images, call=f"the pictures after calling {call}", rtol=0, atol=0,
                  hint="Do not change the pictures you were given (no images.shape = ..., no in-place /=).")
 

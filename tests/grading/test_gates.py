@@ -10,8 +10,10 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from autograder.errors import StudentRaised
 from autograder.strategies import array_inputs, int_arrays
-from autograder.testing import as_array, expect_close, expect_equal, expect_float, expect_shape, expect_true, fail
+from autograder.testing import (as_array, expect_close, expect_correct_first, expect_equal, expect_float, expect_shape,
+                                expect_true, fail, needs_correct_answer)
 
 X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TABLES = {
@@ -51,8 +53,9 @@ def test_step_matches_reference(student, reference, z):
 def test_step_at_zero_is_zero(student):
     """step(0) is 0: a neuron exactly at its threshold does not fire."""
     z = np.array([-1.0, -0.0, 0.0, 5e-324, 1.0])
+    # Values only: a dtype slip (booleans) is test_step_matches_reference's business.
     expect_close(student.gates.step(z), np.array([0.0, 0.0, 0.0, 1.0, 1.0]), call="step([-1.0, -0.0, 0.0, 5e-324, 1.0])",
-                 rtol=0, atol=0, hint="Use z > 0 (strictly greater), not z >= 0.")
+                 rtol=0, atol=0, hint="Use z > 0 (strictly greater), not z >= 0.", check_dtype=False)
 
 
 # ----------------------------------------------------------------------------- gates
@@ -96,7 +99,8 @@ def _fit(student, X, y, lr, max_epochs, call):
     got = student.gates.perceptron_fit(X, y, lr=lr, max_epochs=max_epochs)
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         fail(f"{call} returned {got!r}, expected a triple (w, b, epochs)", "return w, b, epochs")
-    w = expect_float(expect_shape(got[0], (X.shape[1],), call=f"w from {call}", hint="w has one weight per column of X."),
+    n = np.shape(X)[1]
+    w = expect_float(expect_shape(got[0], (n,), call=f"w from {call}", hint="w has one weight per column of X."),
                      call=f"w from {call}")
     b = _one_number(got[1], call=f"b from {call}", hint="b is one number.")
     epochs = expect_shape(got[2], (), call=f"epochs from {call}", hint="epochs is one whole number.")
@@ -117,17 +121,31 @@ def test_perceptron_learns_separable_data(student, reference, data):
                 f"where the perceptron rule converges after {ref_epochs}", RULE_HINT)
 
 
-@given(data=separable())
-def test_perceptron_follows_the_classic_rule(student, reference, data):
-    """perceptron_fit takes exactly the classic rule's steps: zero start, samples in order, stop after a clean epoch."""
+INT_HINT = ("Convert first, X = np.asarray(X, dtype=float) and y likewise: integer arrays and lists are valid input, "
+            "and np.zeros_like(X[0]) of integers cannot hold lr * (y - p) * x.")
+
+
+@given(data=separable(), kind=st.sampled_from(["float64 arrays", "int64 arrays", "lists of ints"]))
+def test_perceptron_follows_the_classic_rule(student, reference, data, kind):
+    """perceptron_fit takes exactly the classic rule's steps: zero start, samples in order, stop after a clean epoch;
+    X and y may be float or int64 arrays or plain lists of ints (the sums stay exact)."""
     X, y, lr = data
     w_ref, b_ref, ep_ref = reference.gates.perceptron_fit(X, y, lr=lr, max_epochs=MAX_EPOCHS)
     assume(ep_ref < MAX_EPOCHS)
+    args = {"float64 arrays": (X, y), "int64 arrays": (X.astype(np.int64), y.astype(np.int64)),
+            "lists of ints": (X.astype(np.int64).tolist(), y.astype(np.int64).tolist())}[kind]
     call = f"perceptron_fit(X, y, lr={lr}, max_epochs={MAX_EPOCHS})"
-    w, b, epochs = _fit(student, X, y, lr, MAX_EPOCHS, call)
-    expect_equal(epochs, ep_ref, call=f"the epochs count from {call}", hint=RULE_HINT)
-    expect_close(w, w_ref, call=f"w from {call}", rtol=0, atol=1e-9, hint=RULE_HINT)
-    expect_close(b, b_ref, call=f"b from {call}", rtol=0, atol=1e-9, hint=RULE_HINT)
+    hint = RULE_HINT
+    if kind != "float64 arrays":
+        call += f" with X = {X.astype(int).tolist()} and y = {y.astype(int).tolist()} as {kind}"
+        hint = INT_HINT
+    try:
+        w, b, epochs = _fit(student, *args, lr, MAX_EPOCHS, call)
+    except StudentRaised as err:
+        fail(f"{call}: {err.message}", hint)
+    expect_equal(epochs, ep_ref, call=f"the epochs count from {call}", hint=hint)
+    expect_close(w, w_ref, call=f"w from {call}", rtol=0, atol=1e-9, hint=hint)
+    expect_close(b, b_ref, call=f"b from {call}", rtol=0, atol=1e-9, hint=hint)
 
 
 @given(order=st.permutations(range(4)), lr=st.sampled_from([0.5, 1.0, 2.0]), max_epochs=st.integers(1, 25))
@@ -192,24 +210,38 @@ def test_xor_predict_on_own_network(student, rows):
     """xor_predict(X, xor_network()) is XOR on any list of rows of the truth table."""
     params = student.gates.xor_network()
     X = X4[rows]
-    expect_equal(student.gates.xor_predict(X, params), XOR[rows],
+    got = student.gates.xor_predict(X, params)
+    if np.size(got) == len(rows) and np.ndim(got) == 2:
+        got = np.reshape(got, -1)  # an (m, 1) column is test_xor_predict_matches_reference's business
+    expect_equal(got, XOR[rows],
                  call=f"xor_predict(X, xor_network()) with X = {X.astype(int).tolist()}",
                  hint="Compute the output from X (no fixed answer), and pass both layers through step.")
 
 
-def test_inputs_are_not_modified(student):
-    """step, perceptron_fit and xor_predict leave their arguments unchanged."""
-    z = np.array([-2.0, 0.0, 0.5, 3.0])
+def test_inputs_are_not_modified(student, reference):
+    """step, perceptron_fit and xor_predict compute the right values and leave their arguments unchanged."""
+    z = np.array([-2.0, -0.5, 0.5, 3.0])  # no z = 0: step(0) has its own test
     X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 0.0, 0.0, 1.0])
     params = {"W1": np.array([[1.0, -1.0], [1.0, -1.0]]), "b1": np.array([-0.5, 1.5]),
               "W2": np.array([[1.0], [1.0]]), "b2": np.array([-1.5])}
     hint = "Compute into new arrays: no +=, *= or [...] = on an argument (np.asarray does not copy)."
-    _, (z_after,) = student.gates.step.with_inputs(z.copy())
+    # Each call: first the property this test is named for, then the gate (the point needs a correct answer too).
+    value, (z_after,) = student.gates.step.with_inputs(z.copy())
     expect_close(z_after, z, call="the argument z after calling step(z)", rtol=0, atol=0, hint=hint)
-    _, (X_after, y_after, *_) = student.gates.perceptron_fit.with_inputs(X.copy(), y.copy(), 1.0, 10)
-    expect_close(X_after, X, call="the argument X after calling perceptron_fit(X, y, 1.0, 10)", rtol=0, atol=0, hint=hint)
-    expect_close(y_after, y, call="the argument y after calling perceptron_fit(X, y, 1.0, 10)", rtol=0, atol=0, hint=hint)
-    _, (X_after, p_after) = student.gates.xor_predict.with_inputs(X.copy(), {k: v.copy() for k, v in params.items()})
+    expect_correct_first(value, reference.gates.step(z), call="step(z)", point="leaving z unchanged in step(z)")
+    call = "perceptron_fit(X, y, 1.0, 10)"
+    value, (X_after, y_after, *_) = student.gates.perceptron_fit.with_inputs(X.copy(), y.copy(), 1.0, 10)
+    expect_close(X_after, X, call=f"the argument X after calling {call}", rtol=0, atol=0, hint=hint)
+    expect_close(y_after, y, call=f"the argument y after calling {call}", rtol=0, atol=0, hint=hint)
+    point = f"leaving X and y unchanged in {call}"
+    with needs_correct_answer(point):
+        if not isinstance(value, (tuple, list)) or len(value) != 3:
+            fail(f"{call} returned {value!r}, expected a triple (w, b, epochs)", "return w, b, epochs")
+    for part, got_part, want_part in zip(("w", "b", "epochs"), value, reference.gates.perceptron_fit(X, y, 1.0, 10)):
+        expect_correct_first(got_part, want_part, call=f"{part} from {call}", point=point)
+    value, (X_after, p_after) = student.gates.xor_predict.with_inputs(X.copy(), {k: v.copy() for k, v in params.items()})
     expect_close(X_after, X, call="the argument X after calling xor_predict(X, params)", rtol=0, atol=0, hint=hint)
     for k, v in params.items():
         expect_close(p_after[k], v, call=f"params[{k!r}] after calling xor_predict(X, params)", rtol=0, atol=0, hint=hint)
+    expect_correct_first(value, reference.gates.xor_predict(X, params), call="xor_predict(X, params)",
+                         point="leaving X and params unchanged in xor_predict(X, params)")

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from autograder.errors import StudentRaised
 from autograder.strategies import finite_floats, float_arrays, int_arrays
-from autograder.testing import expect_close, expect_float, expect_shape, expect_true, fail
+from autograder.testing import (expect_close, expect_correct_first, expect_float, expect_shape, expect_true, fail,
+                                needs_correct_answer, reshaped_like)
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 SUM_HINT = "z = x . w + b (the weighted sum plus the bias), then apply the named activation to z."
@@ -59,7 +60,7 @@ def test_neuron_matches_reference(student, reference, inputs, activation):
     """neuron(x, w, b, activation) is activation(x . w + b), returned as one float."""
     x, w, b = inputs
     want = reference.neuron.neuron(x, w, b, activation)
-    got = student.neuron.neuron(x, w, b, activation)
+    got = student.neuron.neuron(x, w, b, activation)  # this test, and only this one, judges the shape (one float)
     scale = float(np.abs(x) @ np.abs(w) + abs(b))
     expect_close(got, want, call=f"neuron(x, w, b, activation={activation!r})", rtol=1e-9,
                  atol=_atol(scale, terms=x.size), hint=SUM_HINT + " Return a single float.")
@@ -70,7 +71,7 @@ def test_dense_matches_reference(student, reference, layer, activation):
     """dense(X, W, b, activation) is activation(X @ W + b), of shape (m, k)."""
     X, W, b = layer
     want = reference.neuron.dense(X, W, b, activation)
-    got = student.neuron.dense(X, W, b, activation)
+    got = reshaped_like(student.neuron.dense(X, W, b, activation), want)  # squeezing k = 1: test_dense_edge_cases
     expect_close(got, want, call=f"dense(X, W, b, activation={activation!r}) with X {X.shape}, W {W.shape}",
                  rtol=1e-9, atol=_atol(_layer_scale(X, W, b), terms=X.shape[1]), hint=LAYER_HINT)
 
@@ -79,12 +80,13 @@ def test_dense_matches_reference(student, reference, layer, activation):
 def test_dense_rows_equal_neuron(student, layer, activation):
     """Row i, column j of dense(X, W, b) equals neuron(X[i], W[:, j], b[j]): a layer is many neurons at once."""
     X, W, b = layer
-    out = expect_shape(student.neuron.dense(X, W, b, activation), (X.shape[0], W.shape[1]),
+    out = expect_shape(reshaped_like(student.neuron.dense(X, W, b, activation), np.empty((X.shape[0], W.shape[1]))),
+                       (X.shape[0], W.shape[1]),
                        call=f"dense(X, W, b) with X {X.shape}, W {W.shape}", hint=LAYER_HINT)
     atol = _atol(_layer_scale(X, W, b), terms=X.shape[1])
     for i in range(X.shape[0]):
         for j in range(W.shape[1]):
-            one = student.neuron.neuron(X[i], W[:, j], float(b[j]), activation)
+            one = reshaped_like(student.neuron.neuron(X[i], W[:, j], float(b[j]), activation), out[i, j])
             expect_close(one, out[i, j], rtol=1e-9, atol=2 * atol,
                          call=f"neuron(X[{i}], W[:, {j}], b[{j}], {activation!r}) compared with "
                               f"dense(X, W, b, {activation!r})[{i}, {j}]",
@@ -106,7 +108,7 @@ def test_dense_edge_cases(student, reference):
             expect_close(student.neuron.dense(X, W, b, activation), reference.neuron.dense(X, W, b, activation),
                          call=f"dense(X, W, b, {activation!r}) for {what}", rtol=1e-9, atol=1e-12,
                          hint="Always return shape (m, k): no np.squeeze, no .flatten(), and m = 0 must give (0, k).")
-    got = student.neuron.neuron([2.0], [3.0], -1.0, "relu")
+    got = reshaped_like(student.neuron.neuron([2.0], [3.0], -1.0, "relu"), 5.0)  # one float: test_neuron_matches_reference
     expect_close(got, 5.0, call="neuron([2.0], [3.0], -1.0, 'relu')", hint="With one input, z = x[0] * w[0] + b.")
 
 
@@ -121,12 +123,12 @@ def test_integer_and_list_inputs(student, reference, X, W, b, activation, as_lis
     """neuron and dense accept integer arrays and plain lists, and return floats."""
     args = (X.tolist(), W.tolist(), b.tolist()) if as_lists else (X, W, b)
     kind = "lists of ints" if as_lists else "integer arrays"
-    got = student.neuron.dense(*args, activation)
+    got = reshaped_like(student.neuron.dense(*args, activation), np.empty((X.shape[0], W.shape[1])))
     call = f"dense(X, W, b, {activation!r}) with {kind}"
     expect_float(got, call=call, hint="Convert with np.asarray(X, dtype=float): integer input must give float output.")
     expect_close(got, reference.neuron.dense(X, W, b, activation), call=call, hint=LAYER_HINT)
     x, w = (X[0].tolist(), W[:, 0].tolist()) if as_lists else (X[0], W[:, 0])
-    one = student.neuron.neuron(x, w, int(b[0]), activation)
+    one = reshaped_like(student.neuron.neuron(x, w, int(b[0]), activation), 0.0)
     expect_close(one, reference.neuron.neuron(X[0], W[:, 0], int(b[0]), activation),
                  call=f"neuron(x, w, b, {activation!r}) with {kind} and an int bias", hint=SUM_HINT)
 
@@ -135,8 +137,8 @@ def test_integer_and_list_inputs(student, reference, X, W, b, activation, as_lis
 def test_float32_inputs(student, reference, layer, activation):
     """dense accepts float32 arrays (float32 or float64 results are both right)."""
     X, W, b = (a.astype(np.float32) for a in layer)
-    got = student.neuron.dense(X, W, b, activation)
     want = reference.neuron.dense(X, W, b, activation)
+    got = reshaped_like(student.neuron.dense(X, W, b, activation), want)
     atol = _atol(_layer_scale(X, W, b), np.float32(0), terms=X.shape[1])
     expect_close(got, want, call=f"dense(X, W, b, {activation!r}) with float32 arrays", rtol=1e-5, atol=atol,
                  hint=LAYER_HINT)
@@ -251,21 +253,32 @@ def test_nonlinearity_prevents_collapse(student, reference):
                      rtol=1e-9, atol=1e-12, hint=LAYER_HINT)
 
 
-def test_inputs_are_not_modified(student):
-    """neuron, dense and collapse leave their arguments unchanged."""
+def test_inputs_are_not_modified(student, reference):
+    """neuron, dense and collapse compute the right values and leave their arguments unchanged."""
     x, w = np.array([1.5, -2.0, 0.5]), np.array([-1.0, 0.25, 2.0])
     X, W, b = np.array([[1.0, -2.0, 3.0], [-0.5, 0.0, 2.5]]), np.array([[0.5, -1.0], [2.0, 0.0], [-1.5, 1.0]]), np.array([0.5, -0.5])
     W2, b2 = np.array([[1.0], [-2.0]]), np.array([0.25])
     calls = [
-        ("neuron(x, w, b, 'relu')", student.neuron.neuron, (x, w, -0.5, "relu")),
-        ("dense(X, W, b, 'relu')", student.neuron.dense, (X, W, b, "relu")),
-        ("dense(X, W, b, 'sigmoid')", student.neuron.dense, (X, W, b, "sigmoid")),
-        ("collapse(W1, b1, W2, b2)", student.neuron.collapse, (W, b, W2, b2)),
+        ("neuron(x, w, b, 'relu')", "neuron", (x, w, -0.5, "relu")),
+        ("dense(X, W, b, 'relu')", "dense", (X, W, b, "relu")),
+        ("dense(X, W, b, 'sigmoid')", "dense", (X, W, b, "sigmoid")),
+        ("collapse(W1, b1, W2, b2)", "collapse", (W, b, W2, b2)),
     ]
-    for call, func, args in calls:
-        _, after = func.with_inputs(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    for call, name, args in calls:
+        value, after = getattr(student.neuron, name).with_inputs(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
         names = call[call.index("(") + 1 : call.index(")")].split(", ")
-        for name, before, now in zip(names, args, after):
+        for arg, before, now in zip(names, args, after):
             if isinstance(before, np.ndarray):
-                expect_close(now, before, call=f"the argument {name} after calling {call}", rtol=0, atol=0,
+                expect_close(now, before, call=f"the argument {arg} after calling {call}", rtol=0, atol=0,
                              hint="Compute into new arrays: no +=, *= or [...] = on an argument (np.asarray does not copy).")
+        # Then the gate: the point needs a correct answer too.
+        want = getattr(reference.neuron, name)(*args)
+        point = f"leaving the arguments of {call} unchanged"
+        if name == "collapse":
+            with needs_correct_answer(point):
+                if not isinstance(value, (tuple, list)) or len(value) != 2:
+                    fail(f"{call} returned {value!r}, expected a pair (W, b)", "return W, b")
+            for part, got_part, want_part in zip(("W", "b"), value, want):
+                expect_correct_first(got_part, want_part, call=f"{part} from {call}", point=point)
+        else:
+            expect_correct_first(value, want, call=call, point=point)

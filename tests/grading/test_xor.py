@@ -32,7 +32,10 @@ XOR_SEEDS = (1, 2, 3)
 TABLE_EPOCHS = 200
 RANDOM_TABLE_EPOCHS = 300
 
-TRAIN_HINT = "Each epoch: forward, loss, backward, then W = W - lr * dW for all four arrays, starting from init_params."
+TRAIN_HINT = ("Each epoch, in this order: one forward pass, the loss, all four gradients from backward (from that same "
+              "forward pass, before any weight changes), then all four updates W = W - lr * dW; start from init_params.")
+BACKWARD_HINT = ("dZ2 = (A2 - Y) / Y.size (the loss is the mean over every entry of Y); dZ1 = (dZ2 @ W2.T) * (1 - A1**2); "
+                 "dW = input.T @ dZ, db = dZ.sum(axis=0).")
 
 
 def _shapes(n_in, n_hidden, n_out):
@@ -172,7 +175,7 @@ def test_backward_matches_reference(student, reference, net):
     want = reference.xor.backward(X, Y, params, cache)
     for k in GRAD_KEYS:
         expect_close(got[k], want[k], call=f"{call}[{k!r}]", rtol=1e-7, atol=1e-12,
-                     hint="dZ2 = (A2 - Y) / m; dZ1 = (dZ2 @ W2.T) * (1 - A1**2); dW = input.T @ dZ, db = dZ.sum(axis=0).")
+                     hint=BACKWARD_HINT)
     for name, before, now in zip(("params", "cache"), (params, cache), after[2:]):
         for k in before:
             expect_close(now.get(k) if isinstance(now, dict) else now, before[k], rtol=0, atol=0,
@@ -237,7 +240,7 @@ def test_backward_passes_gradient_check(student, reference):
                 rel < 1e-6,
                 f"{call}['d{k}'] disagrees with a numerical gradient check: relative error {rel:.3g} (it should be "
                 f"below 1e-6); you returned {show(analytic)}, the finite differences give {show(numeric)}",
-                "Check the sign (the gradient points uphill), the 1/m of the mean, and the tanh derivative 1 - A1**2.",
+                "Check the sign (the gradient points uphill), the 1 / Y.size of the mean, and the tanh derivative 1 - A1**2.",
             )
 
 
@@ -343,7 +346,8 @@ def test_train_losses_follow_the_reference(student, reference):
         fail(f"{call}[1] (losses): losses[{k}] is {float(losses[k])!r}, expected {float(before[k])!r}; from the same "
              f"seed gradient descent takes the same steps, so the losses are the reference's {show(before)}",
              f"Step every weight by the learning rate you were given, W = W - lr * dW (lr={lr} takes "
-             f"{'half' if lr < 1 else 'twice'} the step of lr=1), and record bce_loss once per epoch, before the step.")
+             f"{'half' if lr < 1 else 'twice'} the step of lr=1), and record bce_loss once per epoch, before the step; "
+             "compute all four gradients from one forward pass before updating any weight.")
 
 # ----------------------------------------------------------------------------- predict
 

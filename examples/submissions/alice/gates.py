@@ -79,8 +79,9 @@ def gate(name):
 def perceptron_fit(X, y, lr=1.0, max_epochs=100):
     """Learn (w, b) for a step neuron with the perceptron rule.
 
-    X: shape (m, n), one sample per row; y: shape (m,), labels 0 or 1 (ints or
-    floats); lr: the learning rate; max_epochs: the most passes over the data.
+    X: shape (m, n), one sample per row; y: shape (m,), labels 0 or 1; both
+    may be int or float arrays or plain lists (convert them to floats first);
+    lr: the learning rate; max_epochs: the most passes over the data.
     Start from w = zeros(n), b = 0.0; visit the samples in the given order;
     for each, p = step(x . w + b), then w += lr * (y - p) * x and
     b += lr * (y - p). Stop after the first epoch without a mistake.

@@ -57,7 +57,7 @@ def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_t
                 spikes.append(t)
                 pass
         v[t] = v_now
-    return v, np.array(spikes)
+    return v, np.array(spikes, dtype=int)
 
 
 def firing_rate(i, duration=1.0, **params):
@@ -65,7 +65,8 @@ def firing_rate(i, duration=1.0, **params):
 
     Simulate round(duration / dt) steps of the constant current (dt and the
     other lif_simulate parameters come from ``params``, with its defaults)
-    and divide the number of spikes by ``duration``. Returns a float.
+    and divide the number of spikes by ``duration`` (true division: 91 spikes
+    in 2 s are 45.5 spikes per second). Returns a float.
     """
     dt = params.get("dt", 1e-3)
     steps = int(round(duration / dt))
