@@ -53,6 +53,7 @@ def float_arrays(
 def int_arrays(
     *, shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]] | None = None, min_value: int = -1000, max_value: int = 1000
 ) -> st.SearchStrategy[np.ndarray]:
+    """int64 arrays of the given shape (any shape by default) with values in ``[min_value, max_value]``."""
     return hnp.arrays(
         dtype=np.int64, shape=shapes() if shape is None else shape, elements=st.integers(min_value, max_value)
     )
@@ -82,8 +83,10 @@ def vectors(*, n: int | st.SearchStrategy[int], min_value: float = -10.0, max_va
 
 
 def matrices(*, rows: int, cols: int, min_value: float = -10.0, max_value: float = 10.0) -> st.SearchStrategy[np.ndarray]:
+    """2-d float64 arrays of ``rows`` x ``cols`` with moderate values."""
     return float_arrays(shape=(rows, cols), min_value=min_value, max_value=max_value)
 
 
 def binary_labels(*, n: int) -> st.SearchStrategy[np.ndarray]:
+    """int64 vectors of length ``n`` holding 0 and 1."""
     return hnp.arrays(dtype=np.int64, shape=(n,), elements=st.integers(0, 1))

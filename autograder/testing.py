@@ -52,6 +52,7 @@ class Mismatch(AssertionError):
 
 
 def fail(message: str, hint: str = "") -> None:
+    """Fail the test with ``message`` (what went wrong, in the student's terms) and a one-line ``hint``."""
     raise Mismatch(message, hint)
 
 
@@ -134,6 +135,7 @@ def as_array(got: Any, *, call: str, hint: str = "") -> np.ndarray:
 
 
 def expect_shape(got: Any, shape: tuple[int, ...], *, call: str, hint: str = "") -> np.ndarray:
+    """The answer as an array of exactly ``shape``; otherwise a message naming both shapes."""
     arr = as_array(got, call=call, hint=hint)
     if arr.shape != tuple(shape):
         fail(
@@ -144,6 +146,7 @@ def expect_shape(got: Any, shape: tuple[int, ...], *, call: str, hint: str = "")
 
 
 def expect_float(got: Any, *, call: str, hint: str = "") -> np.ndarray:
+    """The answer as a floating-point array (an integer array fails: "use floats")."""
     arr = as_array(got, call=call, hint=hint)
     if arr.dtype.kind != "f":
         fail(
@@ -217,6 +220,7 @@ def expect_equal(got: Any, want: Any, *, call: str, hint: str = "") -> np.ndarra
 
 
 def expect_true(condition: bool, message: str, hint: str = "") -> None:
+    """Fail with ``message`` and ``hint`` unless ``condition`` holds: for properties no other check names."""
     if not condition:
         fail(message, hint)
 
