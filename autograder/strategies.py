@@ -26,7 +26,7 @@ __all__ = [
 
 def finite_floats(*, min_value: float | None = None, max_value: float | None = None, width: int = 64) -> st.SearchStrategy[float]:
     """Finite floats, unbounded by default (so ±1e308 and subnormals are drawn)."""
-    return st.floats(min_value=min_value, max_value=max_value, allow_nan=False, allow_infinity=False, width=width)
+    return st.floats(min_value=min_value, max_value=max_value, allow_nan=False, allow_infinity=False, width=width)  # type: ignore[arg-type]  # hypothesis itself rejects a width other than 16, 32, 64
 
 
 def shapes(*, min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 5) -> st.SearchStrategy[tuple[int, ...]]:

@@ -281,6 +281,6 @@ def _at(idx: tuple[int, ...] | int) -> str:
 
 def _first(mask: np.ndarray) -> tuple[int, ...] | int:
     if mask.ndim == 0:
-        return ()  # type: ignore[return-value]
+        return ()
     idx = tuple(int(i) for i in np.argwhere(mask)[0])
     return idx[0] if len(idx) == 1 else idx

@@ -91,12 +91,14 @@ class GroupResult:
 def with_limits(course: Course, call_timeout: float | None, test_timeout: float | None) -> Course:
     """The course with tighter per-call / per-test wall-clock limits (never looser than course.yaml's)."""
     limits = course.limits
-    changes: dict[str, float] = {}
-    if call_timeout is not None:
-        changes["call_timeout"] = min(call_timeout, limits.call_timeout)
-    if test_timeout is not None:
-        changes["test_timeout"] = min(test_timeout, limits.test_timeout)
-    return dataclasses.replace(course, limits=dataclasses.replace(limits, **changes)) if changes else course
+    if call_timeout is None and test_timeout is None:
+        return course
+    tighter = dataclasses.replace(
+        limits,
+        call_timeout=limits.call_timeout if call_timeout is None else min(call_timeout, limits.call_timeout),
+        test_timeout=limits.test_timeout if test_timeout is None else min(test_timeout, limits.test_timeout),
+    )
+    return dataclasses.replace(course, limits=tighter)
 
 
 def reference_submission(course: Course, label: str = CONTROL) -> Submission:

@@ -24,7 +24,7 @@ import ast
 import difflib
 import hashlib
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from autograder.audit.operators import OPERATORS, Edit, Scope
@@ -206,7 +206,7 @@ class _Splicer:
         return self._expression(edit, edit.new, where)
 
     # The intended tree: the original with the node replaced by what the new text parses to.
-    def _expected(self, where: tuple[ast.AST, str, int | None], replacement: list[ast.AST] | ast.AST) -> str:
+    def _expected(self, where: tuple[ast.AST, str, int | None], replacement: Sequence[ast.AST] | ast.AST) -> str:
         parent, name, index = where
         old = getattr(parent, name)
         if index is None:

@@ -105,8 +105,8 @@ def _show(node: ast.AST) -> str:
 
 def _number(node: ast.AST) -> int | float | None:
     """The value of a numeric literal (``-1`` included), else None. Booleans are not numbers here."""
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value  # type: ignore[no-any-return]
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and type(node.value) in (int, float):
+        return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _number(node.operand)
         if inner is not None and isinstance(node.operand, ast.Constant):
@@ -221,8 +221,8 @@ def swap_arithmetic(node: ast.AST, scope: Scope) -> Iterator[Edit]:
         yield Edit(node, new, f"`{_show(node)}` -> `{_show(new)}`")
     elif isinstance(node, ast.AugAssign) and type(node.op) in _ARITH:
         other = _ARITH[type(node.op)]
-        new = ast.AugAssign(node.target, other(), node.value)
-        yield Edit(node, [new], f"`{_SYMBOL[type(node.op)]}=` -> `{_SYMBOL[other]}=`")
+        new_stmt = ast.AugAssign(node.target, other(), node.value)
+        yield Edit(node, [new_stmt], f"`{_SYMBOL[type(node.op)]}=` -> `{_SYMBOL[other]}=`")
 
 
 def drop_sign(node: ast.AST, scope: Scope) -> Iterator[Edit]:
@@ -292,8 +292,8 @@ def drop_call(node: ast.AST, scope: Scope) -> Iterator[Edit]:
     is_method = isinstance(f, ast.Attribute) and not (
         isinstance(f.value, ast.Name) and (f.value.id in scope.imports or f.value.id in _NUMPY_MODULES)
     )
-    if is_method:
-        yield Edit(node, f.value, f"`{_show(node)}` -> `{_show(f.value)}`")  # type: ignore[union-attr]
+    if is_method and isinstance(f, ast.Attribute):  # the second test only narrows f: is_method implies it
+        yield Edit(node, f.value, f"`{_show(node)}` -> `{_show(f.value)}`")
     elif node.args and not isinstance(node.args[0], ast.Starred):
         yield Edit(node, node.args[0], f"`{_show(node)}` -> `{_show(node.args[0])}`")
 
@@ -310,9 +310,11 @@ def early_return(node: ast.AST, scope: Scope) -> Iterator[Edit]:
     if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
         return
     where = scope.parents.get(id(node))
-    if where is None or where[2] is None:
+    if where is None:
         return
     parent, field, index = where
+    if index is None:
+        return
     body = getattr(parent, field)
     if index + 1 >= len(body) or isinstance(body[index + 1], ast.Return) and _returns_name(body[index + 1], node):
         return

@@ -397,11 +397,11 @@ def release(
             template, target = STUDENT_WORKFLOWS[name]
             generated[target] = _workflow(course, template, pip_spec)
         for rel, text in generated.items():
-            target = stage / rel
-            if target.exists():
+            dest = stage / rel
+            if dest.exists():
                 raise ReleaseError(f"{course.exercises_dir / rel} would be replaced by the generated {rel}; remove or rename it")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text, encoding="utf-8")
         leaks = scan_for_leaks(stage, course)
         if leaks:
             shown = "\n  ".join(f"{leak.file}: {leak.what}" for leak in leaks[:20])

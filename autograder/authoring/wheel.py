@@ -64,8 +64,13 @@ def project_metadata() -> WheelInfo:
             f"cannot build a wheel: {DIST_NAME} is not installed and there is no pyproject.toml next to {PACKAGE}; "
             f"install it (python -m pip install {DIST_NAME}) or run from the autograder's source checkout"
         ) from exc
-    return WheelInfo(DIST_NAME, meta["Version"], meta.get("Requires-Python") or "",
-                     tuple(meta.get_all("Requires-Dist") or ()), meta.get("Summary") or "")  # fmt: skip
+    return WheelInfo(DIST_NAME, meta["Version"], _field(meta, "Requires-Python"),
+                     tuple(meta.get_all("Requires-Dist") or ()), _field(meta, "Summary"))  # fmt: skip
+
+
+def _field(meta: importlib.metadata.PackageMetadata, name: str) -> str:
+    """A metadata field, or "" when it is absent (the PackageMetadata protocol has no ``get`` before 3.12)."""
+    return (meta[name] if name in meta else None) or ""
 
 
 def wheel_name(version: str = __version__) -> str:

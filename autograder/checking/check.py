@@ -328,8 +328,8 @@ def check(
 
 def _show(report: CheckReport) -> None:
     try:
-        from IPython import get_ipython  # type: ignore[import-not-found]
-        from IPython.display import HTML, display  # type: ignore[import-not-found]
+        from IPython import get_ipython
+        from IPython.display import HTML, display
 
         shell = get_ipython()
     except Exception:  # noqa: BLE001 - no IPython: plain text

@@ -209,8 +209,8 @@ class _Collector:
             home = where[0] if where else f"{lesson}.py"
             return ("todo", f"{name} is not written yet (it still raises NotImplementedError)",
                     f"Replace the `raise NotImplementedError(...)` in {name} ({home}) with your code.")  # fmt: skip
-        if isinstance(exc, AttributeError) and getattr(exc, "name", None) and isinstance(getattr(exc, "obj", None), types.ModuleType):
-            mod = exc.obj.__name__
+        if isinstance(exc, AttributeError) and getattr(exc, "name", None) and isinstance(owner := getattr(exc, "obj", None), types.ModuleType):
+            mod = owner.__name__
             if mod in self.lessons:
                 return ("missing", f"{mod} has no function {exc.name}",
                         "Keep the function names and signatures of the stub; run the cell or save the file that defines it.")  # fmt: skip

@@ -211,8 +211,8 @@ def grade_class(
     course = resolve_course(course)
     out = Path(out_dir)
     if dask is None:
-        level = course.isolation_level(isolation, trusted_code, hide=(out,))
-    else:  # resolved on each worker, which checks course.yaml's minimum there
+        level: str = course.isolation_level(isolation, trusted_code, hide=(out,))
+    else:  # resolved on each worker (so it may still be "auto"), which checks course.yaml's minimum there
         level = isolation or course.isolation
     suite = course.suite_hash()
     summary = ClassSummary(out_dir=out)
@@ -233,7 +233,8 @@ def grade_class(
             unreadable.append((student, f"your submission could not be read: {_reason(exc)}"))
             continue
         when[student] = _submission_time(course, folder)
-        stamp = when[student][0].isoformat() if when[student][0] else when[student][1]
+        submitted, problem = when[student]
+        stamp = submitted.isoformat() if submitted else problem
         key = _Key(content_hash(sub), suite, __version__, level, stamp)
         if not force and _already_graded(out, student, key):
             summary.skipped.append(student)

@@ -148,8 +148,12 @@ def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level
                 return
             chunk = message["chunk"]
             subs = [submission_from_json(d) for d in message["subs"]]
+
+            def on_report(r: GradeReport, c: Any = chunk) -> None:
+                _send(conn_out, {"report": r.to_dict(), "chunk": c})
+
             try:
-                grader.grade(subs, on_report=lambda r, c=chunk: _send(conn_out, {"report": r.to_dict(), "chunk": c}))
+                grader.grade(subs, on_report=on_report)
             except KeyboardInterrupt:
                 return
             except _FATAL as exc:
@@ -326,6 +330,7 @@ class JobPool:
                     raise JobFailure("every grading job stopped; see the messages above")
                 waitables = {job.conn: job for job in self._jobs}
                 for ready in wait(list(waitables), timeout=min(5.0, self.watchdog)):
+                    assert isinstance(ready, Connection), "wait hands back the connections it was given"
                     job = waitables[ready]
                     if job not in self._jobs:
                         continue

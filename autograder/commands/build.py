@@ -39,13 +39,13 @@ def run(args: argparse.Namespace) -> int:
         for f in stale:
             print(f"out of date: {f} (run: autograder build)")
         return 1 if stale else 0
-    for f in build_exercises(course.reference_dir, course.exercises_dir):
-        print(f"wrote {f}")
-    for f in build_notebooks(course):
-        print(f"wrote {f}")
+    for path in build_exercises(course.reference_dir, course.exercises_dir):
+        print(f"wrote {path}")
+    for path in build_notebooks(course):
+        print(f"wrote {path}")
     if args.nbgrader_source is not None:
-        for f in build_nbgrader_source(course, args.nbgrader_source, args.assignment):
-            print(f"wrote {f}")
+        for path in build_nbgrader_source(course, args.nbgrader_source, args.assignment):
+            print(f"wrote {path}")
         print(f"next: cd {args.nbgrader_source} && nbgrader generate_assignment {args.assignment}")
     if not args.no_calibration:
         from autograder.grading.calibration import write_artefact

@@ -60,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
             write_html(s.report, args.feedback / f"{s.student}.html", view)
             write_markdown(s.report, args.feedback / f"{s.student}.md", view)
         written.append(args.feedback)
-    s = results.summary()
-    mean = f", mean {s['mean']:.1f}%" if s["students"] else ""
-    print(f"{s['students']} students{mean}; wrote " + ", ".join(str(w) for w in written))
+    stats = results.summary()
+    mean = f", mean {stats['mean']:.1f}%" if stats["students"] else ""
+    print(f"{stats['students']} students{mean}; wrote " + ", ".join(str(w) for w in written))
     for problem in results.problems:
         print(f"autograder report: warning: {problem}", file=sys.stderr)
     return 1 if results.unreadable else 0

@@ -74,7 +74,7 @@ def load_profile(max_examples: int, seed: int | None = None) -> None:
     if seed is not None:
         from hypothesis import core  # what ``pytest --hypothesis-seed`` sets; ignored while derandomized
 
-        core.global_force_seed = seed
+        core.global_force_seed = seed  # type: ignore[assignment]  # hypothesis declares it as a bare None
 
 
 def unset_seed() -> None:

@@ -161,7 +161,7 @@ def _forget_test_modules(course: Course) -> None:
             packages.update(".".join(parts[:i]) for i in range(1, len(parts)))
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        inside = bool(file) and os.path.realpath(file).startswith(str(tests_dir) + os.sep)
+        inside = bool(file and os.path.realpath(file).startswith(str(tests_dir) + os.sep))
         if inside or name in modules or (name in packages and file is None):
             del sys.modules[name]
 

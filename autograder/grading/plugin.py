@@ -257,7 +257,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         )
     if run.suite_errors:
         raise pytest.UsageError("hidden test suite does not match course.yaml:\n  " + "\n  ".join(run.suite_errors))
-    order = {s.label: i for i, s in enumerate(run.submissions)}
+    order: dict[str | None, int] = {s.label: i for i, s in enumerate(run.submissions)}
     items.sort(key=lambda it: order.get(_label(it), -1))
     for sub in run.submissions:
         run._remaining[sub.label] = 0
@@ -285,7 +285,9 @@ def student(request: pytest.FixtureRequest) -> StudentSession:
 @pytest.fixture(scope="session")
 def reference(request: pytest.FixtureRequest) -> ReferenceModules:
     """The reference solutions (trusted, in-process, memoised)."""
-    return _run(request.config).reference
+    modules = _run(request.config).reference
+    assert modules is not None, "GradingRun.__post_init__ always sets the reference"
+    return modules
 
 
 @pytest.fixture(scope="session")
@@ -333,7 +335,7 @@ def _plain(value: Any) -> Any:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Any:
-    session = item.funcargs.get("student") if hasattr(item, "funcargs") else None  # type: ignore[attr-defined]
+    session = item.funcargs.get("student") if hasattr(item, "funcargs") else None
     if isinstance(session, StudentSession):
         session.begin_test()
     try:

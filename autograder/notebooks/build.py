@@ -147,10 +147,11 @@ def split_module(source: str, file: str = "<source>") -> tuple[str, list[Chunk]]
     body = list(tree.body)
     doc = ""
     first_line = 1
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-        if isinstance(body[0].value.value, str):
+    head = body[0] if body else None
+    if isinstance(head, ast.Expr) and isinstance(head.value, ast.Constant):
+        if isinstance(head.value.value, str):
             doc = ast.get_docstring(tree, clean=True) or ""
-            first_line = (body[0].end_lineno or 1) + 1
+            first_line = (head.end_lineno or 1) + 1
             body = body[1:]
     if not body:
         return doc, []

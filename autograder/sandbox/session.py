@@ -232,7 +232,7 @@ class StudentSession:
         if module in self._imported:
             return
         if not self.has_module(module):
-            err = StudentImportError(
+            err: StudentCodeError = StudentImportError(
                 f"your submission has no {module}.py",
                 hint=f"Hand in {module}.py next to your other files, with the stub's function names.",
             )

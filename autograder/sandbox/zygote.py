@@ -133,7 +133,7 @@ class Zygote:
         for fd in (req_r, rep_w, out_w):
             os.close(fd)
         self.dirty = True
-        worker = ForkedWorker(self, int(pid), req_w, rep_r, out_r, output_limit)  # type: ignore[arg-type]
+        worker = ForkedWorker(self, int(pid), req_w, rep_r, out_r, output_limit)  # type: ignore[call-overload]  # a JSON reply: the pid is an int
         payload = {rel: np.frombuffer(data, dtype=np.uint8) for rel, data in files.items()}
         try:
             wire.write_frame(req_w, {"files": payload})

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["PLOTTERS", "Plot", "exercise_plots", "histogram"]
 
@@ -294,11 +295,13 @@ def histogram(percents: list[float], title: str = "Final scores") -> Plot:
     fig = Figure(figsize=(6.4, 3.0))
     ax = fig.subplots()
     bins = np.linspace(0, 100, 11)
-    ax.hist(np.clip(np.asarray(percents, dtype=float), 0, 100), bins=bins, color=STUDENT, edgecolor="white")
+    ax.hist(np.clip(np.asarray(percents, dtype=float), 0, 100), bins=bins.tolist(), color=STUDENT, edgecolor="white")
     ax.set_xticks(bins)
     ax.set_xlabel("final score (%)")
     ax.set_ylabel("students")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    locator = ax.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one; other locators take no ``integer``
+        locator.set_params(integer=True)
     _style(ax)
     fig.tight_layout()
     return Plot(title, f"Histogram of {len(percents)} students' final scores in 10-point bins", _png(fig))
