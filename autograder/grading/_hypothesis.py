@@ -90,7 +90,7 @@ def is_hypothesis_test(test: Any) -> bool:
 
 def inner_test(test: Any) -> Callable[..., Any]:
     """The function a ``@given`` test calls with each drawn example."""
-    return test.hypothesis.inner_test  # type: ignore[no-any-return]
+    return test.hypothesis.inner_test
 
 
 def set_inner_test(test: Any, function: Callable[..., Any]) -> None:
