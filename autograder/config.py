@@ -216,7 +216,9 @@ def load_course(path: Path | str | None = None) -> Course:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{file}{where}: not valid YAML ({problem}); check the indentation and colons there") from None
+        raise ConfigError(
+            f"{file}{where}: not valid YAML ({problem}); check the indentation and colons there"
+        ) from None
     if node is None:
         raise ConfigError(f"{file}: the file is empty; see docs/course-yaml.md for a complete example")
     return _Reader(file).course(node)
@@ -365,7 +367,9 @@ class _Reader:
         if "trusted_code" in m:
             trusted = self.scalar(m["trusted_code"], "sandbox.trusted_code")
             if not isinstance(trusted, bool):
-                raise self.fail(m["trusted_code"], "sandbox.trusted_code", f"must be true or false, got {m['trusted_code'].value!r}")
+                raise self.fail(
+                    m["trusted_code"], "sandbox.trusted_code", f"must be true or false, got {m['trusted_code'].value!r}"
+                )
         return SandboxLimits(**values), level, minimum, trusted
 
     def late(self, node: yaml.Node | None) -> LatePolicy:
@@ -388,7 +392,9 @@ class _Reader:
         if node is None:
             return DataSource()
         m = self.mapping(node, "data", ("source", "path", "seed"))
-        source = self.choice(m["source"], "data.source", ("generated", "hdf5", "folder")) if "source" in m else "generated"
+        source = (
+            self.choice(m["source"], "data.source", ("generated", "hdf5", "folder")) if "source" in m else "generated"
+        )
         path = None
         if "path" in m:
             path = (self.file.parent / self.string(m["path"], "data.path")).resolve()
@@ -439,7 +445,9 @@ class _Reader:
             exercise=ex_id,
             name=name,
             points=self.number(m["points"], f"{key}.points"),
-            visibility=self.choice(m["visibility"], f"{key}.visibility", VISIBILITIES) if "visibility" in m else "visible",  # type: ignore[arg-type]
+            visibility=self.choice(m["visibility"], f"{key}.visibility", VISIBILITIES)
+            if "visibility" in m
+            else "visible",  # type: ignore[arg-type]
             hint=self.string(m["hint"], f"{key}.hint") if "hint" in m else "",
             max_examples=int(self.number(m["max_examples"], f"{key}.max_examples", minimum=1, integer=True))
             if "max_examples" in m

@@ -111,7 +111,9 @@ def git_commit_time(folder: Path, *, exclude: Path | None = None) -> dt.datetime
             excluded = Path(exclude).resolve()
             if toplevel == excluded or toplevel in excluded.parents:
                 return None
-        out = subprocess.run([*base, "log", "-1", "--format=%cI", "--", "."], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            [*base, "log", "-1", "--format=%cI", "--", "."], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     stamp = out.stdout.strip()

@@ -24,12 +24,16 @@ __all__ = [
 ]
 
 
-def finite_floats(*, min_value: float | None = None, max_value: float | None = None, width: int = 64) -> st.SearchStrategy[float]:
+def finite_floats(
+    *, min_value: float | None = None, max_value: float | None = None, width: int = 64
+) -> st.SearchStrategy[float]:
     """Finite floats, unbounded by default (so ±1e308 and subnormals are drawn)."""
     return st.floats(min_value=min_value, max_value=max_value, allow_nan=False, allow_infinity=False, width=width)  # type: ignore[arg-type]  # hypothesis itself rejects a width other than 16, 32, 64
 
 
-def shapes(*, min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 5) -> st.SearchStrategy[tuple[int, ...]]:
+def shapes(
+    *, min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 5
+) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes, including 0-d, empty and (n, 1) shapes."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 
@@ -51,7 +55,10 @@ def float_arrays(
 
 
 def int_arrays(
-    *, shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]] | None = None, min_value: int = -1000, max_value: int = 1000
+    *,
+    shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]] | None = None,
+    min_value: int = -1000,
+    max_value: int = 1000,
 ) -> st.SearchStrategy[np.ndarray]:
     """int64 arrays of the given shape (any shape by default) with values in ``[min_value, max_value]``."""
     return hnp.arrays(
@@ -59,7 +66,9 @@ def int_arrays(
     )
 
 
-def array_inputs(*, min_value: float | None = None, max_value: float | None = None, float32: bool = True) -> st.SearchStrategy[object]:
+def array_inputs(
+    *, min_value: float | None = None, max_value: float | None = None, float32: bool = True
+) -> st.SearchStrategy[object]:
     """What an element-wise function must accept: floats, ints, lists, 0-d, empty, int and float arrays."""
     options = [
         finite_floats(min_value=min_value, max_value=max_value),
@@ -75,14 +84,18 @@ def array_inputs(*, min_value: float | None = None, max_value: float | None = No
     return st.one_of(*options)
 
 
-def vectors(*, n: int | st.SearchStrategy[int], min_value: float = -10.0, max_value: float = 10.0) -> st.SearchStrategy[np.ndarray]:
+def vectors(
+    *, n: int | st.SearchStrategy[int], min_value: float = -10.0, max_value: float = 10.0
+) -> st.SearchStrategy[np.ndarray]:
     """1-d float64 arrays of length ``n`` with moderate values."""
     if isinstance(n, int):
         return float_arrays(shape=(n,), min_value=min_value, max_value=max_value)
     return n.flatmap(lambda k: float_arrays(shape=(k,), min_value=min_value, max_value=max_value))
 
 
-def matrices(*, rows: int, cols: int, min_value: float = -10.0, max_value: float = 10.0) -> st.SearchStrategy[np.ndarray]:
+def matrices(
+    *, rows: int, cols: int, min_value: float = -10.0, max_value: float = 10.0
+) -> st.SearchStrategy[np.ndarray]:
     """2-d float64 arrays of ``rows`` x ``cols`` with moderate values."""
     return float_arrays(shape=(rows, cols), min_value=min_value, max_value=max_value)
 

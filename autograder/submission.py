@@ -74,7 +74,9 @@ def submission_files(folder: Path) -> list[Path]:
     if folder.is_file():
         return [folder]
     if not folder.is_dir():
-        raise SubmissionError(f"{folder}: no such submission folder; pass the folder that holds the student's .py files")
+        raise SubmissionError(
+            f"{folder}: no such submission folder; pass the folder that holds the student's .py files"
+        )
     found = [
         p
         for p in sorted(folder.iterdir())

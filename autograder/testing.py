@@ -114,7 +114,7 @@ _PART = re.compile(r"^(?P<call>.+?)\[(?P<index>\d+)\] \((?P<name>[\w ]+)\)$", re
 
 
 def _returned(call: str, what: str) -> str:
-    """"<call> returned <what>"; for a part of the result ("<call>[0] (v)"):
+    """ "<call> returned <what>"; for a part of the result ("<call>[0] (v)"):
     "<call> returned <what> as element [0] (v)"."""
     part = _PART.match(call)
     if part is None:
@@ -129,8 +129,9 @@ def as_array(got: Any, *, call: str, hint: str = "") -> np.ndarray:
     except Exception:  # ragged lists and the like
         fail(f"{_returned(call, show(got))}, which is not an array of numbers", hint or "Return a numpy array.")
     if arr.dtype.kind not in "biuf":
-        fail(f"{_returned(call, show(got))}, which is not an array of numbers",
-             hint or "Return a numpy array of floats.")
+        fail(
+            f"{_returned(call, show(got))}, which is not an array of numbers", hint or "Return a numpy array of floats."
+        )
     return arr
 
 
@@ -236,11 +237,15 @@ def needs_correct_answer(point: str) -> Iterator[None]:
     try:
         yield
     except Mismatch as err:
-        fail(f"the point for {point} needs a correct answer first, and {err}",
-             err.hint or "Make the function compute the right answer; this point is for doing so without side effects.")
+        fail(
+            f"the point for {point} needs a correct answer first, and {err}",
+            err.hint or "Make the function compute the right answer; this point is for doing so without side effects.",
+        )
 
 
-def expect_correct_first(got: Any, want: Any, *, call: str, point: str, rtol: float = 1e-9, atol: float = 1e-12) -> np.ndarray:
+def expect_correct_first(
+    got: Any, want: Any, *, call: str, point: str, rtol: float = 1e-9, atol: float = 1e-12
+) -> np.ndarray:
     """Gate a hygiene point on ``got`` having ``want``'s values (``needs_correct_answer``).
 
     Only the values are judged (same number of them, close), not the shape or dtype: those slips
@@ -258,8 +263,9 @@ def expect_correct_first(got: Any, want: Any, *, call: str, point: str, rtol: fl
         want_arr = np.asarray(want, dtype=np.float64)
         if arr.size != want_arr.size:
             expect_shape(arr, want_arr.shape, call=call)
-        expect_close(arr.astype(np.float64).reshape(-1), want_arr.reshape(-1), call=call, rtol=rtol, atol=atol,
-                     check_dtype=False)
+        expect_close(
+            arr.astype(np.float64).reshape(-1), want_arr.reshape(-1), call=call, rtol=rtol, atol=atol, check_dtype=False
+        )
     return arr
 
 

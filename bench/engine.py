@@ -322,8 +322,9 @@ def _cold(argv: list[str], env: dict[str, str]) -> float:
     return wall
 
 
-def single_cold(course_path: str, peer_course_path: str, submission: str, peer_submission: str,
-                isolation: str, reps: int = 3) -> dict[str, Any]:
+def single_cold(
+    course_path: str, peer_course_path: str, submission: str, peer_submission: str, isolation: str, reps: int = 3
+) -> dict[str, Any]:
     """Cold ``autograder grade DIR`` processes, one per submission: with the calibration artefact
     (made first, untimed) and without it (``AUTOGRADER_CALIBRATION=0``: hypothesis, as before),
     interleaved so both see the same load; plus the bare ``import autograder.cli``."""
@@ -336,7 +337,18 @@ def single_cold(course_path: str, peer_course_path: str, submission: str, peer_s
     off = {**env, "AUTOGRADER_CALIBRATION": "0"}
 
     def grade(sub: str, course: str) -> list[str]:
-        return [sys.executable, "-m", "autograder.cli", "grade", sub, "--course", course, "--isolation", isolation, "--quiet"]
+        return [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "grade",
+            sub,
+            "--course",
+            course,
+            "--isolation",
+            isolation,
+            "--quiet",
+        ]
 
     runs: dict[str, list[float]] = {k: [] for k in ("unit", "unit_before", "peer", "peer_before", "import")}
     for _ in range(reps):

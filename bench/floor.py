@@ -48,8 +48,9 @@ class _Function:
     def with_warnings(self, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
         import numpy as np
 
-        with warnings.catch_warnings(record=True) as caught, np.errstate(
-            over="warn", invalid="warn", divide="warn", under="ignore"
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"),
         ):
             warnings.simplefilter("always")
             value = self._func(*args, **kwargs)

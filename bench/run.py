@@ -89,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-peers", action="store_true", help="do not run nbgrader and Otter-Grader")
     p.add_argument("--peer-batch", type=int, default=None, help="peer batch size (default 100)")
     p.add_argument("--parts", default=None, help="which parts to run, e.g. 1,2 (default 1,2,3,4,5; quick 5)")
-    p.add_argument("--submission", default=str(ROOT / "examples" / "submissions" / "alice"),
-                   help="part 5's full-unit submission (default: examples/submissions/alice)")
+    p.add_argument(
+        "--submission",
+        default=str(ROOT / "examples" / "submissions" / "alice"),
+        help="part 5's full-unit submission (default: examples/submissions/alice)",
+    )
     p.add_argument("--isolation", default="namespace", help="part 5's isolation level (default namespace)")
     p.add_argument("--skip-plain", action="store_true", help="part 3 without the slow no-replay configuration")
     p.add_argument("--before", type=int, default=None, help="submissions for the one-process-each baseline")
@@ -184,12 +187,18 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
     targets: list[tuple[str, str, str]] = []
 
     if "boundary" in r:
-        L += ["#### 1. The boundary (a 1,000-element float64 array, there and back)", "",
-              "| isolation | round trip median | p95 | worker start (median) |", "|---|---|---|---|"]
+        L += [
+            "#### 1. The boundary (a 1,000-element float64 array, there and back)",
+            "",
+            "| isolation | round trip median | p95 | worker start (median) |",
+            "|---|---|---|---|",
+        ]
         for level, v in r["boundary"].items():
             L.append(f"| {level} | {v['median_us']:.0f} µs | {v['p95_us']:.0f} µs | {v['start_ms']:.0f} ms |")
         best = list(r["boundary"].values())[-1]
-        targets.append(("round trip < 200 µs median (issue 2)", f"{best['median_us']:.0f} µs", ok(best["median_us"] < 200)))
+        targets.append(
+            ("round trip < 200 µs median (issue 2)", f"{best['median_us']:.0f} µs", ok(best["median_us"] < 200))
+        )
         L.append("")
 
     if "floor" in r:
@@ -203,8 +212,12 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
               f"| in a batch: per submission after calibration (replay) | {f['engine_batch']:.2f} s | {f['floor_batch']:.2f} s | {batch:.2f}x |",
               "", f"Calibration (grading the reference once per job, recording inputs): {f['calibration_s']:.1f} s; "
               f"{f['replayed_tests']} hypothesis tests replayed, {f['fallbacks']} fell back to hypothesis.", ""]  # fmt: skip
-        targets.append(("grading the reference ≤ 1.5x in-process (issue 2), one submission", f"{single:.2f}x", ok(single <= 1.5)))
-        targets.append(("full unit per submission ≤ 1.5x the floor (issue 7), in a batch", f"{batch:.2f}x", ok(batch <= 1.5)))
+        targets.append(
+            ("grading the reference ≤ 1.5x in-process (issue 2), one submission", f"{single:.2f}x", ok(single <= 1.5))
+        )
+        targets.append(
+            ("full unit per submission ≤ 1.5x the floor (issue 7), in a batch", f"{batch:.2f}x", ok(batch <= 1.5))
+        )
 
     if "grading" in r and "synth" in r:
         s = r["synth"]
@@ -220,7 +233,10 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
                 merged.setdefault(f"{c['jobs']}-{c['replay']}", []).append(c)
         med: dict[str, dict[str, float]] = {}
         for key, cs in merged.items():
-            m = {k: statistics.median(c[k] for c in cs) for k in ("wall_s", "per_min", "median_s", "p95_s", "peak_job_mb")}
+            m = {
+                k: statistics.median(c[k] for c in cs)
+                for k in ("wall_s", "per_min", "median_s", "p95_s", "peak_job_mb")
+            }
             med[key] = m
             c0 = cs[-1]
             label = f"`--jobs {c0['jobs']}`" + (" (replay)" if c0["replay"] else " without replay")
@@ -238,7 +254,9 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
                          f"get {r['scaling']['ratio']:.2f}x the throughput of one "
                          f"({', '.join(f'{x:.2f}' for x in r['scaling']['ratios'])}).")  # fmt: skip
             L.append("")
-            targets.append(("1,000 full-unit submissions ≤ 15 min on 2 cores", f"{projected:.1f} min", ok(projected <= 15)))
+            targets.append(
+                ("1,000 full-unit submissions ≤ 15 min on 2 cores", f"{projected:.1f} min", ok(projected <= 15))
+            )
             ceiling = f" (machine: {r['scaling']['ratio']:.2f}x)" if "scaling" in r else ""
             targets.append(("throughput ≥ 1.8x from 1 job to 2", f"{ratio:.2f}x{ceiling}", ok(ratio >= 1.8)))
             peak = max(m["peak_job_mb"] for m in med.values())
@@ -260,10 +278,24 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
             ot = statistics.median(pr["otter_walls"]) / B
             L.append(f"| nbgrader 0.9.6 `autograde` | {nb * 1000:.0f} ms | {nb / eng2:.1f}x | (see harness) |")
             L.append(f"| Otter-Grader 7.0.0 `otter run` | {ot * 1000:.0f} ms | {ot / eng2:.1f}x | (see harness) |")
-            targets.append(("≥ 20x faster per submission than nbgrader autograde", f"{nb / eng2:.1f}x ({nb / eng1:.1f}x at 1 job)", ok(nb / eng2 >= 20)))
-            targets.append(("≥ 20x faster per submission than otter run", f"{ot / eng2:.1f}x ({ot / eng1:.1f}x at 1 job)", ok(ot / eng2 >= 20)))
+            targets.append(
+                (
+                    "≥ 20x faster per submission than nbgrader autograde",
+                    f"{nb / eng2:.1f}x ({nb / eng1:.1f}x at 1 job)",
+                    ok(nb / eng2 >= 20),
+                )
+            )
+            targets.append(
+                (
+                    "≥ 20x faster per submission than otter run",
+                    f"{ot / eng2:.1f}x ({ot / eng1:.1f}x at 1 job)",
+                    ok(ot / eng2 >= 20),
+                )
+            )
         pfe = r.get("peer_floor_engine", {})
-        L.append(f"| in-process floor, the peer harness's (exec + test bodies, no pytest) | {floor_ms:.0f} ms | {floor_ms / 1000 / eng2:.2f}x | {pf['grades']} |")
+        L.append(
+            f"| in-process floor, the peer harness's (exec + test bodies, no pytest) | {floor_ms:.0f} ms | {floor_ms / 1000 / eng2:.2f}x | {pf['grades']} |"
+        )
         if pfe:
             L.append(f"| in-process floor, same pytest session (bench/floor.py) | {pfe['floor_dur'] * 1000:.0f} ms | "
                      f"{pfe['floor_dur'] / eng2:.2f}x | |")  # fmt: skip
@@ -272,7 +304,13 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
                  f"{e['loop_timeouts']} tests with status timeout, score {e['loop_score']:g}/6; the call timeout is "
                  f"{e['call_timeout']:g} s, so it cost {'one timeout' if e['loop_duration'] < 2 * e['call_timeout'] else 'more than one timeout'}.")  # fmt: skip
         L.append("")
-        targets.append(("the looping submission costs one timeout", f"{e['loop_duration']:.1f} s", ok(e["loop_duration"] < 2 * e["call_timeout"])))
+        targets.append(
+            (
+                "the looping submission costs one timeout",
+                f"{e['loop_duration']:.1f} s",
+                ok(e["loop_duration"] < 2 * e["call_timeout"]),
+            )
+        )
         if "peers" not in r:
             L.append("nbgrader and Otter-Grader were not run (`--skip-peers`).")
             L.append("")

@@ -148,7 +148,9 @@ def visit(url: str, *, binary: str | None = None, width: int = 1100, height: int
         for e in pipe.events:
             method, p = e.get("method"), e.get("params", {})
             if method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                result.console_errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", [])))
+                result.console_errors.append(
+                    " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+                )
             elif method == "Runtime.exceptionThrown":
                 result.console_errors.append(p.get("exceptionDetails", {}).get("text", "exception"))
             elif method == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":

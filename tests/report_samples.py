@@ -58,25 +58,50 @@ def artifacts() -> dict:
     p = 1 / (1 + np.exp(-10 * (np.abs(gx - gy) - 0.5)))
     t = np.arange(200)
     v = -0.065 + 0.01 * (t % 50) / 50
-    return _portable({
-        "activations": {"curves": {"z": z.tolist(), "student": student, "reference": ref}},
-        "xor": {
-            "boundary": {"xs": xs.tolist(), "ys": xs.tolist(), "student": p.tolist(), "reference": p.T.tolist(),
-                         "X": [[0, 0], [0, 1], [1, 0], [1, 1]], "Y": [0, 1, 1, 0]},  # fmt: skip
-            "losses": {"student": (np.exp(-t / 40) + 0.01).tolist(), "reference": (np.exp(-t / 30) + 0.001).tolist()},
-        },
-        "cat": {
-            "costs": {"student": (0.69 * np.exp(-t / 90)).tolist(), "reference": (0.69 * np.exp(-t / 60)).tolist()},
-            "wrong": [{"png_base64": tiny_png(i), "label": i % 2, "predicted": 1 - i % 2} for i in range(4)],
-            "accuracy": {"student": 0.68, "reference": 0.72},
-        },
-        "spiking": {"trace": {"dt": 0.001, "current": [2.5e-10] * 200, "student_v": v.tolist(),
-                              "reference_v": (v + 0.001).tolist(), "student_spikes": [49, 99, 149],
-                              "reference_spikes": [0.049, 0.099, 0.149, 0.199], "v_thresh": -0.055}},  # fmt: skip
-        "approximation": {"fit": {"x": xs.tolist(), "student": np.abs(xs - 0.5).tolist(),
-                                  "target": ((xs - 0.5) ** 2).tolist(), "knots_x": [-0.5, 0.5, 1.5],
-                                  "knots_y": [1.0, 0.0, 1.0]}},  # fmt: skip
-    })
+    return _portable(
+        {
+            "activations": {"curves": {"z": z.tolist(), "student": student, "reference": ref}},
+            "xor": {
+                "boundary": {
+                    "xs": xs.tolist(),
+                    "ys": xs.tolist(),
+                    "student": p.tolist(),
+                    "reference": p.T.tolist(),
+                    "X": [[0, 0], [0, 1], [1, 0], [1, 1]],
+                    "Y": [0, 1, 1, 0],
+                },  # fmt: skip
+                "losses": {
+                    "student": (np.exp(-t / 40) + 0.01).tolist(),
+                    "reference": (np.exp(-t / 30) + 0.001).tolist(),
+                },
+            },
+            "cat": {
+                "costs": {"student": (0.69 * np.exp(-t / 90)).tolist(), "reference": (0.69 * np.exp(-t / 60)).tolist()},
+                "wrong": [{"png_base64": tiny_png(i), "label": i % 2, "predicted": 1 - i % 2} for i in range(4)],
+                "accuracy": {"student": 0.68, "reference": 0.72},
+            },
+            "spiking": {
+                "trace": {
+                    "dt": 0.001,
+                    "current": [2.5e-10] * 200,
+                    "student_v": v.tolist(),
+                    "reference_v": (v + 0.001).tolist(),
+                    "student_spikes": [49, 99, 149],
+                    "reference_spikes": [0.049, 0.099, 0.149, 0.199],
+                    "v_thresh": -0.055,
+                }
+            },  # fmt: skip
+            "approximation": {
+                "fit": {
+                    "x": xs.tolist(),
+                    "student": np.abs(xs - 0.5).tolist(),
+                    "target": ((xs - 0.5) ** 2).tolist(),
+                    "knots_x": [-0.5, 0.5, 1.5],
+                    "knots_y": [1.0, 0.0, 1.0],
+                }
+            },  # fmt: skip
+        }
+    )
 
 
 def _portable(value: Any) -> Any:
@@ -104,16 +129,24 @@ def _t(ex: str, name: str, status: str, points: float, visibility: str = "visibl
 def synthetic_report(*, late: bool = True) -> GradeReport:
     """Every status, every visibility, every plot; a late penalty; hostile student output."""
     exercises = {
-        "activations": [_t("activations", "test_sigmoid", "passed", 2),
-                        _t("activations", "test_relu", "failed", 1, message=HOSTILE),
-                        _t("activations", "test_secret_edge_case", "failed", 2, "hidden",
-                           message="SECRET-HIDDEN-MESSAGE")],  # fmt: skip
-        "xor": [_t("xor", "test_learns_xor", "passed", 3), _t("xor", "test_forward", "timeout", 1),
-                _t("xor", "test_hidden_passed", "passed", 1, "hidden")],  # fmt: skip
-        "cat": [_t("cat", "test_cost", "error", 2), _t("cat", "test_after_deadline", "failed", 1, "after_due_date",
-                                                        message="AFTER-DUE-MESSAGE")],  # fmt: skip
-        "spiking": [_t("spiking", "test_lif", "crashed", 2),
-                    _t("spiking", "test_published", "failed", 1, "after_published", message="PUBLISHED-MESSAGE")],
+        "activations": [
+            _t("activations", "test_sigmoid", "passed", 2),
+            _t("activations", "test_relu", "failed", 1, message=HOSTILE),
+            _t("activations", "test_secret_edge_case", "failed", 2, "hidden", message="SECRET-HIDDEN-MESSAGE"),
+        ],  # fmt: skip
+        "xor": [
+            _t("xor", "test_learns_xor", "passed", 3),
+            _t("xor", "test_forward", "timeout", 1),
+            _t("xor", "test_hidden_passed", "passed", 1, "hidden"),
+        ],  # fmt: skip
+        "cat": [
+            _t("cat", "test_cost", "error", 2),
+            _t("cat", "test_after_deadline", "failed", 1, "after_due_date", message="AFTER-DUE-MESSAGE"),
+        ],  # fmt: skip
+        "spiking": [
+            _t("spiking", "test_lif", "crashed", 2),
+            _t("spiking", "test_published", "failed", 1, "after_published", message="PUBLISHED-MESSAGE"),
+        ],
         "approximation": [_t("approximation", "test_fit", "passed", 2)],
     }
     results = []
@@ -161,7 +194,9 @@ def graded() -> dict[str, GradeReport]:
     tmp = Path(tempfile.mkdtemp(prefix="ag-report-samples-"))
     atexit.register(shutil.rmtree, tmp, True)
     stubs = tmp / "stubs"
-    shutil.copytree(course.exercises_dir, stubs, ignore=shutil.ignore_patterns("*.ipynb", "test_*", "data", "__pycache__"))
+    shutil.copytree(
+        course.exercises_dir, stubs, ignore=shutil.ignore_patterns("*.ipynb", "test_*", "data", "__pycache__")
+    )
     subs = [load_submission(build(tmp / "reference"), label="reference"), load_submission(stubs, label="stubs")]
     for m in sample_mistakes():
         subs.append(load_submission(build(tmp / m.id, m), label=m.id))

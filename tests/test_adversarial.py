@@ -165,10 +165,14 @@ def attacked(request, course, tmp_path_factory, root):
     values = dict(root=str(root), out=str(out), port=listener.port, secret=SECRET, marker=MARKER, function=FUNCTION)
     leaf = leaf_module()
     subs = [
-        load_submission(write_submission(work / "baseline-not_implemented", ATTACKED, function_source=NOT_IMPLEMENTED),
-                        label="baseline-not_implemented"),
-        load_submission(write_submission(work / "baseline-wrong_value", ATTACKED, function_source=WRONG_VALUE),
-                        label="baseline-wrong_value"),
+        load_submission(
+            write_submission(work / "baseline-not_implemented", ATTACKED, function_source=NOT_IMPLEMENTED),
+            label="baseline-not_implemented",
+        ),
+        load_submission(
+            write_submission(work / "baseline-wrong_value", ATTACKED, function_source=WRONG_VALUE),
+            label="baseline-wrong_value",
+        ),
         load_submission(write_submission(work / "reference", ATTACKED), label="reference"),
     ]
     targets = {}
@@ -207,7 +211,13 @@ def attacked(request, course, tmp_path_factory, root):
             leftovers.append(int(pid))
             os.kill(int(pid), 9)
     return dict(
-        level=level, reports=reports, targets=targets, sandbox_processes=_sandbox_processes(), listener=listener, leftovers=leftovers, out=out,
+        level=level,
+        reports=reports,
+        targets=targets,
+        sandbox_processes=_sandbox_processes(),
+        listener=listener,
+        leftovers=leftovers,
+        out=out,
         repo_changed=sorted(set(checkout_state(root).items()) ^ set(before_repo.items())),
         out_changed=sorted(set(snapshot(out).items()) ^ set(before_out.items())),
     )
@@ -256,7 +266,9 @@ def test_attack_earns_nothing_and_harms_nothing_else(attacked, attack):
         assert ex.score == 0, f"{attack.id} earned {ex.score} in {target}"
     spared = [e for e in report.exercises if e.id not in dependents(target)]
     for e in spared:
-        assert e.score == e.max_score, f"{attack.id} cost points in {e.id}: {[t.message for t in e.tests if not t.passed]}"
+        assert e.score == e.max_score, (
+            f"{attack.id} cost points in {e.id}: {[t.message for t in e.tests if not t.passed]}"
+        )
     assert report.isolation == level
     text = json.dumps(report.to_dict())
     assert SECRET not in text, "a secret from the grader's environment reached the report"

@@ -118,7 +118,9 @@ def test_docs_architecture_names_only_modules_that_exist():
     missing = sorted(n for n in named if not (ROOT / n).is_file())
     assert not missing, f"docs/architecture.md names modules that do not exist: {missing}"
     undocumented = sorted(
-        str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" and str(p.relative_to(ROOT)) not in named
+        str(p.relative_to(ROOT))
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "__init__.py" and str(p.relative_to(ROOT)) not in named
     )
     assert not undocumented, f"docs/architecture.md does not say where these modules fit: {undocumented}"
 

@@ -24,7 +24,7 @@ def _documented(section: str) -> set[str]:
 @pytest.mark.parametrize("module", [autograder.testing, autograder.strategies], ids=lambda m: m.__name__)
 def test_every_public_name_is_documented_and_exists(module):
     documented = _documented(module.__name__) - {"call"}
-    assert set(module.__all__) == documented, (set(module.__all__) ^ documented)
+    assert set(module.__all__) == documented, set(module.__all__) ^ documented
     for name in module.__all__:
         assert getattr(module, name).__doc__, f"{module.__name__}.{name} needs a docstring"
 

@@ -83,11 +83,11 @@ def test_half(student):
     expect_close(student.mini.half(3.0), 1.5, call="half(3.0)")
 '''
 
-CONFTEST = '''\
+CONFTEST = """\
 def pytest_addoption(parser, pluginmanager):
     if not pluginmanager.has_plugin("autograder.grading.plugin"):
         pluginmanager.import_plugin("autograder.grading.plugin")
-'''
+"""
 
 REFERENCE = "def double(x):\n    return 2.0 * x\n\n\ndef half(x):\n    return x / 2.0\n"
 
@@ -190,7 +190,10 @@ def test_every_student_gets_a_report_whatever_their_submission_does(mini):
     assert sorted(summary.graded) == sorted(set(EXPECTED) - {"grace_unreadable"})
     loop = reports["eve_loop"]
     assert {t.name: t.status for t in loop.tests} == {
-        "test_double_matches_reference": "timeout", "test_double_is_additive": "timeout", "test_half": "passed"}
+        "test_double_matches_reference": "timeout",
+        "test_double_is_additive": "timeout",
+        "test_half": "passed",
+    }
     assert "could not be read" in reports["grace_unreadable"].tests[0].message
     assert "no mini.py" in reports["henry_empty"].tests[0].message
     assert not list(out.glob(".*.tmp")) and not list((out / STATE_DIR).glob(".*.tmp"))
@@ -231,7 +234,8 @@ def test_a_rerun_skips_unchanged_students_and_regrades_changed_ones(mini, tmp_pa
     again = grade_class(klass2, out2, course, jobs=2, replay=False, stream=io.StringIO())
     assert again.graded == [] and sorted(again.skipped) == sorted(set(EXPECTED) - {"grace_unreadable"})
     assert {p.name: p.read_bytes() for p in out2.glob("*.json") if p.stem != "grace_unreadable"} == {
-        k: v for k, v in before.items() if k != "grace_unreadable.json"}
+        k: v for k, v in before.items() if k != "grace_unreadable.json"
+    }
 
     (klass2 / "bob" / "mini.py").write_text(REFERENCE)  # bob fixed his bug
     (out2 / "carol.json").unlink()  # a lost report is graded again
@@ -368,8 +372,15 @@ def test_a_submission_that_kills_its_grading_process_does_not_stop_the_batch(tmp
         "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n\n\ndef double(x):\n    return 2 * x\n"
     )
     summary = grade_class(
-        klass, tmp_path / "out", course, jobs=1, isolation="process", trusted_code=True, replay=False,
-        stream=io.StringIO())
+        klass,
+        tmp_path / "out",
+        course,
+        jobs=1,
+        isolation="process",
+        trusted_code=True,
+        replay=False,
+        stream=io.StringIO(),
+    )
     reports = _reports(tmp_path / "out")
     assert reports["alice"].score == 4 and reports["bob"].score == 2
     assert reports["mallory"].score == 0

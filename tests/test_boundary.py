@@ -172,10 +172,14 @@ def test_a_worker_that_does_not_read_its_request_is_a_timeout(tmp_path):
     w = Worker(copy, "process", LIMITS)
     try:
         w.wait_ready(60)
-        wire.write_frame(w._req, {"op": "call", "module": "mod", "func": "nap", "args": [3600], "kwargs": {}, "id": "x"})
+        wire.write_frame(
+            w._req, {"op": "call", "module": "mod", "func": "nap", "args": [3600], "kwargs": {}, "id": "x"}
+        )
         start = time.monotonic()
         with pytest.raises(WorkerTimeout):
-            w.request({"op": "call", "module": "mod", "func": "double", "args": [np.zeros(1_000_000)], "kwargs": {}}, 1.0)
+            w.request(
+                {"op": "call", "module": "mod", "func": "double", "args": [np.zeros(1_000_000)], "kwargs": {}}, 1.0
+            )
         assert time.monotonic() - start < 30  # the deadline, not for ever
         assert not w.alive
     finally:

@@ -29,7 +29,9 @@ from tests.test_batch import REFERENCE, make_course
 
 ROOT = Path(__file__).resolve().parent.parent
 ALICE = ROOT / "examples" / "submissions" / "alice"
-SLEEPER = "import time\n\n\ndef double(x):\n    time.sleep(1.5)\n    return 2.0 * x\n\n\ndef half(x):\n    return x / 2.0\n"
+SLEEPER = (
+    "import time\n\n\ndef double(x):\n    time.sleep(1.5)\n    return 2.0 * x\n\n\ndef half(x):\n    return x / 2.0\n"
+)
 
 
 def comparable(report: Any) -> dict[str, Any]:
@@ -77,9 +79,10 @@ def test_the_dask_watchdog_stops_a_submission_and_reports_it(tmp_path):
         subs.append(load_submission(tmp_path / label, label=label))
     reports: dict[str, dict[str, Any]] = {}
     failed: dict[str, str] = {}
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         grade_on_dask(client, course, subs, on_report=reports.__setitem__, on_failed=failed.__setitem__,
                       isolation="process", replay=False, watchdog=4.0)  # fmt: skip
     assert failed == {}

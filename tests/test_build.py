@@ -49,14 +49,19 @@ def test_stub_replaces_each_region_with_a_hinted_not_implemented():
 def test_regions_are_found_with_their_functions():
     regions = solution_regions(SOURCE)
     assert [(r.function, r.code.strip().splitlines()[-1].strip()) for r in regions] == [
-        ("f", "return y * y"), ("g", "return x * x * x")]
+        ("f", "return y * y"),
+        ("g", "return x * x * x"),
+    ]
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("### BEGIN SOLUTION\nx = 1\n", "has no matching"),
-    ("x = 1\n### END SOLUTION\n", "without a"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "has no matching"),
+        ("x = 1\n### END SOLUTION\n", "without a"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
+    ],
+)
 def test_broken_markers_name_the_line(bad, words):
     with pytest.raises(AutograderError, match=words):
         stub_source(bad, "lesson.py")

@@ -244,7 +244,9 @@ def test_grading_reads_the_classic_hdf5_files_named_in_course_yaml(tmp_path):
     report = grade(ROOT / "solutions", course)
     assert report.score == report.max_score, [(t.name, t.message) for t in report.tests if not t.passed]
     art = report.artifacts["cat"]
-    assert set(art["accuracy"]) == {"student", "reference"} and art["accuracy"]["student"] == art["accuracy"]["reference"]
+    assert (
+        set(art["accuracy"]) == {"student", "reference"} and art["accuracy"]["student"] == art["accuracy"]["reference"]
+    )
     assert len(art["costs"]["student"]) == 10
     for item in art["wrong"]:
         assert set(item) == {"png_base64", "label", "predicted"} and item["label"] != item["predicted"]

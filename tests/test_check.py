@@ -51,7 +51,9 @@ def make_repo(folder: Path, *, solved: bool, lessons: list[str] | None = None) -
 def test_every_public_test_lesson_has_a_reference_solution():
     assert LESSONS, "exercises/tests has no public tests"
     for lesson in LESSONS:
-        assert (ROOT / "solutions" / f"{lesson}.py").is_file(), f"exercises/tests/test_{lesson}.py tests a lesson with no solution"
+        assert (ROOT / "solutions" / f"{lesson}.py").is_file(), (
+            f"exercises/tests/test_{lesson}.py tests a lesson with no solution"
+        )
 
 
 def test_public_tests_pass_on_the_reference_in_about_a_second(tmp_path):
@@ -89,7 +91,9 @@ def test_a_wrong_function_fails_its_tests_with_the_assertion_message(tmp_path):
     assert failed[0].status == "failed"
     assert "relu_grad([-1.5, 0, 2]) should be [0.0, 0.0, 1.0]" in failed[0].message
     assert lesson.first_failure is failed[0]
-    assert "relu_grad([-1.5, 0, 2])" in format_text(report).split("What to fix")[0]  # the table row shows it as the hint
+    assert (
+        "relu_grad([-1.5, 0, 2])" in format_text(report).split("What to fix")[0]
+    )  # the table row shows it as the hint
 
 
 def test_a_syntax_error_is_named_with_its_line_and_other_lessons_still_run(tmp_path):
@@ -181,7 +185,9 @@ def test_cli_check_exit_status_table_markdown_and_classroom_output(tmp_path, cap
     assert result["version"] == 1 and result["status"] == "pass" and result["max_score"] == total
     assert sum(t["score"] for t in result["tests"]) == total and all(t["test_code"] == "" for t in result["tests"])
 
-    (repo / "activations.py").write_text((ROOT / "exercises" / "activations.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (repo / "activations.py").write_text(
+        (ROOT / "exercises" / "activations.py").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     code = main(["check", "activations", "--quiet"])
     out = capsys.readouterr().out
     n = len(_public_test_names("activations"))
@@ -205,7 +211,10 @@ def test_cli_check_finds_the_lessons_from_course_yaml_and_reports_bad_input(tmp_
 
 def _solution_namespace(lesson: str) -> dict:
     names: dict = {"__name__": "__main__"}
-    exec(compile(strip_markers((ROOT / "solutions" / f"{lesson}.py").read_text(encoding="utf-8")), "<notebook>", "exec"), names)
+    exec(
+        compile(strip_markers((ROOT / "solutions" / f"{lesson}.py").read_text(encoding="utf-8")), "<notebook>", "exec"),
+        names,
+    )
     return names
 
 
@@ -254,7 +263,9 @@ def _notebook(cells: list[str]) -> str:
 def test_cli_check_uses_the_notebook_the_student_worked_in(tmp_path, capsys, monkeypatch):
     repo = make_repo(tmp_path, solved=False, lessons=["activations"])
     solution = strip_markers((ROOT / "solutions" / "activations.py").read_text(encoding="utf-8"))
-    (repo / "activations.ipynb").write_text(_notebook([solution, "%matplotlib inline\nprint(sigmoid(0))"]), encoding="utf-8")
+    (repo / "activations.ipynb").write_text(
+        _notebook([solution, "%matplotlib inline\nprint(sigmoid(0))"]), encoding="utf-8"
+    )
     monkeypatch.chdir(repo)
     assert main(["check"]) == 0
     out = capsys.readouterr().out
@@ -324,7 +335,8 @@ def test_notebook_hints_point_to_the_notebook_not_a_py_file(tmp_path):
                   for t in x.tests if t.status == "failed")  # fmt: skip
     assert "the docstring of sigmoid above, in your notebook" in failed.hint and ".py" not in failed.hint
     (repo / "activations.py").write_text(
-        strip_markers((ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")) + "\n\ndef sigmoid(z):\n    return z\n",
+        strip_markers((ROOT / "solutions" / "activations.py").read_text(encoding="utf-8"))
+        + "\n\ndef sigmoid(z):\n    return z\n",
         encoding="utf-8",
     )
     failed = next(t for x in run_checks(repo).lessons for t in x.tests if t.status == "failed")

@@ -50,7 +50,11 @@ def test_gradebook_has_the_configured_columns_and_one_row_per_student(results_di
     ref = by_student["reference"]
     assert float(ref[-1]) == course.max_score and ref[-2] == "0"
     larry = by_student["late_larry"]
-    assert float(larry[-3]) == course.max_score and larry[-2] == "20" and float(larry[-1]) == pytest.approx(course.max_score * 0.8)
+    assert (
+        float(larry[-3]) == course.max_score
+        and larry[-2] == "20"
+        and float(larry[-1]) == pytest.approx(course.max_score * 0.8)
+    )
     stubs = by_student["stubs"]
     assert all(float(x) == 0 for x in stubs[1:])
 
@@ -67,7 +71,9 @@ def test_canvas_layout_puts_the_student_columns_canvas_requires_first(results_di
     rows = canvas_rows(load_results(results_dir, course), GradebookColumns(final="Neurons 3.1 (123456)"))
     header = rows[0]
     # Canvas's importer: Student, ID, SIS User ID, SIS Login ID, Section, then assignments.
-    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] and header[5:] == ["Neurons 3.1 (123456)"]
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] and header[5:] == [
+        "Neurons 3.1 (123456)"
+    ]
     larry = next(r for r in rows if r[0] == "late_larry")
     assert larry[3] == "late_larry" and float(larry[5]) == pytest.approx(course.max_score * 0.8)
 

@@ -76,7 +76,9 @@ def test_the_bundle_holds_the_script_the_wheel_and_the_course(bundle, course):
     wheel = next(bundle.glob("neurons_autograder-*-py3-none-any.whl"))
     with zipfile.ZipFile(wheel) as zf:
         inside = zf.namelist()
-    assert "autograder/platforms/classroom50.py" in inside and not any(n.startswith(("solutions/", "tests/")) for n in inside)
+    assert "autograder/platforms/classroom50.py" in inside and not any(
+        n.startswith(("solutions/", "tests/")) for n in inside
+    )
     assert "numpy" in (bundle / "requirements.txt").read_text() and "not secret" in (bundle / "README.md").read_text()
     text = (bundle / "autograder.py").read_text()
     compile(text, "autograder.py", "exec")  # the runner's Python 3.14 needs only the standard library

@@ -99,8 +99,13 @@ def test_empty_and_missing_files(tmp_path):
 
 
 def test_deadline_and_late_policy(tmp_path):
-    course = load_course(write_course(tmp_path, BASE + "deadline: 2026-12-18T23:59:00+00:00\n"
-                                      "late: {grace_minutes: 15, penalty_per_day: 10, max_penalty: 25}\n"))
+    course = load_course(
+        write_course(
+            tmp_path,
+            BASE + "deadline: 2026-12-18T23:59:00+00:00\n"
+            "late: {grace_minutes: 15, penalty_per_day: 10, max_penalty: 25}\n",
+        )
+    )
     deadline = course.deadline
     assert deadline == dt.datetime(2026, 12, 18, 23, 59, tzinfo=dt.timezone.utc)
     late = course.late

@@ -24,7 +24,9 @@ def test_samples_are_what_make_samples_writes(root, tmp_path):
         cmp = filecmp.dircmp(tmp_path / "fresh" / student, root / "examples" / "submissions" / student)
         assert not (cmp.left_only or cmp.right_only), (student, cmp.left_only, cmp.right_only)
         _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
-        assert not mismatch and not errors, f"examples/submissions/{student} is stale: run python examples/make_samples.py"
+        assert not mismatch and not errors, (
+            f"examples/submissions/{student} is stale: run python examples/make_samples.py"
+        )
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,9 @@ def _documents() -> dict[str, str]:
     for name, report in _reports().items():
         docs[f"{name}.report.json"] = to_json(report)
         docs[f"{name}.gradescope.json"] = json.dumps(gradescope_results(report), indent=2, ensure_ascii=False) + "\n"
-        docs[f"{name}.classroom.json"] = json.dumps(classroom_result(report, View()), indent=2, ensure_ascii=False) + "\n"
+        docs[f"{name}.classroom.json"] = (
+            json.dumps(classroom_result(report, View()), indent=2, ensure_ascii=False) + "\n"
+        )
         docs[f"{name}.junit.xml"] = junit_xml(report, View())
         docs[f"{name}.student.md"] = markdown_report(report, View())
         docs[f"{name}.instructor.md"] = markdown_report(report, View.everything())

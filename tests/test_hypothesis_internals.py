@@ -20,7 +20,9 @@ VERSION = f"hypothesis {hypothesis.__version__}"
 
 
 def _moved(name: str) -> str:
-    return f"{VERSION} moved {name}, which {internals.INTERNALS[name]} relies on: update autograder/grading/_hypothesis.py"
+    return (
+        f"{VERSION} moved {name}, which {internals.INTERNALS[name]} relies on: update autograder/grading/_hypothesis.py"
+    )
 
 
 @given(st.integers())
@@ -72,15 +74,18 @@ def test_the_inner_test_can_be_swapped_and_keeps_its_seed():
 
 
 def test_the_pytest_plugin_is_handed_the_minimal_failing_call(tmp_path):
-    (tmp_path / "test_fails.py").write_text(textwrap.dedent("""
+    (tmp_path / "test_fails.py").write_text(
+        textwrap.dedent("""
         from hypothesis import given, settings, strategies as st
 
         @settings(derandomize=True, database=None)
         @given(st.integers())
         def test_small(x):
             assert x < 10
-    """))
-    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "conftest.py").write_text(
+        textwrap.dedent("""
         import pytest
         from autograder.grading._hypothesis import failing_examples
 
@@ -89,8 +94,11 @@ def test_the_pytest_plugin_is_handed_the_minimal_failing_call(tmp_path):
             yield
             if call.when == "call":
                 print("FAILING-EXAMPLES", repr(failing_examples(item)))
-    """))
+    """)
+    )
     done = subprocess.run([sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("FAILING-EXAMPLES")), "")
-    assert "test_small(" in line and "x=10" in line, _moved("item._hypothesis_failing_examples") + "\n" + done.stdout[-2000:]
+    assert "test_small(" in line and "x=10" in line, (
+        _moved("item._hypothesis_failing_examples") + "\n" + done.stdout[-2000:]
+    )

@@ -78,7 +78,10 @@ def test_git_commit_time_of_a_student_repository(tmp_path):
 
 def test_precedence_command_line_then_timestamp_then_git(tmp_path):
     (tmp_path / "timestamp.txt").write_text("2026-12-19 08:00:00.000000 UTC")
-    assert submission_time(tmp_path, "2026-12-17T12:00:00Z") == (dt.datetime(2026, 12, 17, 12, tzinfo=UTC), "command line")
+    assert submission_time(tmp_path, "2026-12-17T12:00:00Z") == (
+        dt.datetime(2026, 12, 17, 12, tzinfo=UTC),
+        "command line",
+    )
     assert submission_time(tmp_path) == (dt.datetime(2026, 12, 19, 8, tzinfo=UTC), "timestamp.txt")
     assert submission_time(tmp_path / "timestamp.txt")[1] == "timestamp.txt"  # a file: its folder
     empty = tmp_path / "empty"

@@ -201,8 +201,11 @@ def test_as_an_unprivileged_user_too():
     done = subprocess.run([*drop, sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd="/")
     if "Can't find source path" in done.stderr:
         assert "this user cannot read it" in done.stderr  # the error names the cause and the fix
-        pytest.skip("bwrap as nobody cannot bind this Python installation (" + done.stderr.split("failed: ")[-1][:120]
-                    + "); test_an_unprivileged_grader_gets_its_own_user_namespace checks the argv instead")
+        pytest.skip(
+            "bwrap as nobody cannot bind this Python installation ("
+            + done.stderr.split("failed: ")[-1][:120]
+            + "); test_an_unprivileged_grader_gets_its_own_user_namespace checks the argv instead"
+        )
     assert done.returncode == 0, done.stderr
 
 

@@ -161,7 +161,9 @@ def test_build_is_deterministic_and_check_notices_stale_notebooks(course, tmp_pa
 def test_nbgrader_source_holds_every_lesson_the_given_modules_and_the_public_tests(course, tmp_path):
     written = build_nbgrader_source(course, tmp_path, "ps1")
     folder = tmp_path / "source" / "ps1"
-    assert {p.relative_to(folder).as_posix() for p in written if folder in p.parents} >= {f"{name}.ipynb" for name, _ in lessons(course)}
+    assert {p.relative_to(folder).as_posix() for p in written if folder in p.parents} >= {
+        f"{name}.ipynb" for name, _ in lessons(course)
+    }
     pointer = tmp_path / "autograder-course.txt"  # so grading run in the nbgrader course folder finds course.yaml
     assert pointer in written and str(course.path.resolve()) in pointer.read_text().splitlines()
     given = [p.name for p in course.reference_dir.glob("*.py") if p.stem not in {n for n, _ in lessons(course)}]

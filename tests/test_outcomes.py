@@ -32,11 +32,16 @@ def test_hypothesis_notes_are_reworded_without_fixture_arguments(wording):
 
 
 def test_fixture_arguments_printed_over_several_lines_are_left_out_whole():
-    call = "test_x(\n    pictures=Pictures(\n        X=array([0]),\n    ),\n    W=array([[0, 0],\n           [0, 0]]),\n)"
-    assert tidy_call(call, ("pictures",)) == "Smallest failing input: test_x(\n    W=array([[0, 0],\n           [0, 0]]),\n)"
+    call = (
+        "test_x(\n    pictures=Pictures(\n        X=array([0]),\n    ),\n    W=array([[0, 0],\n           [0, 0]]),\n)"
+    )
+    assert (
+        tidy_call(call, ("pictures",))
+        == "Smallest failing input: test_x(\n    W=array([[0, 0],\n           [0, 0]]),\n)"
+    )
 
 
-SHRINKING_TESTS = '''\
+SHRINKING_TESTS = """\
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,7 +52,7 @@ from autograder.testing import expect_equal
 def test_double_matches_reference(student, reference, record, x):
     record("seen", {"x": x})
     expect_equal(student.mini.double(x), reference.mini.double(x), call=f"double({x})")
-'''
+"""
 
 
 def test_a_failing_hypothesis_test_shows_the_shrunk_input_without_fixtures(tmp_path):
@@ -58,7 +63,9 @@ def test_a_failing_hypothesis_test_shows_the_shrunk_input_without_fixtures(tmp_p
     make_course(root)
     (root / "tests" / "grading" / "test_mini.py").write_text(SHRINKING_TESTS)
     yaml = (root / "course.yaml").read_text().split("exercises:\n  mini:")[0]
-    (root / "course.yaml").write_text(yaml + "exercises:\n  mini:\n    title: t\n    tests:\n      test_double_matches_reference: 1\n")
+    (root / "course.yaml").write_text(
+        yaml + "exercises:\n  mini:\n    title: t\n    tests:\n      test_double_matches_reference: 1\n"
+    )
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "mini.py").write_text("def double(x):\n    return 2 * x if x < 7 else 0\n")
     result = grade(tmp_path / "sub", load_course(root / "course.yaml")).exercise("mini").tests[0]

@@ -49,7 +49,9 @@ def _texts(folder: Path) -> dict[str, str]:
         text = f.read_bytes().decode("utf-8", errors="replace")
         if f.suffix == ".ipynb":  # notebook JSON escapes quotes: read the cells' text too
             nb = json.loads(text)
-            text += "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"])
+            text += "\n".join(
+                "".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"]
+            )
         out[str(f.relative_to(folder))] = text
     return out
 
@@ -67,7 +69,14 @@ def test_release_has_what_a_student_needs(released):
         assert f"tests/{f.name}" in files
     if (ROOT / "exercises" / "data").is_dir():
         assert any(name.startswith("data/") for name in files)
-    for generated in ("README.md", "course.yaml", ".gitignore", "requirements.txt", ".github/workflows/classroom.yml", ".gitlab-ci.yml"):
+    for generated in (
+        "README.md",
+        "course.yaml",
+        ".gitignore",
+        "requirements.txt",
+        ".github/workflows/classroom.yml",
+        ".gitlab-ci.yml",
+    ):
         assert generated in files
     assert not any("__pycache__" in name or name.startswith("solutions") or "grading" in name for name in files)
 
@@ -136,11 +145,15 @@ def test_notebooks_keep_their_lesson_but_not_the_hidden_test_cells(released):
 
 def test_workflows_install_the_autograder_from_the_pip_spec(tmp_path):
     out = tmp_path / "student"
-    release(load_course(ROOT / "course.yaml"), out, pip_spec="git+https://example.org/neurons-autograder@v1", ci=("github",))
+    release(
+        load_course(ROOT / "course.yaml"), out, pip_spec="git+https://example.org/neurons-autograder@v1", ci=("github",)
+    )
     workflow = (out / ".github/workflows/classroom.yml").read_text(encoding="utf-8")
     assert "'git+https://example.org/neurons-autograder@v1'" in workflow and "@AUTOGRADER_PIP@" not in workflow
     assert not (out / ".gitlab-ci.yml").exists()
-    assert (out / "requirements.txt").read_text(encoding="utf-8").splitlines()[-1] == "git+https://example.org/neurons-autograder@v1"
+    assert (out / "requirements.txt").read_text(encoding="utf-8").splitlines()[
+        -1
+    ] == "git+https://example.org/neurons-autograder@v1"
 
 
 # --------------------------------------------------------------------------- refusals
@@ -151,7 +164,11 @@ def test_a_planted_solution_line_stops_the_release_and_writes_nothing(tmp_path):
     course = load_course(course_file)
     region = next(r for r in solution_regions((course.reference_dir / "activations.py").read_text(encoding="utf-8"))
                   if r.function == "sigmoid")  # fmt: skip
-    secret = next(line.strip() for line in region.code.splitlines() if len(line.strip()) >= MIN_LINE and not line.strip().startswith("#"))
+    secret = next(
+        line.strip()
+        for line in region.code.splitlines()
+        if len(line.strip()) >= MIN_LINE and not line.strip().startswith("#")
+    )
     test_file = course.exercises_dir / "tests" / "test_activations.py"
     test_file.write_text(test_file.read_text(encoding="utf-8") + f"\n# {secret}\n", encoding="utf-8")
     out = tmp_path / "out"

@@ -33,7 +33,14 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX's"),
 ]
-_NOT_DEPENDENCIES = ("autograder", "neurons_autograder", "__editable__", "pip", "_distutils_hack", "distutils-precedence")
+_NOT_DEPENDENCIES = (
+    "autograder",
+    "neurons_autograder",
+    "__editable__",
+    "pip",
+    "_distutils_hack",
+    "distutils-precedence",
+)
 
 
 def _dependencies_folder(tmp: Path) -> Path:
@@ -67,7 +74,9 @@ def installed(tmp_path_factory) -> Path:
     assert made.returncode == 0, made.stderr
     python = repo / ".venv" / "bin" / "python"
     purelib = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], repo)
-    (Path(purelib.stdout.strip()) / "test-dependencies.pth").write_text(f"{_dependencies_folder(tmp)}\n", encoding="utf-8")
+    (Path(purelib.stdout.strip()) / "test-dependencies.pth").write_text(
+        f"{_dependencies_folder(tmp)}\n", encoding="utf-8"
+    )
     pip = _run([str(python), "-m", "pip", "install", "-r", "requirements.txt"], repo)
     assert pip.returncode == 0, pip.stdout + pip.stderr
     return repo
@@ -78,7 +87,9 @@ def _check(repo: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_requirements_name_the_wheel_in_the_repository_not_a_package_index(installed):
-    lines = [x for x in (installed / "requirements.txt").read_text(encoding="utf-8").splitlines() if not x.startswith("#")]
+    lines = [
+        x for x in (installed / "requirements.txt").read_text(encoding="utf-8").splitlines() if not x.startswith("#")
+    ]
     assert lines == [f"./wheels/{wheel_name()}"]
     assert (installed / "wheels" / wheel_name()).is_file()
     notebooks = (installed / "requirements-notebooks.txt").read_text(encoding="utf-8")
@@ -86,7 +97,9 @@ def test_requirements_name_the_wheel_in_the_repository_not_a_package_index(insta
 
 
 def test_the_autograder_comes_from_the_released_wheel(installed):
-    where = _run([str(installed / ".venv" / "bin" / "python"), "-c", "import autograder; print(autograder.__file__)"], installed)
+    where = _run(
+        [str(installed / ".venv" / "bin" / "python"), "-c", "import autograder; print(autograder.__file__)"], installed
+    )
     assert Path(where.stdout.strip()).is_relative_to(installed / ".venv"), where.stdout + where.stderr
 
 
@@ -118,10 +131,14 @@ def test_a_wrong_answer_is_a_failure_not_an_error_with_the_venv_inside_the_repos
     for module in (ROOT / "solutions").glob("*.py"):
         shutil.copyfile(module, repo / module.name)
     activations = repo / "activations.py"
-    activations.write_text(activations.read_text(encoding="utf-8") + "\n\ndef relu(z):\n    return z * 0 - 1.0\n", encoding="utf-8")
+    activations.write_text(
+        activations.read_text(encoding="utf-8") + "\n\ndef relu(z):\n    return z * 0 - 1.0\n", encoding="utf-8"
+    )
     done = _run([str(repo / ".venv" / "bin" / "python"), "-m", "autograder.cli", "check", "activations"], repo)
     assert done.returncode == 1
-    assert "[failed]" in done.stdout and "pytest_pyfunc_call" not in done.stdout and "python.py" not in done.stdout, done.stdout
+    assert "[failed]" in done.stdout and "pytest_pyfunc_call" not in done.stdout and "python.py" not in done.stdout, (
+        done.stdout
+    )
 
 
 def test_the_released_wheel_holds_the_autograder_and_nothing_secret(installed):

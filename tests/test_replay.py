@@ -61,10 +61,22 @@ def test_replayed_grades_equal_hypothesis_grades_and_replay_is_used_in_a_fresh_p
     if os.environ.get("AG_REPLAY_ISOLATED"):
         pytest.skip("already in the isolated process")
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", f"{__file__}::test_replayed_grades_equal_hypothesis_grades_and_replay_is_used",
-         "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=str(Path(__file__).resolve().parents[1]), capture_output=True, text=True,
-        env={**os.environ, "AG_REPLAY_ISOLATED": "1"}, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            f"{__file__}::test_replayed_grades_equal_hypothesis_grades_and_replay_is_used",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+        ],
+        cwd=str(Path(__file__).resolve().parents[1]),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AG_REPLAY_ISOLATED": "1"},
+        timeout=1800,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
@@ -119,8 +131,11 @@ def test_replay_survives_tests_that_mutate_their_input_and_assume(tmp_path):
 def test_a_stub_stops_at_once_under_replay_as_under_hypothesis(tmp_path):
     course = load_course(make_course(tmp_path / "course"))
     grader = Grader(course)
-    stub = _submission(tmp_path, "stub", "def double(x):\n    raise NotImplementedError\n\n\ndef half(x):\n"
-                                          "    raise NotImplementedError\n")
+    stub = _submission(
+        tmp_path,
+        "stub",
+        "def double(x):\n    raise NotImplementedError\n\n\ndef half(x):\n    raise NotImplementedError\n",
+    )
     report = grader.grade([stub])["stub"]
     assert report.without_timing() == grade(tmp_path / "stub", course).without_timing()
     assert all("not implemented yet" in t.message for t in report.tests)

@@ -19,7 +19,7 @@ from autograder.sandbox import LEVELS, SandboxLimits, StudentSession, available_
 
 LEVELS_HERE = available_levels()
 
-MODULE = b'''
+MODULE = b"""
 import os, sys, time
 import numpy as np
 print("imported")
@@ -59,7 +59,7 @@ def mutate(a):
 
 def warns(x):
     return np.exp(np.asarray(x, dtype=float))
-'''
+"""
 
 
 @pytest.fixture(params=LEVELS_HERE)
@@ -99,9 +99,22 @@ def test_environment_is_scrubbed(session, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_should_not_leak")
     env = session.mod.env()
     assert "GITHUB_TOKEN" not in env
-    assert set(env) <= {"LANG", "LC_ALL", "PATH", "HOME", "TMPDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
-                        "PYTHONUNBUFFERED", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                        "MPLBACKEND", "AG_WORKER_TOKEN", "PWD"}
+    assert set(env) <= {
+        "LANG",
+        "LC_ALL",
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "PYTHONHASHSEED",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUNBUFFERED",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "MPLBACKEND",
+        "AG_WORKER_TOKEN",
+        "PWD",
+    }
 
 
 def test_worker_sees_only_its_copy(session):

@@ -33,7 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 GITHUB = {"student": TEMPLATES / "github" / "student.yml", "instructor": TEMPLATES / "github" / "grade.yml"}
-GITLAB = {"student": TEMPLATES / "gitlab" / "student.gitlab-ci.yml", "instructor": TEMPLATES / "gitlab" / "grade.gitlab-ci.yml"}
+GITLAB = {
+    "student": TEMPLATES / "gitlab" / "student.gitlab-ci.yml",
+    "instructor": TEMPLATES / "gitlab" / "grade.gitlab-ci.yml",
+}
 SCRIPTS = [TEMPLATES / "fetch-submissions.sh"]
 JOB_ENV_CONTEXTS = {"github", "needs", "strategy", "matrix", "vars", "secrets", "inputs"}  # no runner, no steps
 
@@ -72,14 +75,19 @@ def released(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("kind", ["student", "instructor"])
 def test_github_workflows_match_the_schema(kind, released):
     path = released / ".github/workflows/classroom.yml" if kind == "student" else GITHUB[kind]
-    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in _schema("github-workflow.schema.json").iter_errors(_fix_on(_typed(path)))]
+    errors = [
+        f"{'/'.join(map(str, e.path))}: {e.message}"
+        for e in _schema("github-workflow.schema.json").iter_errors(_fix_on(_typed(path)))
+    ]
     assert not errors, errors
 
 
 @pytest.mark.parametrize("kind", ["student", "instructor"])
 def test_gitlab_pipelines_match_the_schema(kind, released):
     path = released / ".gitlab-ci.yml" if kind == "student" else GITLAB[kind]
-    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in _schema("gitlab-ci.schema.json").iter_errors(_typed(path))]
+    errors = [
+        f"{'/'.join(map(str, e.path))}: {e.message}" for e in _schema("gitlab-ci.schema.json").iter_errors(_typed(path))
+    ]
     assert not errors, errors
 
 
@@ -87,12 +95,17 @@ CLASSROOM50 = TEMPLATES / "classroom50" / "autograde.yaml"
 
 
 def test_classroom50_shim_is_autograde_grade_calling_the_teachers_runner():
-    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in _schema("github-workflow.schema.json").iter_errors(_fix_on(_typed(CLASSROOM50)))]
+    errors = [
+        f"{'/'.join(map(str, e.path))}: {e.message}"
+        for e in _schema("github-workflow.schema.json").iter_errors(_fix_on(_typed(CLASSROOM50)))
+    ]
     assert not errors, errors
     wf = load(CLASSROOM50)
     assert wf["name"] == "Autograde" and list(wf["jobs"]) == ["grade"]
     assert wf["on"]["push"]["branches"] == ["main"] and wf["on"]["push"]["tags"] == ["submit/*"]
-    assert re.fullmatch(r"[\w-]+/classroom50/\.github/workflows/autograde-runner\.yaml@main", wf["jobs"]["grade"]["uses"])
+    assert re.fullmatch(
+        r"[\w-]+/classroom50/\.github/workflows/autograde-runner\.yaml@main", wf["jobs"]["grade"]["uses"]
+    )
     assert wf["permissions"] == {"contents": "write", "statuses": "write", "pull-requests": "write"}
     text = CLASSROOM50.read_text(encoding="utf-8")
     assert "secrets." not in text and "tests/grading" not in text
@@ -122,7 +135,12 @@ def test_github_workflows_are_safe_by_construction(kind):
             if "run" in step:
                 # untrusted text (branch names, commit messages) must reach scripts through env, never ${{ }}
                 assert "${{" not in step["run"], f"{step.get('name')}: expression inside run"
-                assert subprocess.run(["bash", "-n"], input=step["run"], text=True, capture_output=True, check=False).returncode == 0
+                assert (
+                    subprocess.run(
+                        ["bash", "-n"], input=step["run"], text=True, capture_output=True, check=False
+                    ).returncode
+                    == 0
+                )
             if "uses" in step:
                 assert re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+|[0-9a-f]{40})", step["uses"]), step["uses"]
             text = json.dumps(step)
@@ -163,7 +181,9 @@ def test_shell_scripts_and_pipeline_lines_parse():
     for path in GITLAB.values():
         for job in (v for v in load(path).values() if isinstance(v, dict) and "script" in v):
             lines = "\n".join([*job.get("before_script", []), *job["script"]])
-            assert subprocess.run(["bash", "-n"], input=lines, text=True, capture_output=True, check=False).returncode == 0
+            assert (
+                subprocess.run(["bash", "-n"], input=lines, text=True, capture_output=True, check=False).returncode == 0
+            )
 
 
 def test_expressions_evaluate_like_github():
@@ -242,7 +262,9 @@ def test_release_push_check_and_grade_end_to_end(tmp_path):
     _fill_in_reference(repo)
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "My work")
-    run = run_github_job(workflow, "check", workspace=repo, runner_temp=tmp_path / "t1", env=shims, contexts={"vars": {}})
+    run = run_github_job(
+        workflow, "check", workspace=repo, runner_temp=tmp_path / "t1", env=shims, contexts={"vars": {}}
+    )
     checked = run.step("Run the public tests")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     n = int(_points(checked.stdout).split("/")[1])
@@ -263,7 +285,11 @@ def test_release_push_check_and_grade_end_to_end(tmp_path):
     instructor = _instructor_course(tmp_path / "course")
     roster = tmp_path / "roster.txt"
     roster.write_text(f"# name  repository\nalice {repo}\nbob {tmp_path / 'no-such-repo'}\n", encoding="utf-8")
-    grade_wf = load(instructor / ".github/workflows/grade.yml") if (instructor / ".github").exists() else load(GITHUB["instructor"])
+    grade_wf = (
+        load(instructor / ".github/workflows/grade.yml")
+        if (instructor / ".github").exists()
+        else load(GITHUB["instructor"])
+    )
     runner_temp = tmp_path / "runner"
     run = run_github_job(grade_wf, "grade", workspace=instructor, runner_temp=runner_temp, env=shims,
                          contexts={"vars": {"ROSTER": str(roster)}, "secrets": {"CLASSROOM_TOKEN": ""},
@@ -274,7 +300,9 @@ def test_release_push_check_and_grade_end_to_end(tmp_path):
     fetch = run.step("Fetch submissions")
     assert "fetched alice" in fetch.stdout and "could not fetch" in fetch.stderr  # bob's repo does not exist
     submitted = runner_temp / "submissions" / "alice"
-    assert sorted(p.name for p in submitted.iterdir()) == sorted([*(p.name for p in repo.glob("*.py")), *(p.name for p in repo.glob("*.ipynb")), "timestamp.txt"])
+    assert sorted(p.name for p in submitted.iterdir()) == sorted(
+        [*(p.name for p in repo.glob("*.py")), *(p.name for p in repo.glob("*.ipynb")), "timestamp.txt"]
+    )
     assert not (submitted / "tests").exists()
     fetched = (runner_temp / "grades-fetched.tsv").read_text(encoding="utf-8").split("\t")
     assert fetched[0] == "alice" and fetched[2] == _git(repo, "rev-parse", "HEAD")
@@ -331,7 +359,9 @@ def test_fetch_copies_only_top_level_code_and_refuses_odd_names(tmp_path):
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "work")
     roster = tmp_path / "roster.txt"
-    roster.write_text(f"\n# a comment\ncarol {repo}\n../evil {repo}\n{repo}", encoding="utf-8")  # last line without newline
+    roster.write_text(
+        f"\n# a comment\ncarol {repo}\n../evil {repo}\n{repo}", encoding="utf-8"
+    )  # last line without newline
     out = tmp_path / "subs"
     proc = subprocess.run(["bash", str(TEMPLATES / "fetch-submissions.sh"), str(roster), str(out)],
                           capture_output=True, text=True, check=False, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})  # fmt: skip

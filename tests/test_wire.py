@@ -39,13 +39,20 @@ def same(a, b) -> bool:
 numeric_dtypes = st.sampled_from(["<f8", "<f4", ">f8", "<i8", "<i4", "<u1", "|b1", "<f2"])
 arrays = numeric_dtypes.flatmap(lambda d: hnp.arrays(np.dtype(d), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0)))
 leaves = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), arrays,
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=20),
+    arrays,
     arrays.map(lambda a: a[()] if a.ndim == 0 else a),
 )
 values = st.recursive(
     leaves,
     lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.lists(inner, max_size=4).map(tuple), st.dictionaries(st.text(max_size=5), inner, max_size=4)
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.text(max_size=5), inner, max_size=4),
     ),
     max_leaves=12,
 )
@@ -177,7 +184,9 @@ def test_decoder_never_unpickles(monkeypatch):
 # ----------------------------------------------------------------------------- the decoder under attack
 
 
-def frame_bytes(header: bytes, buffers: list[bytes], *, sizes: list[int] | None = None, count: int | None = None) -> bytes:
+def frame_bytes(
+    header: bytes, buffers: list[bytes], *, sizes: list[int] | None = None, count: int | None = None
+) -> bytes:
     sizes = [len(b) for b in buffers] if sizes is None else sizes
     count = len(sizes) if count is None else count
     head = struct.pack("!IIQ", len(header), count, sum(len(b) for b in buffers))
@@ -289,10 +298,18 @@ SMALL = dict(max_bytes=4096, max_header=4096, max_nodes=300, max_buffers=16, max
 ALLOWED_PEAK = 256 * 1024  # tracemalloc peak while reading one frame under SMALL
 
 json_leaves = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.text(max_size=8),
-    st.builds(lambda i, d, s, sc: {"$a": i, "dtype": d, "shape": s, **({"scalar": True} if sc else {})},
-              st.integers(-1, 4), st.sampled_from(["<f8", "<i4", "|u1", "|O", "V8", "<U1", "x", "<f8,<f8"]),
-              st.lists(st.integers(-1, 9), max_size=3), st.booleans()),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.builds(
+        lambda i, d, s, sc: {"$a": i, "dtype": d, "shape": s, **({"scalar": True} if sc else {})},
+        st.integers(-1, 4),
+        st.sampled_from(["<f8", "<i4", "|u1", "|O", "V8", "<U1", "x", "<f8,<f8"]),
+        st.lists(st.integers(-1, 9), max_size=3),
+        st.booleans(),
+    ),
 )
 json_trees = st.recursive(
     json_leaves,

@@ -48,7 +48,9 @@ def test_the_schema_rejects_what_is_not_a_report(reports):
 
 
 def test_non_finite_plot_data_is_written_as_null_so_the_file_stays_strict_json(tmp_path):
-    report = replace(synthetic_report(), artifacts={"xor": {"losses": {"student": [1.0, math.nan, math.inf], "reference": [1.0]}}})
+    report = replace(
+        synthetic_report(), artifacts={"xor": {"losses": {"student": [1.0, math.nan, math.inf], "reference": [1.0]}}}
+    )
     text = to_json(report)
     assert "NaN" not in text and "Infinity" not in text
     data = json.loads(text)
@@ -72,8 +74,10 @@ def test_round_trip_keeps_everything(tmp_path, reports):
         ("[1, 2]", "expected a JSON object"),
         ('{"submission": "x"}', "missing score, max_score, exercises"),
         ('{"submission": "x", "score": "high", "max_score": 1, "exercises": []}', "'score' must be a number"),
-        ('{"submission": "x", "score": 1, "max_score": 1, "exercises": [{"id": "a", "tests": [{"name": "t"}]}]}',
-         "exercises[0].tests[0] is missing exercise, status, score, max_score"),
+        (
+            '{"submission": "x", "score": 1, "max_score": 1, "exercises": [{"id": "a", "tests": [{"name": "t"}]}]}',
+            "exercises[0].tests[0] is missing exercise, status, score, max_score",
+        ),
     ],
 )
 def test_a_broken_file_is_named_with_what_is_wrong(tmp_path, content, expected):

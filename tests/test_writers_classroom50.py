@@ -104,7 +104,9 @@ def test_hidden_tests_are_one_entry_per_lesson_without_names_or_messages():
     assert hidden["activations: 1 hidden test"]["max-score"] == 2 and not hidden["activations: 1 hidden test"]["passed"]
     assert hidden["xor: 1 hidden test"]["passed"] and hidden["xor: 1 hidden test"]["score"] == 1
     late = classroom50_result(report, View(after_due=True), env={})
-    assert any(t["test-name"] == "cat.test_after_deadline" and "AFTER-DUE-MESSAGE" in t["message"] for t in late["tests"])
+    assert any(
+        t["test-name"] == "cat.test_after_deadline" and "AFTER-DUE-MESSAGE" in t["message"] for t in late["tests"]
+    )
     everything = classroom50_result(report, View.everything(), env={})
     assert "SECRET-HIDDEN-MESSAGE" in json.dumps(everything) and everything["score"] == doc["score"]
 
@@ -149,7 +151,10 @@ def test_a_late_penalty_is_spread_over_the_tests_and_noted():
     ],
 )
 def test_integer_points_add_up_and_never_exceed_a_tests_maximum(maxima, scores, total, final):
-    tests = [replace(_t("a", f"test_{i}", "passed" if s else "failed", m), score=s) for i, (m, s) in enumerate(zip(maxima, scores))]
+    tests = [
+        replace(_t("a", f"test_{i}", "passed" if s else "failed", m), score=s)
+        for i, (m, s) in enumerate(zip(maxima, scores))
+    ]
     got, tops = integer_points(tests, total, final)
     earned_tops = sum(t for t, test in zip(tops, tests) if test.score > 0)
     assert sum(tops) == int(total + 0.5) and sum(got) == min(int(final * sum(tops) / total + 0.5), earned_tops)
@@ -160,13 +165,17 @@ def test_integer_points_add_up_and_never_exceed_a_tests_maximum(maxima, scores, 
 
 
 def test_an_error_result_is_valid_and_says_why(tmp_path):
-    doc = classroom50_error("Your submission could not be read: \x1b[1mtoo many files\x1b[0m", 16, env=RUNNER_ENV, now=NOW)
+    doc = classroom50_error(
+        "Your submission could not be read: \x1b[1mtoo many files\x1b[0m", 16, env=RUNNER_ENV, now=NOW
+    )
     check_result(doc)
     assert doc["score"] == 0 and doc["max-score"] == 16 and status_of(doc) == "error"
     assert doc["tests"][0]["message"] == "Your submission could not be read: too many files"
     assert summary_line(doc) == "Score 0/16: the submission could not be graded"
     path = write_classroom50(doc, tmp_path / "result.json")
-    assert json.loads(path.read_text(encoding="utf-8")) == doc and [p.name for p in tmp_path.iterdir()] == ["result.json"]
+    assert json.loads(path.read_text(encoding="utf-8")) == doc and [p.name for p in tmp_path.iterdir()] == [
+        "result.json"
+    ]
 
 
 def test_the_schema_refuses_what_classroom50_refuses():

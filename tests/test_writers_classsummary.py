@@ -96,7 +96,9 @@ def test_html_has_the_histogram_inline_and_escapes_messages():
     assert "<script>alert" not in page and "&lt;script&gt;" in page
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+@pytest.mark.skipif(
+    find_chromium() is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)"
+)
 def test_chromium_loads_the_class_summary_without_console_errors(tmp_path):
     path = write_summary_html(_results(), tmp_path / "summary.html")
     seen = visit(path.as_uri(), full_page=False)

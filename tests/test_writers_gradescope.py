@@ -51,7 +51,10 @@ def test_graded_reports_give_valid_documents_whose_tests_add_up(reports):
         assert sum(t["score"] for t in doc["tests"]) == pytest.approx(report.score), label
         assert sum(t["max_score"] for t in doc["tests"]) == pytest.approx(report.max_score), label
     assert all(t["status"] == "passed" for t in gradescope_results(reports["reference"])["tests"])
-    assert all(t["status"] == "failed" and "not implemented" in t["output"] for t in gradescope_results(reports["stubs"])["tests"])
+    assert all(
+        t["status"] == "failed" and "not implemented" in t["output"]
+        for t in gradescope_results(reports["stubs"])["tests"]
+    )
 
 
 def test_failed_test_output_has_message_and_hint_but_never_test_source(reports):

@@ -27,7 +27,7 @@ HOSTILE = ("\x1b[2K\r\x1b[1A\x1b]0;owned\x07\x9b2JTotal 100/100\n##[error]fake e
            "![x](http://evil/x.png) [click](javascript:alert(1)) <script>alert(1)</script> `tick` | pipe "
            "www.evil.com")  # fmt: skip
 
-SUBMISSION = f'''\
+SUBMISSION = f"""\
 HOSTILE = {HOSTILE!r}
 print(HOSTILE)
 
@@ -39,7 +39,7 @@ def double(x):
 
 def half(x):
     return HOSTILE
-'''
+"""
 
 CI_LINE = re.compile(r"^\s*(::|##)", re.MULTILINE)
 

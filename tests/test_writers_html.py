@@ -93,10 +93,15 @@ def test_real_reports_render(reports):
         page = html_report(report)
         assert f"{report.score:g} / {report.max_score:g} points" in page
         for t in report.tests:
-            assert (f"<code>{t.name}</code> <span class=\"muted\">{t.score:g}/" in page) == (not t.passed), (label, t.name)
+            assert (f'<code>{t.name}</code> <span class="muted">{t.score:g}/' in page) == (not t.passed), (
+                label,
+                t.name,
+            )
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+@pytest.mark.skipif(
+    find_chromium() is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)"
+)
 def test_chromium_loads_the_reports_without_console_errors_or_requests(tmp_path, reports, pages):
     mistake = sample_mistakes()[0].id
     (tmp_path / "synthetic.html").write_text(pages["everything"], encoding="utf-8")
@@ -127,4 +132,6 @@ def test_a_page_with_a_console_error_is_caught(tmp_path):
     path = tmp_path / "bad.html"
     path.write_text(page, encoding="utf-8")
     seen = visit(path.as_uri(), full_page=False)
-    assert any("Content Security Policy" in e or "example.invalid" in e for e in seen.console_errors), seen.console_errors
+    assert any("Content Security Policy" in e or "example.invalid" in e for e in seen.console_errors), (
+        seen.console_errors
+    )

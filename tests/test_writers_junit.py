@@ -81,7 +81,11 @@ def test_control_characters_from_student_text_do_not_break_the_xml(tmp_path):
     report = synthetic_report()
     ex = report.exercises[0]
     bad = replace(ex.tests[1], message="got \x00\x1b[31mred\x07 and \ufffe")
-    report = replace(report, exercises=(ExerciseResult(ex.id, ex.title, ex.score, ex.max_score, (ex.tests[0], bad, ex.tests[2])),) + report.exercises[1:])
+    report = replace(
+        report,
+        exercises=(ExerciseResult(ex.id, ex.title, ex.score, ex.max_score, (ex.tests[0], bad, ex.tests[2])),)
+        + report.exercises[1:],
+    )
     xml = parse(tmp_path, report, View.everything())
     case = next(c for s in xml for c in s if c.name == "test_relu")
     assert "red" in case.result[0].text

@@ -43,7 +43,9 @@ def solution_regions(source: str, file: str = "<source>") -> list[Region]:
             j = i + 1
             while j < len(lines) and lines[j].strip() != END:
                 if lines[j].strip() == BEGIN:
-                    raise AutograderError(f"{file}:{j + 1}: {BEGIN} inside another solution region; close the first with {END}")
+                    raise AutograderError(
+                        f"{file}:{j + 1}: {BEGIN} inside another solution region; close the first with {END}"
+                    )
                 j += 1
             if j == len(lines):
                 raise AutograderError(f"{file}:{i + 1}: {BEGIN} has no matching {END}")

@@ -155,8 +155,12 @@ def secret_lines(course: Course) -> dict[str, str]:
     for f in sorted(course.tests_dir.rglob("*.py")):
         for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
             text = line.strip()
-            if (len(text) >= MIN_HIDDEN_TEST_LINE and not text.startswith(("import ", "from ", "#"))
-                    and text not in public_lines and text not in public):  # e.g. a constant the stub defines too
+            if (
+                len(text) >= MIN_HIDDEN_TEST_LINE
+                and not text.startswith(("import ", "from ", "#"))
+                and text not in public_lines
+                and text not in public
+            ):  # e.g. a constant the stub defines too
                 secrets.setdefault(text, f"a line of the hidden tests ({f.relative_to(course.tests_dir)})")
     for marker in MARKERS:
         secrets[marker] = f"the marker {marker!r}"
@@ -344,7 +348,9 @@ def _check_out_dir(out: Path, course: Course, force: bool) -> None:
         kept = kept.resolve()
         if out == kept or kept in out.parents or out in kept.parents:
             raise ReleaseError(f"{out} overlaps the course's {kept.name}/ folder; release into a new folder")
-    if (out / COURSE_FILE).is_file() and "reference:" in (out / COURSE_FILE).read_text(encoding="utf-8", errors="replace"):
+    if (out / COURSE_FILE).is_file() and "reference:" in (out / COURSE_FILE).read_text(
+        encoding="utf-8", errors="replace"
+    ):
         raise ReleaseError(f"{out} holds an instructor's course.yaml; release into a new folder")
     if out.exists() and not out.is_dir():
         raise ReleaseError(f"{out} is a file; pass a folder for the release")
@@ -399,7 +405,9 @@ def release(
         for rel, text in generated.items():
             dest = stage / rel
             if dest.exists():
-                raise ReleaseError(f"{course.exercises_dir / rel} would be replaced by the generated {rel}; remove or rename it")
+                raise ReleaseError(
+                    f"{course.exercises_dir / rel} would be replaced by the generated {rel}; remove or rename it"
+                )
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text, encoding="utf-8")
         leaks = scan_for_leaks(stage, course)

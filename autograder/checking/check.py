@@ -145,7 +145,9 @@ def run_checks(
         unknown = [x for x in wanted if x not in files]
         if unknown:
             known = ", ".join(files) or "none"
-            raise AutograderError(f"no public tests for {', '.join(unknown)} in {tests_dir} (lessons with public tests: {known})")
+            raise AutograderError(
+                f"no public tests for {', '.join(unknown)} in {tests_dir} (lessons with public tests: {known})"
+            )
         files = {x: files[x] for x in wanted}
     if not files:
         raise AutograderError(
@@ -338,4 +340,3 @@ def _show(report: CheckReport) -> None:
         display(HTML(format_html(report)))
     else:
         print(format_text(report))
-

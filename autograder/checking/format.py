@@ -139,7 +139,9 @@ def format_markdown(report: CheckReport) -> str:
     out += ["| | lesson | passed | first problem |", "|---|---|---:|---|"]
     for lesson in report.lessons:
         mark = "✅" if lesson.total and lesson.passed == lesson.total else "❌"
-        out.append(f"| {mark} | {_md(_label(lesson))} | {lesson.passed}/{lesson.total} | {_md(_first(_problem(lesson), 120))} |")
+        out.append(
+            f"| {mark} | {_md(_label(lesson))} | {lesson.passed}/{lesson.total} | {_md(_first(_problem(lesson), 120))} |"
+        )
     details = []
     for lesson in report.lessons:
         explain, todo = _groups(lesson)
@@ -188,9 +190,11 @@ def format_html(report: CheckReport) -> str:
     parts = [
         "<div class='autograder-check' style='max-width:100%;overflow-wrap:anywhere'>",
         f"<p><b>{e(_heading(report))}</b></p>",
-        (f"<table style='max-width:100%'><tr><th style='{cell}'></th><th style='{cell}'>lesson</th>"
-         f"<th style='{cell}'>passed</th>"
-         f"<th style='{cell}'>first problem</th></tr>{''.join(rows)}</table>"),
+        (
+            f"<table style='max-width:100%'><tr><th style='{cell}'></th><th style='{cell}'>lesson</th>"
+            f"<th style='{cell}'>passed</th>"
+            f"<th style='{cell}'>first problem</th></tr>{''.join(rows)}</table>"
+        ),
     ]
     if items:
         parts.append(f"<p><b>What to fix</b></p><ul>{''.join(items)}</ul>")

@@ -73,7 +73,9 @@ def read_public_course(path: Path) -> PublicCourse:
         return from_course(load_course(path))
     unknown = sorted(set(data) - set(_PUBLIC_KEYS))
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; a public course.yaml has {', '.join(_PUBLIC_KEYS)}")
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; a public course.yaml has {', '.join(_PUBLIC_KEYS)}"
+        )
     exercises_raw = data.get("exercises") or {}
     if not isinstance(exercises_raw, dict):
         raise ConfigError(f"{path}: exercises: must map each lesson id to its title and points")
@@ -107,8 +109,11 @@ def from_course(course: Course) -> PublicCourse:
         exercises_dir=course.exercises_dir,
         exercises=tuple(PublicExercise(e.id, e.title, e.max_score) for e in course.exercises),
         deadline=course.deadline.isoformat() if course.deadline else "",
-        late=(("grace_minutes", late.grace_minutes), ("penalty_per_day", late.penalty_per_day),
-              ("max_penalty", late.max_penalty)),
+        late=(
+            ("grace_minutes", late.grace_minutes),
+            ("penalty_per_day", late.penalty_per_day),
+            ("max_penalty", late.max_penalty),
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from autograder.checking.model import CheckStatus, PublicTest
 
 __all__ = ["import_lesson", "is_student_file", "lives_under", "notebook_sources", "run_pytest"]
 
+
 def lives_under(module: types.ModuleType | None, folder: Path) -> bool:
     """A module of the student's folder (a lesson, a helper, a public test), not one installed in a venv there."""
     file = getattr(module, "__file__", None)
@@ -77,7 +78,10 @@ def import_lesson(work_dir: Path, lesson: str, notebook: tuple[str, str] | None 
     """Import ``<lesson>.py`` (or the module built from its notebook); (message, hint) when that fails."""
     file = work_dir / f"{lesson}.py"
     if notebook is None and not file.is_file():
-        return (f"{lesson}.py is missing from {work_dir}", f"Restore it from the starter repository (git checkout -- {lesson}.py)")
+        return (
+            f"{lesson}.py is missing from {work_dir}",
+            f"Restore it from the starter repository (git checkout -- {lesson}.py)",
+        )
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
@@ -164,7 +168,9 @@ class _Collector:
             last = next((line for line in reversed(text) if line.strip().startswith("E ")), text[-1] if text else "")
             message = f"the public tests for {lesson} could not load: {last.strip().removeprefix('E').strip()}"
             hint = "Check that your module defines every function of the stub, with the same names."
-            self.outcomes.setdefault(f"{lesson}::collect", []).append(PublicTest(lesson, "(collect)", "error", message, hint))
+            self.outcomes.setdefault(f"{lesson}::collect", []).append(
+                PublicTest(lesson, "(collect)", "error", message, hint)
+            )
 
     def _alarm(self, signum: int, frame: Any) -> None:
         raise _Timeout()
@@ -190,10 +196,18 @@ class _Collector:
     def _docstring(self, lesson: str, test: str) -> str:
         """Where the student reads what the tested function must do: "the docstring of sigmoid above"."""
         module = sys.modules.get(lesson)
-        functions = [k for k, v in vars(module).items() if isinstance(v, types.FunctionType) and not k.startswith("_")] if module else []
+        functions = (
+            [k for k, v in vars(module).items() if isinstance(v, types.FunctionType) and not k.startswith("_")]
+            if module
+            else []
+        )
         function = max((f for f in functions if f"_{f}_" in f"_{test}_"), key=len, default="")
         if self.notebook:
-            return f"the docstring of {function} above, in your notebook" if function else "the docstrings in your notebook"
+            return (
+                f"the docstring of {function} above, in your notebook"
+                if function
+                else "the docstrings in your notebook"
+            )
         return f"the docstring of {function} in {lesson}.py" if function else f"the docstrings of {lesson}.py"
 
     def describe(self, lesson: str, test: str, excinfo: Any) -> tuple[CheckStatus, str, str]:
@@ -209,14 +223,22 @@ class _Collector:
             home = where[0] if where else f"{lesson}.py"
             return ("todo", f"{name} is not written yet (it still raises NotImplementedError)",
                     f"Replace the `raise NotImplementedError(...)` in {name} ({home}) with your code.")  # fmt: skip
-        if isinstance(exc, AttributeError) and getattr(exc, "name", None) and isinstance(owner := getattr(exc, "obj", None), types.ModuleType):
+        if (
+            isinstance(exc, AttributeError)
+            and getattr(exc, "name", None)
+            and isinstance(owner := getattr(exc, "obj", None), types.ModuleType)
+        ):
             mod = owner.__name__
             if mod in self.lessons:
                 return ("missing", f"{mod} has no function {exc.name}",
                         "Keep the function names and signatures of the stub; run the cell or save the file that defines it.")  # fmt: skip
         if isinstance(exc, AssertionError) and not where:
             text = str(exc).strip() or f"a check in {test} failed"
-            return ("failed", text, f"Try the example from this message yourself and compare with {self._docstring(lesson, test)}.")
+            return (
+                "failed",
+                text,
+                f"Try the example from this message yourself and compare with {self._docstring(lesson, test)}.",
+            )
         if where:
             line = f" ({where[0]}, line {where[1]})"
             who = f"{func} raised" if func else "your code raised"

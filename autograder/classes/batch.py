@@ -302,8 +302,16 @@ def grade_class(
             if dask is not None:
                 from autograder.classes.distributed import grade_on_dask
 
-                grade_on_dask(dask, course, todo, on_report=reported, on_failed=failed, isolation=level,
-                              trusted_code=trusted_code, replay=replay)
+                grade_on_dask(
+                    dask,
+                    course,
+                    todo,
+                    on_report=reported,
+                    on_failed=failed,
+                    isolation=level,
+                    trusted_code=trusted_code,
+                    replay=replay,
+                )
             else:
                 from autograder.classes.jobs import JobPool
 

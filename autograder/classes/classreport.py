@@ -171,7 +171,9 @@ def load_results(folder: Path | str, course: Course | None = None) -> ClassResul
     """Read every ``*.json`` report in ``folder``; unreadable ones are listed in ``unreadable``, not fatal."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise AutograderError(f"{folder}: no such results folder; pass the folder holding one <student>.json per student")
+        raise AutograderError(
+            f"{folder}: no such results folder; pass the folder holding one <student>.json per student"
+        )
     students: list[StudentResult] = []
     unreadable: list[str] = []
     warnings: list[str] = []

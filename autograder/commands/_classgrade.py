@@ -100,8 +100,9 @@ def run_class(args: argparse.Namespace) -> int:
     print(f"reports: {summary.out_dir}/<student>.json; gradebook: {summary.gradebook}")
     if summary.failed:
         print(
-            log_safe(f"the grader could not grade: {', '.join(summary.failed)} "
-                     "(their reports say so; rerun to retry them)"),
+            log_safe(
+                f"the grader could not grade: {', '.join(summary.failed)} (their reports say so; rerun to retry them)"
+            ),
             file=sys.stderr,
         )
         return 1

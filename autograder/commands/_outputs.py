@@ -37,22 +37,32 @@ __all__ = ["add_output_arguments", "finish_report", "student_view", "submitted_a
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reports", "other formats (see docs/reports.md)")
     g.add_argument("--html", type=Path, default=None, metavar="FILE", help="self-contained HTML report with plots")
-    g.add_argument("--markdown", type=Path, default=None, metavar="FILE",
-                   help="Markdown report (e.g. \"$GITHUB_STEP_SUMMARY\")")
+    g.add_argument(
+        "--markdown", type=Path, default=None, metavar="FILE", help='Markdown report (e.g. "$GITHUB_STEP_SUMMARY")'
+    )
     g.add_argument("--junit", type=Path, default=None, metavar="FILE", help="JUnit XML, one testcase per hidden test")
     g.add_argument("--gradescope", type=Path, default=None, metavar="FILE", help="Gradescope results.json")
-    g.add_argument("--classroom50", type=Path, default=None, metavar="FILE",
-                   help="Classroom 50 result.json (classroom50/result/v1; fields from the runner's environment)")
+    g.add_argument(
+        "--classroom50",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="Classroom 50 result.json (classroom50/result/v1; fields from the runner's environment)",
+    )
     g.add_argument("--classroom", action="store_true",
                    help="legacy, GitHub Classroom (retired 2026-08-28, nothing reads it): print 'Points X/Y' "
                    "and append result=<base64> to $GITHUB_OUTPUT")  # fmt: skip
     g.add_argument("--submitted-at", default=None, metavar="TIME",
                    help="submission time for the late policy (ISO 8601); default: the folder's nbgrader "
                         "timestamp.txt or its last git commit")  # fmt: skip
-    g.add_argument("--show-hidden", action="store_true",
-                   help="instructor's view: show hidden tests' names and messages in HTML/Markdown/JUnit/Classroom (50)")
-    g.add_argument("--published", action="store_true",
-                   help="grades are published: show tests whose visibility is after_published")
+    g.add_argument(
+        "--show-hidden",
+        action="store_true",
+        help="instructor's view: show hidden tests' names and messages in HTML/Markdown/JUnit/Classroom (50)",
+    )
+    g.add_argument(
+        "--published", action="store_true", help="grades are published: show tests whose visibility is after_published"
+    )
 
 
 def student_view(course: Course, args: argparse.Namespace, now: dt.datetime | None = None) -> View:

@@ -24,12 +24,21 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     p.add_argument("--check", action="store_true", help="only check that exercises/ is up to date")
-    p.add_argument("--nbgrader-source", type=Path, default=None, metavar="COURSE_DIR",
-                   help="also write nbgrader's source/<assignment>/ notebooks into this nbgrader course folder")
-    p.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
-                   help=f"the nbgrader assignment name (default: {DEFAULT_ASSIGNMENT})")
-    p.add_argument("--no-calibration", action="store_true",
-                   help="do not write the calibration artefact (grading then makes it on first use)")
+    p.add_argument(
+        "--nbgrader-source",
+        type=Path,
+        default=None,
+        metavar="COURSE_DIR",
+        help="also write nbgrader's source/<assignment>/ notebooks into this nbgrader course folder",
+    )
+    p.add_argument(
+        "--assignment", default=DEFAULT_ASSIGNMENT, help=f"the nbgrader assignment name (default: {DEFAULT_ASSIGNMENT})"
+    )
+    p.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="do not write the calibration artefact (grading then makes it on first use)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,10 +25,19 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
-    p.add_argument("--classroom50", type=Path, default=None, metavar="CLASSROOM_DIR",
-                   help="write CLASSROOM_DIR/autograders/ASSIGNMENT/ for Classroom 50")
-    p.add_argument("--assignment", default=None, metavar="NAME",
-                   help="the Classroom 50 assignment's name (default: the course's name in lower case, e.g. neurons)")
+    p.add_argument(
+        "--classroom50",
+        type=Path,
+        default=None,
+        metavar="CLASSROOM_DIR",
+        help="write CLASSROOM_DIR/autograders/ASSIGNMENT/ for Classroom 50",
+    )
+    p.add_argument(
+        "--assignment",
+        default=None,
+        metavar="NAME",
+        help="the Classroom 50 assignment's name (default: the course's name in lower case, e.g. neurons)",
+    )
     p.add_argument("--gradescope", type=Path, default=None, metavar="FILE", help="write Gradescope's autograder zip")
     p.add_argument("--force", action="store_true", help="replace an existing Classroom 50 bundle of that assignment")
 

@@ -18,7 +18,9 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("lessons", nargs="*", metavar="LESSON", help="only these lessons (default: every lesson with public tests)")
+    p.add_argument(
+        "lessons", nargs="*", metavar="LESSON", help="only these lessons (default: every lesson with public tests)"
+    )
     p.add_argument("--path", type=Path, default=None, metavar="DIR",
                    help="the folder with your lesson modules and tests/ (default: from the nearest course.yaml)")  # fmt: skip
     p.add_argument("--markdown", type=Path, default=None, metavar="FILE",
@@ -38,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         _write(args.markdown, format_markdown(report), append=False)
     if args.github_output:
-        _write(args.github_output, f"points={report.passed}/{report.total}\nresult={encode_result(report)}\n", append=True)
+        _write(
+            args.github_output, f"points={report.passed}/{report.total}\nresult={encode_result(report)}\n", append=True
+        )
     print(report.points_line if args.quiet else format_text(report), flush=True)
     return 0 if report.ok else 1
 

@@ -24,17 +24,30 @@ __all__ = ["add_arguments", "run", "format_table"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, nargs="?", default=None,
-                   help="a folder with the student's modules (activations.py, ...) or notebooks, "
-                   "or a class folder with one such sub-folder per student (then give --out)")
+    p.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        default=None,
+        help="a folder with the student's modules (activations.py, ...) or notebooks, "
+        "or a class folder with one such sub-folder per student (then give --out)",
+    )
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the canonical JSON report here")
     p.add_argument("--isolation", default=None, help="auto (default), process, user or namespace")
-    p.add_argument("--trusted-code", action="store_true",
-                   help="the code is trusted (your reference, your own tests): allow grading without a sandbox "
-                   "(process) where this machine has no namespaces; every report then says so")
-    p.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
-                   help="exit 1 when the score is below this percentage")
+    p.add_argument(
+        "--trusted-code",
+        action="store_true",
+        help="the code is trusted (your reference, your own tests): allow grading without a sandbox "
+        "(process) where this machine has no namespaces; every report then says so",
+    )
+    p.add_argument(
+        "--fail-under",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="exit 1 when the score is below this percentage",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the total")
     add_output_arguments(p)
     add_class_arguments(p)
@@ -54,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     submitted = submitted_at(course, args.path, args)
     graded = grade(args.path, course, isolation=args.isolation, trusted_code=args.trusted_code)
     report = finish_report(graded, course, submitted)
-    print(log_safe(f"{report.submission}: {report.score:g}/{report.max_score:g}" if args.quiet else format_table(report)))
+    print(
+        log_safe(f"{report.submission}: {report.score:g}/{report.max_score:g}" if args.quiet else format_table(report))
+    )
     for w in report.warnings if args.quiet else ():
         print(f"WARNING: {w}", file=sys.stderr)
     write_outputs(report, course, args)

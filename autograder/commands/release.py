@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     for f in files:
         print(f"  {f}")
     print("checked: no solution text, hidden test or hidden test name in any of them")
-    print(f"next: cd {args.out} && git init && git add . && git commit -m 'Starter code' (then push it as the template repository)")
+    print(
+        f"next: cd {args.out} && git init && git add . && git commit -m 'Starter code' (then push it as the template repository)"
+    )
     print("a student, in their clone of it, runs:")
     for command in student_commands():
         print(f"  {command}")

@@ -28,19 +28,39 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", type=Path, metavar="RESULTS_DIR", help="folder with one <student>.json report per student")
+    p.add_argument(
+        "results", type=Path, metavar="RESULTS_DIR", help="folder with one <student>.json report per student"
+    )
     p.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
-    p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="where to write gradebook.csv, summary.md and summary.html (default: RESULTS_DIR)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where to write gradebook.csv, summary.md and summary.html (default: RESULTS_DIR)",
+    )
     p.add_argument("--gradebook", type=Path, default=None, metavar="FILE", help="gradebook CSV path")
     p.add_argument("--markdown", type=Path, default=None, metavar="FILE", help="class summary Markdown path")
     p.add_argument("--html", type=Path, default=None, metavar="FILE", help="class summary HTML path")
-    p.add_argument("--canvas", type=Path, default=None, metavar="FILE",
-                   help="also write a CSV laid out for Canvas's gradebook import (final score only)")
-    p.add_argument("--feedback", type=Path, default=None, metavar="DIR",
-                   help="also write each student's HTML and Markdown report (their view, as of now) into DIR")
-    p.add_argument("--published", action="store_true",
-                   help="with --feedback: grades are published, show tests whose visibility is after_published")
+    p.add_argument(
+        "--canvas",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write a CSV laid out for Canvas's gradebook import (final score only)",
+    )
+    p.add_argument(
+        "--feedback",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write each student's HTML and Markdown report (their view, as of now) into DIR",
+    )
+    p.add_argument(
+        "--published",
+        action="store_true",
+        help="with --feedback: grades are published, show tests whose visibility is after_published",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

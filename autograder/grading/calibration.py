@@ -51,14 +51,30 @@ from autograder.config import Course
 from autograder.files import write_atomic
 from autograder.grading.replay import _MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
 
-__all__ = ["artefact_key", "cache_dirs", "load_book", "write_artefact", "save_book", "calibrated_book", "ensure_artefact", "FORMAT"]
+__all__ = [
+    "artefact_key",
+    "cache_dirs",
+    "load_book",
+    "write_artefact",
+    "save_book",
+    "calibrated_book",
+    "ensure_artefact",
+    "FORMAT",
+]
 
 FORMAT = "autograder-calibration/1"
 CACHE_FOLDER = ".autograder-cache"
 ENV = "AUTOGRADER_CALIBRATION"  # "0": never read or write artefacts
 _MAX_FILE_BYTES = 256 * 1024 * 1024
 # Engine files whose change can change the inputs hypothesis draws (strategies) or what replay does.
-_ENGINE_FILES = ("strategies.py", "grading/_hypothesis.py", "testing.py", "grading/replay.py", "grading/calibration.py", "sandbox/wire.py")
+_ENGINE_FILES = (
+    "strategies.py",
+    "grading/_hypothesis.py",
+    "testing.py",
+    "grading/replay.py",
+    "grading/calibration.py",
+    "sandbox/wire.py",
+)
 
 
 def enabled() -> bool:

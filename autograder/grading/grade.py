@@ -121,7 +121,9 @@ def grade_many(
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         detail = out.getvalue().strip().splitlines()[-15:]
-        raise SuiteError(f"the hidden tests in {course.tests_dir} could not run (pytest exit {int(code)}):\n" + "\n".join(detail))
+        raise SuiteError(
+            f"the hidden tests in {course.tests_dir} could not run (pytest exit {int(code)}):\n" + "\n".join(detail)
+        )
     return run.reports
 
 

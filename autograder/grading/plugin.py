@@ -83,7 +83,10 @@ class GradingRun:
                 self._close(other)
             sub = self._by_label[label]
             self._sessions[label] = StudentSession(
-                sub.files, level=self.level, limits=self.course.limits, extra=sub.extra  # type: ignore[arg-type]
+                sub.files,
+                level=self.level,  # type: ignore[arg-type]  # a level resolved by Course.isolation_level
+                limits=self.course.limits,
+                extra=sub.extra,
             )
         return self._sessions[label]
 
@@ -163,8 +166,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--submission", action="append", default=[], help="grade this folder (default: the reference)")
     group.addoption("--course", default=None, help="course.yaml to use (default: the nearest one)")
     group.addoption("--isolation", default=None, help="auto, process, user or namespace")
-    group.addoption("--trusted-code", action="store_true", default=False,
-                    help="the code graded is trusted (the reference): allow grading without a sandbox (process)")
+    group.addoption(
+        "--trusted-code",
+        action="store_true",
+        default=False,
+        help="the code graded is trusted (the reference): allow grading without a sandbox (process)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -189,8 +196,9 @@ def _standalone_run(config: pytest.Config) -> GradingRun:
     course = load_course(course_opt or Path(str(config.rootpath)))
     folders = config.getoption("--submission", default=None) or [str(course.reference_dir)]
     subs = [load_submission(Path(f)) for f in folders]
-    level = course.isolation_level(config.getoption("--isolation", default=None),
-                                   config.getoption("--trusted-code", default=False))
+    level = course.isolation_level(
+        config.getoption("--isolation", default=None), config.getoption("--trusted-code", default=False)
+    )
     return GradingRun(course=course, submissions=subs, level=level)
 
 
@@ -386,4 +394,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
         for w in report.warnings:
             terminalreporter.write_line(f"autograder: WARNING: {w}", yellow=True)
-

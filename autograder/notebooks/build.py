@@ -214,7 +214,7 @@ def _how_to(lesson: str, has_tests: bool) -> str:
         "Your notebook is graded as a plain Python module made of its code cells, in order, as *Kernel > Restart "
         "& Run All* would run them, but without IPython magics (`%...`) and shell commands (`!...`), which are "
         "left out and named in your feedback. Put experiments that take long (training runs, plots) under "
-        "`if __name__ == \"__main__\":`: they run here, not when your code is graded.",
+        '`if __name__ == "__main__":`: they run here, not when your code is graded.',
     ]
     if has_tests:
         lines += [
@@ -300,8 +300,7 @@ def _public_test_cells(lesson: str, tests: str) -> list[Cell]:
     )
     check = (
         "# Runs the public tests on your current definitions and shows a table\n"
-        "# (under nbgrader's Validate it raises while a public test fails).\n"
-        + CHECK_LINE.format(lesson=lesson)
+        "# (under nbgrader's Validate it raises while a public test fails).\n" + CHECK_LINE.format(lesson=lesson)
     )
     return [
         Cell("markdown", "public_tests_title", "public_tests_title", title, title),

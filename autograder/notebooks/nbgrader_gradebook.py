@@ -102,8 +102,10 @@ def open_course(root: Path | str) -> NbgraderCourse:
             ) from None
     coursedir = nbg.coursedir.CourseDirectory(config=config) if config is not None else nbg.coursedir.CourseDirectory()
     coursedir.root = str(root)  # the folder given on the command line wins over a root set in the config
-    db_url = coursedir.db_url if (config is not None and "db_url" in config.get("CourseDirectory", {})) else (
-        f"sqlite:///{root / 'gradebook.db'}"
+    db_url = (
+        coursedir.db_url
+        if (config is not None and "db_url" in config.get("CourseDirectory", {}))
+        else (f"sqlite:///{root / 'gradebook.db'}")
     )
     return NbgraderCourse(root=root, coursedir=coursedir, db_url=db_url, course_id=coursedir.course_id)
 

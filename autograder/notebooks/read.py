@@ -397,8 +397,11 @@ def modules_from_notebooks(
             if py is None or module.unfinished >= _unfinished(py):
                 problems.append(
                     f"{target} and {module.notebook} were both handed in: graded {target}"
-                    + ("" if py is None else f" (the notebook has {module.unfinished} unfinished stub(s), "
-                       f"the module {_unfinished(py)})")
+                    + (
+                        ""
+                        if py is None
+                        else f" (the notebook has {module.unfinished} unfinished stub(s), the module {_unfinished(py)})"
+                    )
                     + "; hand in only the one you worked in"
                 )
                 continue

@@ -171,14 +171,25 @@ def _finish(doc: dict[str, Any], out: Path, release_body: Path | None, body: str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.platforms.classroom50", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.platforms.classroom50", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--course", type=Path, required=True, help="the bundled course.yaml")
     parser.add_argument("--submission", type=Path, default=Path.cwd(), help="the student's checkout (default: .)")
     parser.add_argument("--out", type=Path, default=Path("result.json"), help="where result.json goes")
-    parser.add_argument("--release-body", type=Path, default=None, metavar="FILE",
-                        help="also write Markdown feedback here (Classroom 50 shows it on the submission's release)")
-    parser.add_argument("--error", default=None, metavar="MESSAGE",
-                        help="write a score-0 result saying MESSAGE instead of grading (autograder.py's fallback)")
+    parser.add_argument(
+        "--release-body",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write Markdown feedback here (Classroom 50 shows it on the submission's release)",
+    )
+    parser.add_argument(
+        "--error",
+        default=None,
+        metavar="MESSAGE",
+        help="write a score-0 result saying MESSAGE instead of grading (autograder.py's fallback)",
+    )
     args = parser.parse_args(argv)
     try:
         course = resolve_course(args.course)

@@ -148,7 +148,9 @@ def make_zip(course: Course, out: Path, *, calibration: bool = True) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.platforms.gradescope", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.platforms.gradescope", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--root", type=Path, default=Path(os.environ.get(ROOT_ENV, "/autograder")),
                         help=f"Gradescope's folder (default: ${ROOT_ENV} or /autograder)")  # fmt: skip
     parser.add_argument("--course", type=Path, default=None,

@@ -12,5 +12,13 @@ from autograder.sandbox.isolation import LEVELS, Level, available_levels, best_l
 from autograder.sandbox.limits import SandboxLimits
 from autograder.sandbox.session import StudentSession
 
-__all__ = ["LEVELS", "Level", "SandboxLimits", "StudentSession", "available_levels", "best_level", "resolve_level",
-           "sandbox_description"]
+__all__ = [
+    "LEVELS",
+    "Level",
+    "SandboxLimits",
+    "StudentSession",
+    "available_levels",
+    "best_level",
+    "resolve_level",
+    "sandbox_description",
+]

@@ -154,8 +154,9 @@ def _serve(request, modules, root):
 
         import numpy as np
 
-        with warnings.catch_warnings(record=True) as caught, np.errstate(
-            over="warn", invalid="warn", divide="warn", under="ignore"
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"),
         ):
             warnings.simplefilter("always")
             value = func(*args, **kwargs)

@@ -395,7 +395,11 @@ def resolve_level(requested: str, minimum: str = "namespace", *, trusted_code: b
             + _how_to_get(level)
         )
     if level == "process" and not trusted_code:
-        lacking = "" if requested != "auto" else f"The strongest level this machine offers is 'process'. {_how_to_get('namespace')} "
+        lacking = (
+            ""
+            if requested != "auto"
+            else f"The strongest level this machine offers is 'process'. {_how_to_get('namespace')} "
+        )
         raise IsolationError(
             f"{lacking}Grading at 'process' runs the student's code as your own user with no sandbox: it can read "
             "the hidden tests and solutions, change the reports, stop the grader and reach the network. "

@@ -160,8 +160,14 @@ class StudentSession:
         what = f"{func}() in your {module}.py"
         try:
             reply = self._request(
-                {"op": "call", "module": module, "func": func, "args": list(args), "kwargs": dict(kwargs),
-                 "extras": list(extras)},
+                {
+                    "op": "call",
+                    "module": module,
+                    "func": func,
+                    "args": list(args),
+                    "kwargs": dict(kwargs),
+                    "extras": list(extras),
+                },
                 timeout,
             )
         except (WorkerTimeout, WorkerDied) as failed:
@@ -480,7 +486,9 @@ def _render_args(args: tuple, kwargs: dict, limit: int = 300) -> str:
 
     def one(v: object) -> str:
         if isinstance(v, np.ndarray):
-            return np.array2string(v, threshold=8, edgeitems=2, precision=4) + (f" (shape {v.shape})" if v.ndim > 1 else "")
+            return np.array2string(v, threshold=8, edgeitems=2, precision=4) + (
+                f" (shape {v.shape})" if v.ndim > 1 else ""
+            )
         return repr(v)
 
     text = ", ".join([one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()])

@@ -106,7 +106,9 @@ def encode(value: object, *, convert: bool = False) -> tuple[bytes, list[bytes]]
                 arr = None
             if arr is not None and arr.dtype.kind in _NUMERIC_KINDS:
                 return enc_array(arr)
-        raise WireError(f"a value of type {_describe(v)} cannot be sent; use numbers, strings, lists, dicts or numpy arrays")
+        raise WireError(
+            f"a value of type {_describe(v)} cannot be sent; use numbers, strings, lists, dicts or numpy arrays"
+        )
 
     def enc_array(v: np.ndarray | np.generic) -> object:
         scalar = not isinstance(v, np.ndarray)

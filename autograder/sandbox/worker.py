@@ -535,6 +535,7 @@ def _end_everything_of(uid: int, only_if_left: bool = False) -> bool:
 
     ``only_if_left``: only when it has IPC objects or files (a grader that died left them; no process runs).
     """
+
     def left() -> bool:
         return bool(leftovers.ipc_objects_of(uid) or leftovers.entries_of(uid, SHARED_FOLDERS))
 

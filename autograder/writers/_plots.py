@@ -96,7 +96,7 @@ def activation_curves(data: dict[str, Any]) -> Plot:
             ax.set_title(f"{name}: yours not drawn (missing or failing)", fontsize=9, color="#b3261e")
         ax.set_xlabel("z", fontsize=8)
         _style(ax)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
@@ -189,7 +189,9 @@ def spiking_figure(data: dict[str, Any]) -> Figure:
     if ref_v is None and stu_v is None:
         raise ValueError("no membrane trace")
     current = _series(data["current"]) if data.get("current") is not None else None
-    scale, unit = (1000.0, "mV") if max(np.nanmax(np.abs(v)) for v in (ref_v, stu_v) if v is not None) < 1 else (1.0, "")
+    scale, unit = (
+        (1000.0, "mV") if max(np.nanmax(np.abs(v)) for v in (ref_v, stu_v) if v is not None) < 1 else (1.0, "")
+    )
     fig = Figure(figsize=(8.4, 4.8 if current is not None else 3.8))
     ratios = [3, 1] + ([1] if current is not None else [])
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})

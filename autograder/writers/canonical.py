@@ -70,7 +70,9 @@ def read_report(path: Path | str) -> GradeReport:
         raise ReportFileError(f"{path}: expected a JSON object (a grade report), found {type(data).__name__}")
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
-        raise ReportFileError(f"{path}: not a grade report (missing {', '.join(missing)}); was it written by autograder?")
+        raise ReportFileError(
+            f"{path}: not a grade report (missing {', '.join(missing)}); was it written by autograder?"
+        )
     if not isinstance(data["exercises"], list):
         raise ReportFileError(f"{path}: 'exercises' must be a list")
     for i, ex in enumerate(data["exercises"]):

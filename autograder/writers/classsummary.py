@@ -112,7 +112,7 @@ def _e(text: object) -> str:
 def summary_html(results: ClassResults) -> str:
     s = results.summary()
     title = f"{results.course} · class summary" if results.course else "Class summary"
-    body = [f"<header class=\"top\"><h1>{_e(title)}</h1>"]
+    body = [f'<header class="top"><h1>{_e(title)}</h1>']
     if results.problems:
         body.append("<p><strong>Needs attention:</strong></p><ul>" +
                     "".join(f"<li>{_e(p)}</li>" for p in results.problems) + "</ul>")  # fmt: skip
@@ -120,15 +120,17 @@ def summary_html(results: ClassResults) -> str:
         body.append("<p>No readable reports.</p></header>")
         return page(title, "\n".join(body))
     body.append(
-        f"<p class=\"score\">{s['mean']:.1f}% <span class=\"muted\">mean of {s['students']} students</span></p>"
-        f"<p class=\"muted\">median {s['median']:.1f}% · min {s['min']:.1f}% · max {s['max']:.1f}% · "
+        f'<p class="score">{s["mean"]:.1f}% <span class="muted">mean of {s["students"]} students</span></p>'
+        f'<p class="muted">median {s["median"]:.1f}% · min {s["min"]:.1f}% · max {s["max"]:.1f}% · '
         f"full marks {s['full_marks']} · late {s['late']}</p></header>"
     )
-    body.append("<section class=\"exercise\"><h2>Final scores</h2>" + figure(histogram(results.percents())) + "</section>")
+    body.append(
+        '<section class="exercise"><h2>Final scores</h2>' + figure(histogram(results.percents())) + "</section>"
+    )
     rows = "".join(
-        f"<tr><td>{_e(e.title)} <span class=\"muted\">({_e(e.id)})</span></td>"
-        f"<td class=\"num\">{'' if (m := results.exercise_mean(e.id)) is None else num(m)}</td>"
-        f"<td class=\"num\">{num(e.max_score)}</td></tr>"
+        f'<tr><td>{_e(e.title)} <span class="muted">({_e(e.id)})</span></td>'
+        f'<td class="num">{"" if (m := results.exercise_mean(e.id)) is None else num(m)}</td>'
+        f'<td class="num">{num(e.max_score)}</td></tr>'
         for e in results.exercises
     )
     body.append("<section class=\"exercise\"><h2>Exercises</h2><table><thead><tr><th>Exercise</th>"
@@ -136,21 +138,27 @@ def summary_html(results: ClassResults) -> str:
     hard, easy = _split_stats(results)
     rows = "".join(
         f"<tr><td><code>{_e(st.exercise)}.{_e(st.name)}</code></td><td>{_e(st.visibility)}</td>"
-        f"<td class=\"num\">{st.not_passed}/{st.graded} ({100 * st.failure_rate:.0f}%)</td>"
-        f"<td>{_e(_statuses(st.statuses))}</td><td class=\"num\">{st.not_attempted}</td>"
+        f'<td class="num">{st.not_passed}/{st.graded} ({100 * st.failure_rate:.0f}%)</td>'
+        f'<td>{_e(_statuses(st.statuses))}</td><td class="num">{st.not_attempted}</td>'
         f"<td><code>{_e(st.example)}</code></td></tr>"
         for st in hard
     )
-    table = ("<table class=\"stats\"><thead><tr><th>Test</th><th>Visibility</th><th class=\"num\">Did not pass</th>"
-             f"<th>Statuses</th><th class=\"num\">Not attempted</th><th>Most common message</th></tr></thead>"
-             f"<tbody>{rows}</tbody></table>") if hard else ""
-    intro = f"<p class=\"muted\">{_e(_INTRO)}</p>" if hard else ""
+    table = (
+        (
+            '<table class="stats"><thead><tr><th>Test</th><th>Visibility</th><th class="num">Did not pass</th>'
+            f'<th>Statuses</th><th class="num">Not attempted</th><th>Most common message</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+        if hard
+        else ""
+    )
+    intro = f'<p class="muted">{_e(_INTRO)}</p>' if hard else ""
     body.append(f"<section class=\"exercise\"><h2>What the class struggles with</h2>{intro}{table}"
                 f"<p class=\"muted\">{_e(_easy_line(easy))}</p></section>")  # fmt: skip
     rows = "".join(
-        f"<tr><td>{_e(r.student)}</td><td class=\"num\">{num(r.report.score)}</td>"
-        f"<td class=\"num\">{num(r.report.late_penalty) + '%' if r.report.late_penalty else ''}</td>"
-        f"<td class=\"num\">{num(r.final)} ({r.percent:.0f}%)</td></tr>"
+        f'<tr><td>{_e(r.student)}</td><td class="num">{num(r.report.score)}</td>'
+        f'<td class="num">{num(r.report.late_penalty) + "%" if r.report.late_penalty else ""}</td>'
+        f'<td class="num">{num(r.final)} ({r.percent:.0f}%)</td></tr>'
         for r in sorted(results.students, key=lambda r: r.student)
     )
     body.append("<section class=\"exercise\"><h2>Students</h2><table><thead><tr><th>Student</th><th class=\"num\">"

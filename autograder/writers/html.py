@@ -80,17 +80,17 @@ def _e(text: Any) -> str:
 def page(title: str, body: str) -> str:
     """A complete HTML document around ``body``: inline CSS, CSP, nothing external."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
         f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 
 def figure(plot: Plot) -> str:
     return (
-        f"<figure><img src=\"data:image/png;base64,{plot.png_base64}\" alt=\"{_e(plot.alt)}\">"
+        f'<figure><img src="data:image/png;base64,{plot.png_base64}" alt="{_e(plot.alt)}">'
         f"<figcaption>{_e(plot.title)}</figcaption></figure>"
     )
 
@@ -116,7 +116,9 @@ def _cat_extras(artifacts: dict[str, Any]) -> str:
     if isinstance(acc, dict) and isinstance(acc.get("student"), (int, float)):
         ref = acc.get("reference")
         ref_text = f" (reference: {float(ref):.0%})" if isinstance(ref, (int, float)) else ""
-        parts.append(f"<p>Test-set accuracy of your classifier: <strong>{float(acc['student']):.0%}</strong>{ref_text}</p>")
+        parts.append(
+            f"<p>Test-set accuracy of your classifier: <strong>{float(acc['student']):.0%}</strong>{ref_text}</p>"
+        )
     wrong = artifacts.get("wrong")
     if isinstance(wrong, list):
         tiles = []
@@ -128,7 +130,7 @@ def _cat_extras(artifacts: dict[str, Any]) -> str:
             tiles.append(f"<figure><img src=\"data:image/png;base64,{src}\" alt=\"test image: {_e(caption)}\">"
                          f"<figcaption>{_e(caption)}</figcaption></figure>")  # fmt: skip
         if tiles:
-            parts.append(f"<h3>Test images your classifier got wrong</h3><div class=\"gallery\">{''.join(tiles)}</div>")
+            parts.append(f'<h3>Test images your classifier got wrong</h3><div class="gallery">{"".join(tiles)}</div>')
     return "".join(parts)
 
 
@@ -137,11 +139,11 @@ def _failed(t: TestResult) -> str:
            f"{_e(STATUS_WORDS.get(t.status, t.status))}</span> <code>{_e(t.name)}</code> "
            f"<span class=\"muted\">{num(t.score)}/{num(t.max_score)}</span></h3>"]  # fmt: skip
     if t.description:
-        out.append(f"<p class=\"muted\">{_e(t.description)}</p>")
+        out.append(f'<p class="muted">{_e(t.description)}</p>')
     if t.message:
         out.append(f"<pre>{_e(t.message)}</pre>")
     if t.hint:
-        out.append(f"<p class=\"hint\">{_e(t.hint)}</p>")
+        out.append(f'<p class="hint">{_e(t.hint)}</p>')
     out.append("</article>")
     return "".join(out)
 
@@ -157,7 +159,7 @@ def _exercise(ex: ExerciseResult, artifacts: dict[str, Any], view: View) -> str:
             out.append(_cat_extras(artifacts))
     out += [_failed(t) for t in shown if not t.passed]
     if withheld:
-        out.append(f"<p class=\"muted\">{_e(withheld.describe())}</p>")
+        out.append(f'<p class="muted">{_e(withheld.describe())}</p>')
     passed = [t for t in shown if t.passed]
     if passed:
         items = "".join(f"<li><code>{_e(t.name)}</code> <span class=\"muted\">{_e(t.description)}</span></li>"
@@ -181,15 +183,18 @@ def html_report(report: GradeReport, view: View | None = None) -> str:
             f"<div class=\"score\">{num(final)} / {num(report.max_score)} points "
             f"<span class=\"muted\">({percent(final, report.max_score)})</span></div>",
             f"<div class=\"bar\" role=\"img\" aria-label=\"{pct:.0f} percent\"><span style=\"width:{pct:.1f}%\"></span></div>"]  # fmt: skip
-    head += [f"<p class=\"warning\" role=\"alert\" style=\"border-left:4px solid var(--warn);padding:6px 12px\"><strong>Warning:</strong> {_e(w)}</p>" for w in report.warnings]
+    head += [
+        f'<p class="warning" role="alert" style="border-left:4px solid var(--warn);padding:6px 12px"><strong>Warning:</strong> {_e(w)}</p>'
+        for w in report.warnings
+    ]
     if report.late_penalty:
         head.append(f"<p>Submitted {_e(report.submitted_at)}, after the deadline: a {num(report.late_penalty)}% "
                     f"late penalty turns {num(report.score)} into {num(final)} points.</p>")  # fmt: skip
     elif report.submitted_at:
-        head.append(f"<p class=\"muted\">Submitted {_e(report.submitted_at)}, on time.</p>")
+        head.append(f'<p class="muted">Submitted {_e(report.submitted_at)}, on time.</p>')
     rows = "".join(
-        f"<tr><td><a href=\"#ex-{_e(e.id)}\">{_e(e.title)}</a></td><td class=\"num\">{num(e.score)}/{num(e.max_score)}</td>"
-        f"<td class=\"num\">{sum(t.passed for t in e.tests)}/{len(e.tests)}</td></tr>"
+        f'<tr><td><a href="#ex-{_e(e.id)}">{_e(e.title)}</a></td><td class="num">{num(e.score)}/{num(e.max_score)}</td>'
+        f'<td class="num">{sum(t.passed for t in e.tests)}/{len(e.tests)}</td></tr>'
         for e in report.exercises
     )
     head.append(f"<table><thead><tr><th>Exercise</th><th class=\"num\">Points</th><th class=\"num\">Tests passed</th>"

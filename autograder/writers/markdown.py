@@ -43,7 +43,9 @@ def markdown_report(report: GradeReport, view: View | None = None) -> str:
     hidden_notes = []
     for ex in report.exercises:
         passed = sum(t.passed for t in ex.tests)
-        lines.append(f"| {md_text(ex.title)} (`{ex.id}`) | {num(ex.score)}/{num(ex.max_score)} | {passed}/{len(ex.tests)} |")
+        lines.append(
+            f"| {md_text(ex.title)} (`{ex.id}`) | {num(ex.score)}/{num(ex.max_score)} | {passed}/{len(ex.tests)} |"
+        )
         shown, withheld = split(ex.tests, view)
         to_fix += [t for t in shown if not t.passed]
         if withheld:

@@ -23,8 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 
-__all__ = ["Mistake", "Variant", "build", "all_mistakes", "all_variants", "deduction_table", "replace_functions",
-           "strip_markers", "GATED"]
+__all__ = [
+    "Mistake",
+    "Variant",
+    "build",
+    "all_mistakes",
+    "all_variants",
+    "deduction_table",
+    "replace_functions",
+    "strip_markers",
+    "GATED",
+]
 
 GATED = "needs a correct answer first"  # autograder.testing.needs_correct_answer's message: a gated hygiene point
 
@@ -54,9 +63,12 @@ class Variant:
 
 
 def strip_markers(source: str) -> str:
-    return "\n".join(
-        line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
-    ) + "\n"
+    return (
+        "\n".join(
+            line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+        )
+        + "\n"
+    )
 
 
 def replace_functions(source: str, functions: dict[str, str], extra_imports: tuple[str, ...] = ()) -> str:
@@ -117,6 +129,10 @@ def deduction_table(mistakes: list[Mistake], reports: dict) -> str:
         gated = [t for t in bad if GATED in t.message]
         named = [t.name.removeprefix("test_") for t in bad if t not in gated]
         elsewhere = [e.id for e in report.exercises if e.id != m.module and e.score < e.max_score]
-        text = ", ".join(named) + (" + hygiene" if gated else "") + (f" (ALSO LOST POINTS IN {elsewhere})" if elsewhere else "")
+        text = (
+            ", ".join(named)
+            + (" + hygiene" if gated else "")
+            + (f" (ALSO LOST POINTS IN {elsewhere})" if elsewhere else "")
+        )
         rows.append(f"| {m.module} | `{m.id}` | {text} | {len(named)} | {ex.max_score - ex.score:g} |")
     return "\n".join(rows) + "\n"

@@ -10,10 +10,14 @@ RATE_TESTS = ("test_firing_rate_matches_reference", "test_firing_rate_is_monoton
 ALL = LIF_TESTS + RATE_TESTS
 
 
-def _lif(step="v_now = v_now + dt / tau * (v_rest - v_now + r * current[t])", check="if v_now >= v_thresh:",
-         record="spikes.append(t)", reset="v_now = v_reset"):
+def _lif(
+    step="v_now = v_now + dt / tau * (v_rest - v_now + r * current[t])",
+    check="if v_now >= v_thresh:",
+    record="spikes.append(t)",
+    reset="v_now = v_reset",
+):
     """lif_simulate's reference source with one line changed."""
-    return f'''
+    return f"""
         def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_thresh=-50e-3, r=100e6):
             current = np.asarray(current, dtype=float).reshape(-1)
             v = np.empty(current.shape[0])
@@ -27,7 +31,7 @@ def _lif(step="v_now = v_now + dt / tau * (v_rest - v_now + r * current[t])", ch
                         {reset}
                 v[t] = v_now
             return v, np.array(spikes, dtype=int)
-    '''
+    """
 
 
 MISTAKES = [
@@ -71,7 +75,8 @@ MISTAKES = [
         id="spiking_v_one_too_long",
         module="spiking",
         description="stores v_rest and then one value per current: T + 1 voltages",
-        functions={"lif_simulate": '''
+        functions={
+            "lif_simulate": """
             def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_thresh=-50e-3, r=100e6):
                 current = np.asarray(current, dtype=float)
                 v = [v_rest]
@@ -83,7 +88,8 @@ MISTAKES = [
                         v_new = v_reset
                     v.append(v_new)
                 return np.array(v), np.array(spikes, dtype=int)
-        '''},
+        """
+        },
         fails=("test_lif_step_current_trace",),
         message="expected shape (300,)",
         may_fail=ALL,
@@ -109,8 +115,11 @@ MISTAKES = [
         id="spiking_spike_times_in_seconds",
         module="spiking",
         description="returns spike times t * dt in seconds instead of step numbers",
-        functions={"lif_simulate": _lif(record="spikes.append(t * dt)").replace("np.array(spikes, dtype=int)",
-                                                                                 "np.array(spikes)")},
+        functions={
+            "lif_simulate": _lif(record="spikes.append(t * dt)").replace(
+                "np.array(spikes, dtype=int)", "np.array(spikes)"
+            )
+        },
         fails=("test_lif_spike_indices_are_integers",),
         message="spike steps are whole numbers",
         may_fail=ALL,
@@ -119,13 +128,15 @@ MISTAKES = [
         id="spiking_rate_per_step",
         module="spiking",
         description="divides the spike count by the number of steps, not by the duration in seconds",
-        functions={"firing_rate": '''
+        functions={
+            "firing_rate": """
             def firing_rate(i, duration=1.0, **params):
                 dt = params.get("dt", 1e-3)
                 steps = int(round(duration / dt))
                 _, spikes = lif_simulate(np.full(steps, float(i)), **params)
                 return len(spikes) / steps
-        '''},
+        """
+        },
         fails=("test_firing_rate_matches_reference",),
         message="spikes per second",
     ),
@@ -133,12 +144,14 @@ MISTAKES = [
         id="spiking_rate_is_seconds_per_spike",
         module="spiking",
         description="returns duration / spikes (seconds per spike), which falls as the current grows",
-        functions={"firing_rate": '''
+        functions={
+            "firing_rate": """
             def firing_rate(i, duration=1.0, **params):
                 dt = params.get("dt", 1e-3)
                 _, spikes = lif_simulate(np.full(int(round(duration / dt)), float(i)), **params)
                 return duration / len(spikes) if len(spikes) else 0.0
-        '''},
+        """
+        },
         fails=("test_firing_rate_is_monotone_in_current", "test_firing_rate_matches_reference"),
         message="more current must never mean fewer spikes",
     ),
@@ -157,7 +170,8 @@ MISTAKES += [
         id="spiking_resets_one_step_late",
         module="spiking",
         description="records the spike at t but keeps v[t] above the threshold, resetting only at the next step",
-        functions={"lif_simulate": '''
+        functions={
+            "lif_simulate": """
             def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_thresh=-50e-3, r=100e6):
                 current = np.asarray(current, dtype=float).reshape(-1)
                 v = np.empty(current.shape[0])
@@ -174,7 +188,8 @@ MISTAKES += [
                             fired = True
                     v[t] = v_now
                 return v, np.array(spikes, dtype=int)
-        '''},
+        """
+        },
         fails=("test_lif_matches_reference_on_random_currents", "test_lif_resets_after_each_spike"),
         message="the reference spiked and reset to v_reset",
         may_fail=ALL,
@@ -183,12 +198,14 @@ MISTAKES += [
         id="spiking_rate_floor_division",
         module="spiking",
         description="len(spikes) // duration: rounds the rate down to a whole multiple of 1 / duration",
-        functions={"firing_rate": '''
+        functions={
+            "firing_rate": """
             def firing_rate(i, duration=1.0, **params):
                 steps = int(round(duration / params.get("dt", 1e-3)))
                 _, spikes = lif_simulate(np.full(steps, float(i)), **params)
                 return len(spikes) // duration
-        '''},
+        """
+        },
         fails=("test_firing_rate_matches_reference",),
         message="returned 45.0, expected 45.5 spikes per second (91 spikes in 2 s)",
     ),
@@ -199,7 +216,8 @@ VARIANTS = [
         id="spiking_rearranged_euler_step",
         module="spiking",
         description="the Euler step written as v (1 - dt/tau) + dt/tau (v_rest + R I), with a Python list for v",
-        functions={"lif_simulate": '''
+        functions={
+            "lif_simulate": """
             def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_thresh=-50e-3, r=100e6):
                 k = dt / tau
                 v = [v_rest]
@@ -211,13 +229,15 @@ VARIANTS = [
                         v_t = v_reset
                     v.append(v_t)
                 return np.array(v[: len(current)], dtype=float), spikes
-        '''},
+        """
+        },
     ),
     Variant(
         id="spiking_precomputed_drive",
         module="spiking",
         description="precomputes v_inf for every step, then loops with an index array of spikes",
-        functions={"lif_simulate": '''
+        functions={
+            "lif_simulate": """
             def lif_simulate(current, dt=1e-3, tau=20e-3, v_rest=-60e-3, v_reset=-70e-3, v_thresh=-50e-3, r=100e6):
                 v_inf = v_rest + r * np.array(current, dtype=np.float64)
                 v = np.full(v_inf.shape, v_rest)
@@ -228,17 +248,20 @@ VARIANTS = [
                         fired[t] = True
                         v[t] = v_reset
                 return v, np.flatnonzero(fired)
-        '''},
+        """
+        },
     ),
     Variant(
         id="spiking_rate_arange_steps",
         module="spiking",
         description="firing_rate building the time axis with np.arange (one step more or less)",
-        functions={"firing_rate": '''
+        functions={
+            "firing_rate": """
             def firing_rate(i, duration=1.0, **params):
                 t = np.arange(0.0, duration, params.get("dt", 1e-3))
                 v, spikes = lif_simulate(i * np.ones_like(t), **params)
                 return float(np.size(spikes)) / duration
-        '''},
+        """
+        },
     ),
 ]
