@@ -43,7 +43,7 @@ MISTAKES = [
         """
         },
         fails=("test_forward_matches_reference",),
-        message="forward(X, params)[0] (A2)",
+        message="as element [0] (A2), expected",
         may_fail=TRAIN_TESTS + ("test_predict_thresholds_at_one_half",),
     ),
     Mistake(
