@@ -84,3 +84,17 @@ def test_the_failing_call_hypothesis_hands_its_pytest_plugin_comes_before_its_no
     assert failing_calls(exc, Item()) == ["test_x(\n    student=<your submission>,\n    z=1,\n)"]
     assert failing_calls(exc, _Item()) == ["test_x(\n    z=2,\n)"]
     assert classify(exc, Item())[1] == "wrong\nSmallest failing input: test_x(\n    z=1,\n)"
+
+
+def test_hidden_tests_that_cannot_be_collected_are_a_suite_error_not_ctrl_c(tmp_path):
+    """pytest says "Interrupted" for collection errors too; only a real Ctrl-C may become KeyboardInterrupt."""
+    from autograder.errors import SuiteError
+    from tests.test_batch import make_course
+
+    root = tmp_path / "course"
+    make_course(root)
+    (root / "tests" / "grading" / "test_mini.py").write_text("def test_double_matches_reference(:\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mini.py").write_text("def double(x):\n    return 2 * x\n")
+    with pytest.raises(SuiteError, match="could not run"):
+        grade(tmp_path / "sub", load_course(root / "course.yaml"))

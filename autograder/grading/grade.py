@@ -117,7 +117,7 @@ def grade_many(
         run.close_all()
     if run.suite_errors:
         raise SuiteError("the hidden tests do not match course.yaml:\n  " + "\n  ".join(run.suite_errors))
-    if code in (pytest.ExitCode.INTERRUPTED,) and not run.reports:
+    if run.interrupted and not run.reports:
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         detail = out.getvalue().strip().splitlines()[-15:]

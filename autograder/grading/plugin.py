@@ -62,6 +62,7 @@ class GradingRun:
     reference: ReferenceModules | None = None  # a batch job passes one in to keep its memo across sessions
     reports: dict[str, GradeReport] = field(default_factory=dict)
     suite_errors: list[str] = field(default_factory=list)
+    interrupted: bool = False  # the session ended on Ctrl-C
     _results: dict[str, dict[tuple[str, str], TestResult]] = field(default_factory=dict)
     _remaining: dict[str, int] = field(default_factory=dict)
     _started: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -215,6 +216,9 @@ class RunInstaller:
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash.setdefault(RUN_KEY, self.run)
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.run.interrupted = True  # Ctrl-C, not the "Interrupted" pytest also says for collection errors
 
 
 def _identify(item: pytest.Item) -> tuple[str, str]:
