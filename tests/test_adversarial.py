@@ -34,6 +34,8 @@ from autograder.submission import load_submission
 from tests.adversarial import ATTACKS, FUNCTION, NOT_IMPLEMENTED, WRONG_VALUE, Attack
 from tests.catalogue import SOLUTIONS, replace_functions, strip_markers
 
+pytestmark = pytest.mark.slow  # grades every attack at every level
+
 SECRET = "ag-secret-7f3a91c2"
 MARKER = "31337.424242"  # sleep's argument: how the test finds a daemon left behind
 ATTACKED = "activations"  # the module holding FUNCTION

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grade_many
+from autograder.classes.jobs import Grader
 from autograder.submission import load_submission
 from tests.catalogue import GATED, all_mistakes, all_variants, build, deduction_table
+
+pytestmark = pytest.mark.slow  # grades 130 submissions of the whole unit
 
 MISTAKES = all_mistakes()
 VARIANTS = all_variants()
@@ -18,10 +20,12 @@ VARIANTS = all_variants()
 
 @pytest.fixture(scope="module")
 def graded(course, tmp_path_factory):
-    """Grade every mistake and variant in one session (one pytest run, one worker at a time)."""
+    """Grade every mistake and variant as a class is graded: the reference first (recording hypothesis's
+    inputs), then every entry replaying them (tests/test_calibration.py and tests/test_replay.py prove a
+    replayed report is the report hypothesis gives; a failing test falls back to hypothesis, shrinking included)."""
     root = tmp_path_factory.mktemp("catalogue")
     subs = [load_submission(build(root / e.id, e), label=e.id) for e in [*MISTAKES, *VARIANTS]]
-    return grade_many(subs, course)
+    return Grader(course, replay=True).grade(subs)
 
 
 def test_catalogue_is_large_enough():

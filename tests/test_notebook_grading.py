@@ -24,6 +24,8 @@ from autograder.notebooks.read import modules_from_notebooks
 from autograder.submission import load_submission
 from tests.catalogue import Mistake, all_mistakes, all_variants, build
 
+pytestmark = pytest.mark.slow  # grades the catalogue again as notebooks
+
 ENTRIES = [*all_mistakes(), *all_variants()]
 
 
