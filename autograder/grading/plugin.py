@@ -217,8 +217,11 @@ class RunInstaller:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash.setdefault(RUN_KEY, self.run)
 
-    def pytest_keyboard_interrupt(self) -> None:
-        self.run.interrupted = True  # Ctrl-C, not the "Interrupted" pytest also says for collection errors
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Ctrl-C only: pytest.exit() (a broken data source) comes here too, and pytest also says
+        # "Interrupted" for collection errors; those are the course's problems, said as SuiteError.
+        if excinfo.errisinstance(KeyboardInterrupt):
+            self.run.interrupted = True
 
 
 def _identify(item: pytest.Item) -> tuple[str, str]:
