@@ -82,7 +82,7 @@ def graded(tmp_path_factory):
     env = {**os.environ, "GITHUB_OUTPUT": str(out / "github_output"), "COLUMNS": "80"}
     cli = [sys.executable, "-m", "autograder.cli"]
     grade = subprocess.run(
-        [*cli, "grade", str(sub), "--course", str(course), "--isolation", "process", "--show-hidden",
+        [*cli, "grade", str(sub), "--course", str(course), "--isolation", "process", "--trusted-code", "--show-hidden",
          "--json", str(out / "results" / "student.json"), "--html", str(out / "report.html"),
          "--markdown", str(out / "report.md"), "--junit", str(out / "junit.xml"),
          "--gradescope", str(out / "results.json"), "--classroom"],
