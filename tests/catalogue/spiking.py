@@ -191,7 +191,7 @@ MISTAKES += [
         """
         },
         fails=("test_lif_matches_reference_on_random_currents", "test_lif_resets_after_each_spike"),
-        message="the reference spiked and reset to v_reset",
+        message="the reference spiked there and reset to v_reset",
         may_fail=ALL,
     ),
     Mistake(

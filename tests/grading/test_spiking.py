@@ -37,7 +37,7 @@ def _simulate(student, current, params=None, *, call=None, inputs=False):
     v = as_array(got[0], call=f"{call}[0] (v)", hint="v is a float array with one voltage per time step.")
     spikes = as_array(got[1], call=f"{call}[1] (spikes)", hint="spikes is an array of the step numbers t with a spike.")
     if spikes.ndim != 1:
-        fail(f"{call}[1] (spikes) has shape {spikes.shape}, expected a 1-d array of step numbers",
+        fail(f"{call} returned as element [1] (spikes) an array of shape {spikes.shape}, expected a 1-d array of step numbers",
              "Collect the steps in a list and return np.array(steps, dtype=int).")
     return v, spikes, after
 
@@ -66,11 +66,12 @@ def _explain_spike_step(v, v_want, spikes, spikes_want, call, p):
         return
     k = int(np.argmax(off))
     if k in set(np.asarray(spikes_want).tolist()):
-        fail(f"{call}[0] (v): at step {k} the reference spiked and reset to v_reset = {p['v_reset']:g}, "
-             f"so v[{k}] = {v_want[k]!r}; you returned v[{k}] = {v[k]!r}", RESET_HINT)
+        fail(f"{call} returned as element [0] (v) a trace that differs first at step {k}: the reference spiked "
+             f"there and reset to v_reset = {p['v_reset']:g}, so v[{k}] = {show(v_want[k])}; you returned "
+             f"v[{k}] = {show(v[k])}", RESET_HINT)
     if k in set(np.asarray(spikes).tolist()):
-        fail(f"{call}[0] (v): you recorded a spike at step {k}, but the reference's v[{k}] = {v_want[k]!r} stays "
-             f"below v_thresh = {p['v_thresh']:g} there; you returned v[{k}] = {v[k]!r}",
+        fail(f"{call} returned as element [0] (v) a trace with a spike at step {k}, but the reference's "
+             f"v[{k}] = {show(v_want[k])} stays below v_thresh = {p['v_thresh']:g} there; you returned v[{k}] = {show(v[k])}",
              "Spike only when the new v[t] (after the Euler step of step t) reaches v_thresh.")
 
 
