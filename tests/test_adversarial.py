@@ -30,6 +30,7 @@ import pytest
 from autograder.classes.jobs import Grader
 from autograder.commands.grade import format_table
 from autograder.sandbox import LEVELS, available_levels
+from autograder.sandbox import worker as sandbox_worker
 from autograder.submission import load_submission
 from tests.adversarial import ATTACKS, FUNCTION, NOT_IMPLEMENTED, WRONG_VALUE, Attack
 from tests.catalogue import SOLUTIONS, replace_functions, strip_markers
@@ -196,11 +197,21 @@ def attacked(request, course, tmp_path_factory, root):
     fast = dataclasses.replace(course, limits=limits, minimum_isolation=minimum)
     os.environ["AG_TEST_SECRET"] = SECRET
     before_repo, before_out = checkout_state(root), snapshot(out)
+    # The uids this grading leases (the user level): other tests running beside this one use others.
+    leased: set[int] = set()
+    lease = sandbox_worker.SandboxUser.__init__
+
+    def recording_lease(self: sandbox_worker.SandboxUser) -> None:
+        lease(self)
+        leased.add(self.uid)
+
+    sandbox_worker.SandboxUser.__init__ = recording_lease  # type: ignore[method-assign]
     try:
         # As a batch job grades: the reference first (calibration, in the sandbox like any submission),
         # then every submission with its inputs replayed, which spares generating them again for each.
         reports = Grader(fast, isolation=level).grade(subs)
     finally:
+        sandbox_worker.SandboxUser.__init__ = lease  # type: ignore[method-assign]
         os.environ.pop("AG_TEST_SECRET", None)
         listener.close()
     leftovers = []
@@ -216,7 +227,7 @@ def attacked(request, course, tmp_path_factory, root):
         level=level,
         reports=reports,
         targets=targets,
-        sandbox_processes=_sandbox_processes(),
+        sandbox_processes=_sandbox_processes(leased),
         listener=listener,
         leftovers=leftovers,
         out=out,
@@ -289,11 +300,9 @@ def test_no_process_is_left_behind(attacked):
     assert attacked["sandbox_processes"] == [], "a process of a sandbox uid outlived the grading"
 
 
-def _sandbox_processes() -> list[str]:
-    """Processes of the user level's uids still running (zombies aside), as "pid: command"."""
-    from autograder.sandbox.worker import sandbox_uids
-
-    uids, found = sandbox_uids(), []
+def _sandbox_processes(uids: set[int]) -> list[str]:
+    """Processes of these sandbox uids still running (zombies aside), as "pid: command"."""
+    found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/status") as fh:

@@ -48,6 +48,8 @@ def _dependencies_folder(tmp: Path) -> Path:
     folder = tmp / "dependencies"
     folder.mkdir()
     for site_dir in map(Path, site.getsitepackages()):
+        if not site_dir.is_dir():  # Debian's Python also names dist-packages folders a venv does not have
+            continue
         for entry in sorted(site_dir.iterdir()):
             if entry.name.startswith(_NOT_DEPENDENCIES) or entry.suffix == ".pth" or (folder / entry.name).exists():
                 continue
@@ -73,7 +75,9 @@ def installed(tmp_path_factory) -> Path:
     made = _run([sys.executable, "-m", "venv", ".venv"], repo)
     assert made.returncode == 0, made.stderr
     python = repo / ".venv" / "bin" / "python"
-    purelib = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], repo)
+    # The new venv's own site-packages (where pip put itself): sysconfig's purelib is another folder on Debian.
+    find = "import os, site; print(next(p for p in site.getsitepackages() if os.path.isdir(p)))"
+    purelib = _run([str(python), "-c", find], repo)
     (Path(purelib.stdout.strip()) / "test-dependencies.pth").write_text(
         f"{_dependencies_folder(tmp)}\n", encoding="utf-8"
     )
