@@ -22,6 +22,7 @@ SEGMENT = 64 * 1024 * 1024
 
 PLANT = b'''
 import ctypes, os
+from tests.test_zygote import _descendants
 libc = ctypes.CDLL(None, use_errno=True)
 IPC_CREAT, KEYS = 0o1000, (0x41470001, 0x41470002, 0x41470003)
 
@@ -171,19 +172,6 @@ def _ns(pid: int) -> str:
         return os.readlink(f"/proc/{pid}/ns/ipc")
     except OSError:
         return ""
-
-
-def _descendants(pids: list[int]) -> list[int]:
-    out = []
-    while pids:
-        pid = pids.pop()
-        out.append(pid)
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as fh:
-                pids += [int(p) for p in fh.read().split()]
-        except OSError:
-            pass
-    return out
 
 
 def _zygote_pid(z: Zygote) -> int:
