@@ -15,6 +15,7 @@ import pytest
 
 from autograder.sandbox import SandboxLimits, StudentSession, available_levels
 from autograder.sandbox.zygote import Zygote, ZygoteFailed
+from tests.test_zygote import _descendants
 
 LEVELS_HERE = available_levels()
 LIMITS = SandboxLimits(call_timeout=5)
@@ -22,7 +23,6 @@ SEGMENT = 64 * 1024 * 1024
 
 PLANT = b'''
 import ctypes, os
-from tests.test_zygote import _descendants
 libc = ctypes.CDLL(None, use_errno=True)
 IPC_CREAT, KEYS = 0o1000, (0x41470001, 0x41470002, 0x41470003)
 
