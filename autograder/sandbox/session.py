@@ -37,8 +37,10 @@ from autograder.errors import (
     StudentTimeout,
 )
 from autograder.sandbox.affinity import CoreShare
+from autograder.sandbox.failures import again, from_raised, names_used_by_functions, reachable, render_args
 from autograder.sandbox.isolation import SUBMISSION_MOUNT, Level
 from autograder.sandbox.limits import SandboxLimits
+from autograder.sandbox.proxies import ModuleProxy
 from autograder.sandbox.worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
 from autograder.sandbox.zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
 
@@ -87,10 +89,10 @@ class StudentSession:
     def __repr__(self) -> str:
         return "<your submission>"
 
-    def __getattr__(self, module: str) -> _ModuleProxy:
+    def __getattr__(self, module: str) -> ModuleProxy:
         if module.startswith("_"):
             raise AttributeError(module)
-        return _ModuleProxy(self, module)
+        return ModuleProxy(self, module)
 
     def has_module(self, module: str) -> bool:
         """True when the submission contains ``module.py`` (no student code runs)."""
@@ -132,7 +134,7 @@ class StudentSession:
         try:
             return self._call(module, func, args, kwargs, extras)
         except StudentCodeError as err:
-            failure: BaseException = _again(err)
+            failure: BaseException = again(err)
             if self._is_sticky(module, func, err):
                 failure = StudentStop(failure)  # type: ignore[arg-type]
         raise failure
@@ -150,9 +152,9 @@ class StudentSession:
 
     def _call(self, module: str, func: str, args: tuple, kwargs: dict, extras: tuple[str, ...]) -> object:
         if module in self._broken:
-            raise _again(self._broken[module])
+            raise again(self._broken[module])
         if (module, func) in self._timed_out:
-            raise _again(self._timed_out[(module, func)])
+            raise again(self._timed_out[(module, func)])
         self._refuse_callers_of_hung_functions(module, func)
         self._ensure_imported(module)
         self.calls += 1
@@ -184,10 +186,10 @@ class StudentSession:
                 ) from None
             err = StudentTimeout(
                 f"{what} did not return within {self._limits.call_timeout:g} s "
-                f"(called as {func}({_render_args(args, kwargs)}))"
+                f"(called as {func}({render_args(args, kwargs)}))"
             )
             self._timed_out[(module, func)] = err
-            raise _again(err) from None
+            raise again(err) from None
         return self._unwrap(reply, what, module, func)
 
     def _crashed(self, module: str, func: str, what: str, died: WorkerDied) -> StudentCodeError:
@@ -196,7 +198,7 @@ class StudentSession:
         err = StudentCrashed(f"{what} crashed the process that runs your code: {died}")
         if self._crashes[(module, func)] >= _MAX_CRASHES or isinstance(died, WorkerForged):
             self._timed_out[(module, func)] = err
-        return _again(err)
+        return again(err)
 
     def _refuse_callers_of_hung_functions(self, module: str, func: str) -> None:
         """A function whose body reaches one that timed out would hang too: fail it at once.
@@ -210,7 +212,7 @@ class StudentSession:
         hung = {f: e for (m, f), e in self._timed_out.items() if m == module and isinstance(e, StudentTimeout)}
         if not hung:
             return
-        reached = _reachable(self._call_graph(module), func)
+        reached = reachable(self._call_graph(module), func)
         culprit = next((h for h in sorted(hung) if h in reached and h != func), None)
         if culprit is not None:
             err = StudentTimeout(
@@ -218,11 +220,11 @@ class StudentSession:
                 f"{hung[culprit].message}; {func}() was not run, so it could not hang as well"
             )
             self._timed_out[(module, func)] = err
-            raise _again(err)
+            raise again(err)
 
     def _call_graph(self, module: str) -> dict[str, set[str]]:
         if module not in self._graphs:
-            self._graphs[module] = _names_used_by_functions(self._files.get(f"{module}.py", b""))
+            self._graphs[module] = names_used_by_functions(self._files.get(f"{module}.py", b""))
         return self._graphs[module]
 
     def _unwrap(self, reply: dict, what: str, module: str, func: str) -> object:
@@ -232,7 +234,7 @@ class StudentSession:
             raise StudentMissing(f"your {module}.py has no function {func}()")
         if "bad_value" in reply:
             raise StudentBadValue(f"{what} returned something that is not plain data: {reply['bad_value']}")
-        raise _from_raised(reply.get("raised") or {}, what, func)
+        raise from_raised(reply.get("raised") or {}, what, func)
 
     def _ensure_imported(self, module: str) -> None:
         if module in self._imported:
@@ -243,7 +245,7 @@ class StudentSession:
                 hint=f"Hand in {module}.py next to your other files, with the stub's function names.",
             )
             self._broken[module] = err
-            raise _again(err)
+            raise again(err)
         timeout, bound = self._timeout()
         try:
             reply = self._request({"op": "import", "module": module}, timeout)
@@ -254,14 +256,14 @@ class StudentSession:
                 raise StudentTimeout(f"importing your {module}.py was stopped: {why}") from None
             err = StudentTimeout(f"importing your {module}.py did not finish within {timeout:g} s")
             self._broken[module] = err
-            raise _again(err) from None
+            raise again(err) from None
         except WorkerDied as died:
             self._retire_worker()
             if self._aborted:
                 raise StudentTimeout(f"importing your {module}.py was stopped: {self._aborted}") from None
             err = StudentCrashed(f"importing your {module}.py ended the process that runs your code: {died}")
             self._broken[module] = err
-            raise _again(err) from None
+            raise again(err) from None
         if "ok" not in reply:
             raised = reply.get("raised") or {}
             detail = f"{raised.get('type', 'an error')}: {raised.get('message', '')}".rstrip(": ")
@@ -270,7 +272,7 @@ class StudentSession:
                 f"importing your {module}.py raised {detail}" + (f" (at {where})" if where else "")
             )
             self._broken[module] = err
-            raise _again(err)
+            raise again(err)
         self._imported.add(module)
 
     def _timeout(self) -> tuple[float, str]:
@@ -440,127 +442,3 @@ def abort_sessions(thread: int, reason: str) -> int:
             session.abort(reason)
             stopped += 1
     return stopped
-
-
-class _ModuleProxy:
-    def __init__(self, session: StudentSession, module: str) -> None:
-        self._session = session
-        self._module = module
-
-    def __getattr__(self, func: str) -> _FunctionProxy:
-        if func.startswith("_"):
-            raise AttributeError(func)
-        return _FunctionProxy(self._session, self._module, func)
-
-
-class _FunctionProxy:
-    def __init__(self, session: StudentSession, module: str, func: str) -> None:
-        self._session, self._module, self._func = session, module, func
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        return self._session.call(self._module, self._func, args, kwargs)
-
-    def with_warnings(self, *args: object, **kwargs: object) -> tuple[object, list[str]]:
-        """Call, and also return the warnings (numpy overflow, ...) the call emitted."""
-        out = self._extras(("warnings",), args, kwargs)
-        return out["value"], list(out["warnings"])
-
-    def with_inputs(self, *args: object, **kwargs: object) -> tuple[object, list[object]]:
-        """Call, and also return the positional arguments as they are after the call (mutation check)."""
-        out = self._extras(("args",), args, kwargs)
-        return out["value"], list(out["args"])
-
-    def _extras(self, extras: tuple[str, ...], args: tuple, kwargs: dict) -> dict:
-        out = self._session.call(self._module, self._func, args, kwargs, extras=extras)
-        if not isinstance(out, dict) or "value" not in out or any(e not in out for e in extras):
-            raise StudentBadValue("the process running your code sent a malformed answer")
-        return out
-
-    def __repr__(self) -> str:
-        return f"<student {self._module}.{self._func}>"
-
-
-def _render_args(args: tuple, kwargs: dict, limit: int = 300) -> str:
-    """A short rendering of call arguments for a message."""
-    import numpy as np
-
-    def one(v: object) -> str:
-        if isinstance(v, np.ndarray):
-            return np.array2string(v, threshold=8, edgeitems=2, precision=4) + (
-                f" (shape {v.shape})" if v.ndim > 1 else ""
-            )
-        return repr(v)
-
-    text = ", ".join([one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()])
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _names_used_by_functions(source: bytes) -> dict[str, set[str]]:
-    """{top-level function: names its body uses}, parsed (never run); empty when the source does not parse."""
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    graph: dict[str, set[str]] = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            try:
-                graph[node.name] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-            except RecursionError:
-                graph[node.name] = set()
-    return graph
-
-
-def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
-    seen, todo = set(), [start]
-    while todo:
-        name = todo.pop()
-        for used in graph.get(name, ()):
-            if used in graph and used not in seen:
-                seen.add(used)
-                todo.append(used)
-    return seen
-
-
-def _again(err: StudentCodeError) -> StudentCodeError:
-    """A fresh exception with the same message (exceptions carry tracebacks and notes; don't reuse)."""
-    fresh = type(err).__new__(type(err))
-    fresh.__dict__.update(err.__dict__)
-    fresh.args = err.args
-    return fresh
-
-
-_FRIENDLY = {
-    "MemoryError": (StudentCrashed, "used more memory than the sandbox allows"),
-    "RecursionError": (StudentRaised, "recursed too deeply (RecursionError)"),
-    "SystemExit": (StudentRaised, "tried to exit the program (SystemExit)"),
-    "KeyboardInterrupt": (StudentRaised, "raised KeyboardInterrupt"),
-}
-
-
-def _from_raised(raised: dict, what: str, func: str) -> StudentCodeError:
-    exc_type = str(raised.get("type", "Exception"))
-    message = str(raised.get("message", ""))
-    where = "; ".join(raised.get("where") or [])
-    at = f" (at {where})" if where else ""
-    if exc_type == "NotImplementedError":
-        return StudentRaised(
-            f"{what} is not implemented yet (it raises NotImplementedError)",
-            exc_type=exc_type,
-            where=where,
-            hint=f"Replace the `raise NotImplementedError` line in {func}() with your code.",
-        )
-    if exc_type in _FRIENDLY:
-        cls, text = _FRIENDLY[exc_type]
-        if cls is StudentCrashed:
-            return StudentCrashed(f"{what} {text}{at}")
-        return StudentRaised(f"{what} {text}{at}", exc_type=exc_type, where=where)
-    detail = f"{exc_type}: {message}" if message else exc_type
-    return StudentRaised(
-        f"{what} raised {detail}{at}",
-        exc_type=exc_type,
-        where=where,
-        hint="Call your function with the input shown and read the traceback.",
-    )
