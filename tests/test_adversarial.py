@@ -30,7 +30,7 @@ import pytest
 from autograder.classes.jobs import Grader
 from autograder.commands.grade import format_table
 from autograder.sandbox import LEVELS, available_levels
-from autograder.sandbox import worker as sandbox_worker
+from autograder.sandbox import users as sandbox_users
 from autograder.submission import load_submission
 from tests.adversarial import ATTACKS, FUNCTION, NOT_IMPLEMENTED, WRONG_VALUE, Attack
 from tests.catalogue import SOLUTIONS, replace_functions, strip_markers
@@ -199,19 +199,19 @@ def attacked(request, course, tmp_path_factory, root):
     before_repo, before_out = checkout_state(root), snapshot(out)
     # The uids this grading leases (the user level): other tests running beside this one use others.
     leased: set[int] = set()
-    lease = sandbox_worker.SandboxUser.__init__
+    lease = sandbox_users.SandboxUser.__init__
 
-    def recording_lease(self: sandbox_worker.SandboxUser) -> None:
+    def recording_lease(self: sandbox_users.SandboxUser) -> None:
         lease(self)
         leased.add(self.uid)
 
-    sandbox_worker.SandboxUser.__init__ = recording_lease  # type: ignore[method-assign]
+    sandbox_users.SandboxUser.__init__ = recording_lease  # type: ignore[method-assign]
     try:
         # As a batch job grades: the reference first (calibration, in the sandbox like any submission),
         # then every submission with its inputs replayed, which spares generating them again for each.
         reports = Grader(fast, isolation=level).grade(subs)
     finally:
-        sandbox_worker.SandboxUser.__init__ = lease  # type: ignore[method-assign]
+        sandbox_users.SandboxUser.__init__ = lease  # type: ignore[method-assign]
         os.environ.pop("AG_TEST_SECRET", None)
         listener.close()
     leftovers = []

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import SandboxLimits, StudentSession, available_levels
-from autograder.sandbox.worker import sandbox_uids
+from autograder.sandbox.users import sandbox_uids
 
 pytestmark = pytest.mark.skipif(
     "user" not in available_levels(), reason="the user level needs root and an interpreter other uids can run"
@@ -171,7 +171,7 @@ def _processes_of_sandbox_uids() -> dict[int, int]:
 
 
 def test_a_uid_a_dead_grader_left_dirty_is_cleaned_before_it_is_handed_out(monkeypatch):
-    from autograder.sandbox.worker import SandboxUser
+    from autograder.sandbox.users import SandboxUser
 
     uid = sandbox_uids()[-1]
     monkeypatch.setenv("AUTOGRADER_UIDS", f"{uid}-{uid}")  # the only uid there is to hand out

@@ -7,7 +7,7 @@
     can read whatever the grader's user can read.
 ``user``
     As ``process``, and each worker drops to a uid (and gid) of its own
-    (``AUTOGRADER_UIDS``, default 61000-61999; see ``worker.SandboxUser``)
+    (``AUTOGRADER_UIDS``, default 61000-61999; see ``users.SandboxUser``)
     before importing student code: its copy is root's and only readable by
     that gid, its HOME is private, the process limit is its own, and when it
     ends every process, IPC object and file of the uid goes with it. Needs
