@@ -206,6 +206,9 @@ def grade_class(
     example replay (for measuring what it saves); it is also off when there
     are fewer than ``MIN_PER_JOB_FOR_REPLAY`` submissions per job, where the
     calibration would cost more than it saves (the grades are the same).
+
+    Three steps: ``_plan`` (what to grade, what a re-run may keep), ``_run``
+    (jobs or Dask), and ``_Saver`` (every report to disk as soon as it is ready).
     """
     t0 = time.monotonic()
     course = resolve_course(course)
@@ -214,113 +217,158 @@ def grade_class(
         level: str = course.isolation_level(isolation, trusted_code, hide=(out,))
     else:  # resolved on each worker (so it may still be "auto"), which checks course.yaml's minimum there
         level = isolation or course.isolation
-    suite = course.suite_hash()
-    summary = ClassSummary(out_dir=out)
-    entries = [(s, f) for s, f in find_submissions(class_dir) if f.resolve() != out.resolve()]  # OUT_DIR may sit inside
-    if not entries:
-        raise AutograderError(f"{class_dir}: no student folders in it; each student's work goes in its own sub-folder")
-    out.mkdir(parents=True, exist_ok=True)
-    summary.students = [s for s, _ in entries]
-
-    todo: list[Submission] = []
-    keys: dict[str, _Key] = {}
-    unreadable: list[tuple[str, str]] = []
-    when: dict[str, tuple[dt.datetime | None, str]] = {}
-    for student, folder in entries:
-        try:
-            sub = load_submission(folder, label=student)
-        except Exception as exc:  # noqa: BLE001 - any unreadable folder gets a report, the batch goes on
-            unreadable.append((student, f"your submission could not be read: {_reason(exc)}"))
-            continue
-        when[student] = _submission_time(course, folder)
-        submitted, problem = when[student]
-        stamp = submitted.isoformat() if submitted else problem
-        key = _Key(content_hash(sub), suite, __version__, level, stamp)
-        if not force and _already_graded(out, student, key):
-            summary.skipped.append(student)
-            continue
-        keys[student] = key
-        todo.append(sub)
-
-    progress = Progress(len(todo), stream, skipped=len(summary.skipped))
-    if summary.skipped:
+    plan = _plan(class_dir, out, course, level, force)
+    summary = ClassSummary(out_dir=out, students=[s for s, _ in plan.entries], skipped=plan.skipped)
+    progress = Progress(len(plan.todo), stream, skipped=len(plan.skipped))
+    if plan.skipped:
         progress.note(
-            f"{len(summary.skipped)} of {len(entries)} already graded with this suite (use --force to regrade)"
+            f"{len(plan.skipped)} of {len(plan.entries)} already graded with this suite (use --force to regrade)"
         )
-
-    def save(report: GradeReport, key: _Key | None, *, count: bool = True) -> None:
-        report = _with_late_policy(report, course, *when.get(report.submission, (None, "")))
-        write_atomic(out / f"{report.submission}.json", _report_json(report))
-        state = _state_path(out, report.submission)
-        if key is None:
-            state.unlink(missing_ok=True)  # nothing to compare next time: always regrade
-        else:
-            write_atomic(state, json.dumps(key.to_dict(), indent=1) + "\n")
-        if on_report is not None:
-            on_report(report)
-        if count:
-            progress.update(f"{report.submission} {report.score:g}/{report.max_score:g}")
-
-    for student, message in unreadable:
-        save(error_report(course, student, message, level=level, suite_hash=suite), None, count=False)
-        summary.unreadable.append(student)
-        progress.note(f"{student}: {message}")
-
-    def reported(label: str, data: dict[str, Any]) -> None:
-        save(GradeReport.from_dict(data), keys[label])
-        summary.graded.append(label)
-
-    def failed(label: str, reason: str) -> None:
-        message = f"the grader could not grade this submission: {reason}; ask your instructor to look at it"
-        save(error_report(course, label, message, level=level, suite_hash=suite), None)
-        summary.failed.append(label)
-
-    def ready(info: dict[str, Any]) -> None:
-        summary.calibration.append(info)
-        missed = info.get("not_passed") or []
-        if missed and len(summary.calibration) == 1:
-            progress.note(
-                f"the reference solutions fail {len(missed)} hidden test(s) ({', '.join(missed[:5])}); "
-                "those tests are graded without replay. Check the suite with: pytest tests/grading"
-            )
-
-    n_jobs = min(jobs or default_jobs(), len(todo)) or 1
-    if dask is None and len(todo) < MIN_PER_JOB_FOR_REPLAY * n_jobs:
-        replay = False  # calibrating would cost more than replay saves; grades are the same either way
+    saver = _Saver(course, out, plan, summary, progress, on_report)
+    for student, message in plan.unreadable:
+        saver.unreadable(student, message)
     try:
-        if todo:
-            where = (
-                f"the Dask cluster at {dask}"
-                if isinstance(dask, str)
-                else "Dask"
-                if dask is not None
-                else (f"{n_jobs} job(s)")
-            )
-            first = "; each job first grades the reference (calibration)" if replay else ""
-            progress.note(f"grading {len(todo)} submission(s) on {where}{first}")
-            progress.t0 = time.monotonic()
-            if dask is not None:
-                from autograder.classes.distributed import grade_on_dask
-
-                grade_on_dask(
-                    dask,
-                    course,
-                    todo,
-                    on_report=reported,
-                    on_failed=failed,
-                    isolation=level,
-                    trusted_code=trusted_code,
-                    replay=replay,
-                )
-            else:
-                from autograder.classes.jobs import JobPool
-
-                pool = JobPool(course, jobs=n_jobs, level=level, replay=replay)
-                pool.run(todo, on_report=reported, on_failed=failed, on_ready=ready)
+        _run(plan, saver, course, jobs=jobs, dask=dask, trusted_code=trusted_code, replay=replay)
     finally:
         summary.gradebook = _write_gradebook(out, course, set(summary.students))
         summary.seconds = round(time.monotonic() - t0, 3)
     return summary
+
+
+@dataclass
+class _Plan:
+    """What a class run grades: the submissions to grade, and those a re-run keeps or cannot read."""
+
+    level: str
+    suite: str
+    entries: list[tuple[str, Path]]
+    todo: list[Submission] = field(default_factory=list)
+    keys: dict[str, _Key] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    when: dict[str, tuple[dt.datetime | None, str]] = field(default_factory=dict)
+
+
+def _plan(class_dir: Path | str, out: Path, course: Course, level: str, force: bool) -> _Plan:
+    entries = [(s, f) for s, f in find_submissions(class_dir) if f.resolve() != out.resolve()]  # OUT_DIR may sit inside
+    if not entries:
+        raise AutograderError(f"{class_dir}: no student folders in it; each student's work goes in its own sub-folder")
+    out.mkdir(parents=True, exist_ok=True)
+    plan = _Plan(level=level, suite=course.suite_hash(), entries=entries)
+    for student, folder in entries:
+        try:
+            sub = load_submission(folder, label=student)
+        except Exception as exc:  # noqa: BLE001 - any unreadable folder gets a report, the batch goes on
+            plan.unreadable.append((student, f"your submission could not be read: {_reason(exc)}"))
+            continue
+        plan.when[student] = _submission_time(course, folder)
+        submitted, problem = plan.when[student]
+        stamp = submitted.isoformat() if submitted else problem
+        key = _Key(content_hash(sub), plan.suite, __version__, level, stamp)
+        if not force and _already_graded(out, student, key):
+            plan.skipped.append(student)
+            continue
+        plan.keys[student] = key
+        plan.todo.append(sub)
+    return plan
+
+
+class _Saver:
+    """Every report to disk as soon as it is ready (atomically, with the late policy and its sidecar key)."""
+
+    def __init__(
+        self,
+        course: Course,
+        out: Path,
+        plan: _Plan,
+        summary: ClassSummary,
+        progress: Progress,
+        on_report: Callable[[GradeReport], None] | None,
+    ) -> None:
+        self.course, self.out, self.plan, self.summary = course, out, plan, summary
+        self.progress, self.on_report = progress, on_report
+
+    def save(self, report: GradeReport, key: _Key | None, *, count: bool = True) -> None:
+        report = _with_late_policy(report, self.course, *self.plan.when.get(report.submission, (None, "")))
+        write_atomic(self.out / f"{report.submission}.json", _report_json(report))
+        state = _state_path(self.out, report.submission)
+        if key is None:
+            state.unlink(missing_ok=True)  # nothing to compare next time: always regrade
+        else:
+            write_atomic(state, json.dumps(key.to_dict(), indent=1) + "\n")
+        if self.on_report is not None:
+            self.on_report(report)
+        if count:
+            self.progress.update(f"{report.submission} {report.score:g}/{report.max_score:g}")
+
+    def _error(self, label: str, message: str) -> GradeReport:
+        return error_report(self.course, label, message, level=self.plan.level, suite_hash=self.plan.suite)
+
+    def unreadable(self, student: str, message: str) -> None:
+        self.save(self._error(student, message), None, count=False)
+        self.summary.unreadable.append(student)
+        self.progress.note(f"{student}: {message}")
+
+    def reported(self, label: str, data: dict[str, Any]) -> None:
+        self.save(GradeReport.from_dict(data), self.plan.keys[label])
+        self.summary.graded.append(label)
+
+    def failed(self, label: str, reason: str) -> None:
+        message = f"the grader could not grade this submission: {reason}; ask your instructor to look at it"
+        self.save(self._error(label, message), None)
+        self.summary.failed.append(label)
+
+    def ready(self, info: dict[str, Any]) -> None:
+        self.summary.calibration.append(info)
+        missed = info.get("not_passed") or []
+        if missed and len(self.summary.calibration) == 1:
+            self.progress.note(
+                f"the reference solutions fail {len(missed)} hidden test(s) ({', '.join(missed[:5])}); "
+                "those tests are graded without replay. Check the suite with: pytest tests/grading"
+            )
+
+
+def _run(
+    plan: _Plan,
+    saver: _Saver,
+    course: Course,
+    *,
+    jobs: int | None,
+    dask: str | Any | None,
+    trusted_code: bool,
+    replay: bool,
+) -> None:
+    """Grade ``plan.todo`` in local jobs or on Dask; every report goes to ``saver`` as it arrives."""
+    todo = plan.todo
+    if not todo:
+        return
+    n_jobs = min(jobs or default_jobs(), len(todo)) or 1
+    if dask is None and len(todo) < MIN_PER_JOB_FOR_REPLAY * n_jobs:
+        replay = False  # calibrating would cost more than replay saves; grades are the same either way
+    where = (
+        f"the Dask cluster at {dask}" if isinstance(dask, str) else "Dask" if dask is not None else f"{n_jobs} job(s)"
+    )
+    first = "; each job first grades the reference (calibration)" if replay else ""
+    saver.progress.note(f"grading {len(todo)} submission(s) on {where}{first}")
+    saver.progress.t0 = time.monotonic()
+    if dask is not None:
+        from autograder.classes.distributed import grade_on_dask
+
+        grade_on_dask(
+            dask,
+            course,
+            todo,
+            on_report=saver.reported,
+            on_failed=saver.failed,
+            isolation=plan.level,
+            trusted_code=trusted_code,
+            replay=replay,
+        )
+    else:
+        from autograder.classes.jobs import JobPool
+
+        pool = JobPool(course, jobs=n_jobs, level=plan.level, replay=replay)
+        pool.run(todo, on_report=saver.reported, on_failed=saver.failed, on_ready=saver.ready)
 
 
 def default_jobs() -> int:
