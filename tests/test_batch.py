@@ -324,6 +324,7 @@ def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left behind
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_every_finished_report(tmp_path):
     base = tmp_path
     course_yaml = make_course(base / "course")

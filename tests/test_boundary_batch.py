@@ -50,6 +50,7 @@ def test_submission_timeout_is_read_and_checked_like_the_other_limits(tmp_path):
         load_course(path)
 
 
+@pytest.mark.slow
 def test_the_job_watchdog_stops_a_submission_that_holds_its_job(tmp_path):
     """A job held past the watchdog is stopped; that submission is recorded as failed, the rest are graded."""
     course = load_course(make_course(tmp_path / "course"))

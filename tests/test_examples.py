@@ -10,6 +10,8 @@ import pytest
 from autograder import grade_many
 from autograder.submission import load_submission
 
+pytestmark = pytest.mark.slow  # grades the five sample submissions end to end
+
 
 def _make_samples(root):
     spec = importlib.util.spec_from_file_location("make_samples", root / "examples" / "make_samples.py")

@@ -36,6 +36,7 @@ def test_the_scripts_are_executable_bash():
         assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
 
 
+@pytest.mark.slow
 def test_the_zip_unpacked_as_gradescope_does_grades_a_late_submission_in_a_subfolder(tmp_path, capsys):
     # Build the upload, unpack it where Gradescope does (/autograder/source) and run its run_autograder.
     assert main(["--make-zip", str(tmp_path / "autograder.zip"), "--course", str(ROOT / "course.yaml")]) == 0

@@ -283,6 +283,7 @@ def test_a_bound_course_is_masked_and_the_venv_inside_it_still_seen(bound_course
 
 
 @needs_namespace
+@pytest.mark.slow
 def test_stubs_that_search_for_the_reference_score_what_stubs_score(bound_course, tmp_path):
     stubs = tmp_path / "stubs"
     shutil.copytree(ROOT / "exercises", stubs, ignore=shutil.ignore_patterns("*.ipynb", "tests"))

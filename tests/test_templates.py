@@ -239,6 +239,7 @@ def _points(stdout: str) -> str:
     return [line for line in stdout.splitlines() if line.startswith("Points ")][-1]
 
 
+@pytest.mark.slow
 def test_release_push_check_and_grade_end_to_end(tmp_path):
     course = load_course(ROOT / "course.yaml")
     repo = tmp_path / "alice-repo"
@@ -326,6 +327,7 @@ def test_release_push_check_and_grade_end_to_end(tmp_path):
     assert (runner_temp / "submissions" / "alice" / "timestamp.txt").read_text(encoding="utf-8").strip().endswith("UTC")
 
 
+@pytest.mark.slow
 def test_gitlab_grading_pipeline_end_to_end(tmp_path):
     course = load_course(ROOT / "course.yaml")
     repo = tmp_path / "bob-repo"
