@@ -12,7 +12,6 @@ import contextlib
 import io
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -178,23 +177,8 @@ class _WarmStart:
     def __init__(self, level: str, limits: SandboxLimits) -> None:
         from autograder.sandbox import zygote
 
-        self._thread: threading.Thread | None = None
-        if level != "namespace" or not zygote.warm_enabled():
-            return
-        with zygote._lock:
-            if zygote._idle.get(zygote._key(limits)):
-                return
-        self._thread = threading.Thread(target=self._start, args=(limits,), name="autograder-zygote", daemon=True)
-        self._thread.start()
-
-    @staticmethod
-    def _start(limits: SandboxLimits) -> None:
-        from autograder.sandbox import zygote
-
-        try:
-            zygote.give_back(zygote.Zygote(limits))
-        except Exception:  # noqa: BLE001 - the first submission then starts its own, as without this
-            pass
+        warm = level == "namespace" and zygote.warm_enabled()
+        self._thread = zygote.prestart(limits) if warm else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:

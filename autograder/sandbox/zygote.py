@@ -39,7 +39,7 @@ from autograder.sandbox.isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv, mask
 from autograder.sandbox.limits import SandboxLimits
 from autograder.sandbox.worker import Worker, _Output, _runtime_dir, kill_group, worker_env, worker_rlimits
 
-__all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "warm_enabled"]
+__all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "prestart", "warm_enabled"]
 
 _REPLY_TIMEOUT = 10.0
 _START_TIMEOUT = 60.0
@@ -225,6 +225,27 @@ def lease(limits: SandboxLimits) -> Zygote:
             if z.alive and z.proc.poll() is None:
                 return z
     return Zygote(limits)
+
+
+def prestart(limits: SandboxLimits) -> threading.Thread | None:
+    """Start a zygote for these limits in a thread (kept idle for the next ``lease``), unless one is idle already.
+
+    For a grading session that can start it while pytest collects; a zygote that fails to start is
+    simply not kept (the first submission then starts its own).
+    """
+    with _lock:
+        if _idle.get(_key(limits)):
+            return None
+
+    def start() -> None:
+        try:
+            give_back(Zygote(limits))
+        except Exception:  # noqa: BLE001 - as without a head start: the first lease starts one
+            pass
+
+    thread = threading.Thread(target=start, name="autograder-zygote", daemon=True)
+    thread.start()
+    return thread
 
 
 def give_back(zygote: Zygote) -> None:
