@@ -3,10 +3,45 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["uninterrupted", "write_atomic"]
+
+_DEFERRED: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C (and SIGTERM) until the block ends, so files written together are all written or none.
+
+    A signal that arrives inside the block is remembered and raised again, to its usual handler, as
+    soon as the block ends. Python runs signal handlers in the main thread only; elsewhere this does
+    nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, _frame: object) -> None:
+        held.append(signum)
+
+    before = {sig: signal.getsignal(sig) for sig in _DEFERRED}
+    ours = [sig for sig, handler in before.items() if handler is not None]  # None: set outside Python, leave it
+    for sig in ours:
+        signal.signal(sig, hold)
+    try:
+        yield
+    finally:
+        for sig in ours:
+            signal.signal(sig, before[sig])
+        for sig in dict.fromkeys(held):
+            signal.raise_signal(sig)
 
 
 def write_atomic(path: Path | str, data: str | bytes) -> Path:

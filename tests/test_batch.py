@@ -324,6 +324,34 @@ def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left behind
 
 
+def test_ctrl_c_between_a_report_and_its_key_keeps_both(tmp_path, monkeypatch):
+    """Ctrl-C that lands while a report is being saved waits until its key is saved too, so a re-run keeps it."""
+    import autograder.classes.batch as batch
+
+    course = load_course(make_course(tmp_path / "course"))
+    klass = tmp_path / "class"
+    for student in ("alice", "bob"):
+        (klass / student).mkdir(parents=True)
+        (klass / student / "mini.py").write_text(REFERENCE)
+    sent = []
+
+    def write_then_ctrl_c(path, data):
+        written = write_atomic(path, data)
+        if Path(path).name == "alice.json" and not sent:
+            sent.append(path)
+            os.kill(os.getpid(), signal.SIGINT)  # right after the report, before its key
+        return written
+
+    monkeypatch.setattr(batch, "write_atomic", write_then_ctrl_c)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        grade_class(klass, out, course, jobs=1, replay=False, stream=io.StringIO())
+    assert sent, "alice was never saved"
+    monkeypatch.undo()
+    resumed = grade_class(klass, out, course, jobs=1, replay=False, stream=io.StringIO())
+    assert "alice" in resumed.skipped, "the report was saved without its key and is graded again"
+
+
 @pytest.mark.slow
 def test_ctrl_c_keeps_every_finished_report(tmp_path):
     base = tmp_path

@@ -44,7 +44,7 @@ from autograder import __version__
 from autograder.classes.progress import Progress
 from autograder.config import Course
 from autograder.errors import AutograderError
-from autograder.files import write_atomic
+from autograder.files import uninterrupted, write_atomic
 from autograder.grading.grade import resolve_course
 from autograder.model import ExerciseResult, GradeReport, TestResult
 from autograder.submission import Submission, content_hash, load_submission, submission_files
@@ -290,12 +290,13 @@ class _Saver:
 
     def save(self, report: GradeReport, key: _Key | None, *, count: bool = True) -> None:
         report = _with_late_policy(report, self.course, *self.plan.when.get(report.submission, (None, "")))
-        write_atomic(self.out / f"{report.submission}.json", _report_json(report))
         state = _state_path(self.out, report.submission)
-        if key is None:
-            state.unlink(missing_ok=True)  # nothing to compare next time: always regrade
-        else:
-            write_atomic(state, json.dumps(key.to_dict(), indent=1) + "\n")
+        with uninterrupted():  # a report and its key, both or neither: Ctrl-C between them would cost a regrade
+            write_atomic(self.out / f"{report.submission}.json", _report_json(report))
+            if key is None:
+                state.unlink(missing_ok=True)  # nothing to compare next time: always regrade
+            else:
+                write_atomic(state, json.dumps(key.to_dict(), indent=1) + "\n")
         if self.on_report is not None:
             self.on_report(report)
         if count:
