@@ -30,6 +30,7 @@ from autograder.sandbox.limits import SandboxLimits
 
 __all__ = [
     "Course",
+    "resolve_course",
     "Exercise",
     "TestSpec",
     "LatePolicy",
@@ -201,6 +202,11 @@ def find_course(start: Path | str | None = None) -> Path:
         if candidate.is_file():
             return candidate
     raise ConfigError(f"no {COURSE_FILE} found in {here} or any folder above it; pass --course PATH")
+
+
+def resolve_course(course: Course | Path | str | None) -> Course:
+    """A ``Course`` as given, or read from a course.yaml path (``None``: the nearest one)."""
+    return course if isinstance(course, Course) else load_course(course)
 
 
 def load_course(path: Path | str | None = None) -> Course:

@@ -102,6 +102,40 @@ def test_a_failing_bwrap_says_what_the_machine_lacks_in_its_own_words(machine, t
     assert isolation.resolve_level("auto", trusted_code=True) in ("process", "user")
 
 
+def test_auto_probes_no_weaker_level_once_namespace_works(machine):
+    """Finding the level costs one probe when the sandbox works: the user level's probe never runs."""
+    asked = []
+    machine.setattr(isolation, "_bwrap_works", lambda: asked.append("namespace") or True)
+    machine.setattr(isolation, "_nobody_can_run_python", lambda: asked.append("user") or True)
+    assert isolation.resolve_level("auto") == "namespace"
+    assert isolation.resolve_level("namespace") == "namespace"
+    assert "user" not in asked
+    machine.setattr(isolation, "_bwrap_works", lambda: False)
+    assert isolation.resolve_level("auto", minimum="user") == "user"  # a weaker level is probed only when needed
+
+
+def test_a_probe_started_in_the_background_is_the_one_the_level_uses(machine, tmp_path):
+    """``autograder grade`` starts the sandbox probe before importing pytest; resolving the level then waits
+    for that probe instead of starting a second one, and gets its answer (here: a bwrap that fails)."""
+    fake = _fake_bwrap(tmp_path / "bin")
+    machine.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    machine.setattr(isolation, "_bundled_bwrap", lambda: None)
+    sandboxes = []
+    real_run = subprocess.run
+
+    def counting_run(argv, *args, **kwargs):
+        if argv and argv[0] == str(fake) and "--version" not in argv:
+            sandboxes.append(argv)
+        return real_run(argv, *args, **kwargs)
+
+    machine.setattr(isolation.subprocess, "run", counting_run)
+    isolation.probe_in_background()
+    isolation.probe_in_background()  # a second call starts nothing
+    with pytest.raises(IsolationError, match="No permissions to create new namespace"):
+        isolation.resolve_level("auto")
+    assert len(sandboxes) == 1
+
+
 def test_no_bubblewrap_at_all_names_the_package(machine):
     machine.setenv("PATH", "/nonexistent")
     machine.setattr(isolation, "_bundled_bwrap", lambda: None)

@@ -42,10 +42,9 @@ from typing import Any, TextIO
 
 from autograder import __version__
 from autograder.classes.progress import Progress
-from autograder.config import Course
+from autograder.config import Course, resolve_course
 from autograder.errors import AutograderError
 from autograder.files import uninterrupted, write_atomic
-from autograder.grading.grade import resolve_course
 from autograder.model import ExerciseResult, GradeReport, TestResult
 from autograder.submission import Submission, content_hash, load_submission, submission_files
 

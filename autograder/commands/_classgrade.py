@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 from autograder.classes.batch import default_jobs, grade_class, is_class_dir
+from autograder.config import resolve_course
 from autograder.errors import AutograderError
-from autograder.grading.grade import resolve_course
 from autograder.sanitize import log_safe
 
 __all__ = ["add_class_arguments", "is_class_request", "run_class"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from autograder.grading.grade import resolve_course
+from autograder.config import resolve_course
 from autograder.model import GradeReport
 
 __all__ = ["add_nbgrader_arguments", "is_nbgrader_request", "run_nbgrader"]

@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 
 from autograder.audit import OPERATOR_NAMES, AuditOptions, format_markdown, format_text, plan_mutants, run_audit
-from autograder.config import Course
-from autograder.grading.grade import resolve_course
+from autograder.config import Course, resolve_course
 
 __all__ = ["add_arguments", "run"]
 

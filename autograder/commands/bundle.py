@@ -15,8 +15,8 @@ import argparse
 import re
 from pathlib import Path
 
+from autograder.config import resolve_course
 from autograder.errors import AutograderError
-from autograder.grading.grade import resolve_course
 from autograder.platforms.classroom50 import make_bundle
 from autograder.platforms.gradescope import make_zip
 

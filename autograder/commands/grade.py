@@ -15,8 +15,8 @@ from pathlib import Path
 from autograder.commands._classgrade import add_class_arguments, is_class_request, run_class
 from autograder.commands._nbgrader import add_nbgrader_arguments, is_nbgrader_request, run_nbgrader
 from autograder.commands._outputs import add_output_arguments, finish_report, submitted_at, write_outputs
+from autograder.config import resolve_course
 from autograder.errors import AutograderError
-from autograder.grading.grade import grade, resolve_course
 from autograder.model import GradeReport
 from autograder.sanitize import log_safe
 
@@ -55,6 +55,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.isolation in (None, "auto", "namespace"):
+        from autograder.sandbox.isolation import probe_in_background
+
+        probe_in_background()  # the sandbox probe runs on another core while pytest and hypothesis load
     if is_nbgrader_request(args):
         if args.path is not None:
             raise AutograderError("give either a submission folder or --nbgrader COURSE_DIR ASSIGNMENT, not both")
@@ -63,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise AutograderError("give a submission folder to grade (or --nbgrader COURSE_DIR ASSIGNMENT)")
     if is_class_request(args):
         return run_class(args)
+    from autograder.grading.grade import grade  # pytest and hypothesis: only once grading starts
+
     course = resolve_course(args.course)
     submitted = submitted_at(course, args.path, args)
     graded = grade(args.path, course, isolation=args.isolation, trusted_code=args.trusted_code)

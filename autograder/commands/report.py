@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from autograder.classes.classreport import canvas_rows, gradebook_rows, load_results, write_csv
-from autograder.grading.grade import resolve_course
+from autograder.config import resolve_course
 from autograder.writers import View
 from autograder.writers.classsummary import write_summary_html, write_summary_markdown
 from autograder.writers.html import write_html

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.config import Course, load_course
+from autograder.config import Course, resolve_course
 from autograder.errors import SuiteError
 from autograder.grading.plugin import GradingRun, RunInstaller
 from autograder.grading.reference import ReferenceModules
@@ -25,11 +25,7 @@ from autograder.model import GradeReport
 from autograder.sandbox import SandboxLimits
 from autograder.submission import Submission, load_submission
 
-__all__ = ["grade", "grade_many", "resolve_course"]
-
-
-def resolve_course(course: Course | Path | str | None) -> Course:
-    return course if isinstance(course, Course) else load_course(course)
+__all__ = ["grade", "grade_many"]
 
 
 def grade(

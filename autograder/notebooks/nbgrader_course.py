@@ -32,9 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.config import Course
+from autograder.config import Course, resolve_course
 from autograder.errors import AutograderError, SubmissionError
-from autograder.grading.grade import grade_many, resolve_course
+from autograder.grading.grade import grade_many
 from autograder.late import TIMESTAMP_FILE, LateError, apply_late_policy, nbgrader_time
 from autograder.model import GradeReport
 from autograder.notebooks.nbgrader_gradebook import (

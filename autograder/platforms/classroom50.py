@@ -46,10 +46,10 @@ from typing import Any
 from autograder import __version__
 from autograder.authoring.release import find_resource
 from autograder.authoring.wheel import base_requirements, build_wheel, project_metadata
-from autograder.config import Course
+from autograder.config import Course, resolve_course
 from autograder.errors import AutograderError, ConfigError, SubmissionError
 from autograder.files import write_atomic
-from autograder.grading.grade import grade, resolve_course
+from autograder.grading.grade import grade
 from autograder.submission import submission_files
 from autograder.writers import View
 from autograder.writers._common import fence

@@ -35,9 +35,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from autograder.config import Course
+from autograder.config import Course, resolve_course
 from autograder.errors import AutograderError, ConfigError, SubmissionError
-from autograder.grading.grade import grade, resolve_course
+from autograder.grading.grade import grade
 from autograder.late import LateError, apply_late_policy, parse_time
 from autograder.submission import submission_files
 from autograder.writers.gradescope import failure_results, write_gradescope
