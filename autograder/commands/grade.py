@@ -8,7 +8,6 @@ The student's code runs in a sandbox; the report is written as JSON with
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -83,13 +82,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"score {report.percent:.1f}% is below --fail-under {args.fail_under:g}%", file=sys.stderr)
         return 1
     return 0
-
-
-def write_json(report: GradeReport, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 def format_table(report: GradeReport) -> str:
