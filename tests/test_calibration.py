@@ -123,11 +123,54 @@ def test_a_tampered_artefact_cannot_raise_a_grade(mini):
     import hmac
 
     doc = json.loads(path.read_bytes())
-    body = {"key": doc["key"], "tests": doc["tests"]}
+    body = {"key": doc["key"], "tests": doc["tests"], "reference": doc["reference"]}
     doc["mac"] = hmac.new(course.suite_hash().encode(), calibration._canonical(body), hashlib.sha256).hexdigest()
     path.write_text(json.dumps(doc))
     assert load_book(course) is None
     assert grade(folder / "bob", course).without_timing() == bob_plain.without_timing()
+
+
+def _batch(course, folder: Path, out: Path):
+    import io
+
+    from autograder.classes.batch import grade_class
+
+    klass = folder / "class"
+    for name in ("alice", "bob"):
+        if not (klass / name).exists():
+            (klass / name).mkdir(parents=True)
+            (klass / name / "mini.py").write_text((folder / name / "mini.py").read_text())
+    return grade_class(klass, out, course, jobs=1, stream=io.StringIO())
+
+
+def test_a_batch_replays_the_artefact_instead_of_calibrating(mini, monkeypatch):
+    """Jobs take the inputs (and the reference's outcome) from the artefact, even for a class too small
+    to calibrate for, and grade exactly as a batch without artefacts."""
+    from autograder.writers.canonical import read_report
+
+    course, folder = mini
+    write_artefact(course)
+    fast = _batch(course, folder, folder / "fast")
+    assert [c.get("artefact") for c in fast.calibration] == [True]
+    assert fast.calibration[0]["not_passed"] == [] and fast.calibration[0]["reference_score"] == course.max_score
+    monkeypatch.setenv(calibration.ENV, "0")
+    plain = _batch(course, folder, folder / "plain")
+    assert [c.get("artefact") for c in plain.calibration] == [None]  # two submissions, no artefact: no replay
+    for name in ("alice", "bob"):
+        a, b = read_report(folder / "fast" / f"{name}.json"), read_report(folder / "plain" / f"{name}.json")
+        assert a.without_timing() == b.without_timing(), name
+
+
+def test_a_job_that_calibrates_leaves_the_artefact_for_the_next_run(mini):
+    course, folder = mini
+    assert load_book(course) is None
+    for name in ("carol", "dave_syntax"):  # four submissions: enough for one job to calibrate
+        (folder / "class" / name).mkdir(parents=True)
+        (folder / "class" / name / "mini.py").write_text((folder / name / "mini.py").read_text())
+    first = _batch(course, folder, folder / "out")
+    assert [c.get("artefact") for c in first.calibration] == [False]
+    book = load_book(course)
+    assert book is not None and book.reference is not None and book.reference["not_passed"] == []
 
 
 @pytest.mark.parametrize("junk", [b"", b"{", b"[]", b'{"key": {}, "tests": {}, "mac": "00"}', b"\x80\x04pickle"])

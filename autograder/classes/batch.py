@@ -343,12 +343,19 @@ def _run(
     if not todo:
         return
     n_jobs = min(jobs or default_jobs(), len(todo)) or 1
-    if dask is None and len(todo) < MIN_PER_JOB_FOR_REPLAY * n_jobs:
+    artefact = replay and dask is None and _has_artefact(course)
+    if dask is None and len(todo) < MIN_PER_JOB_FOR_REPLAY * n_jobs and not artefact:
         replay = False  # calibrating would cost more than replay saves; grades are the same either way
     where = (
         f"the Dask cluster at {dask}" if isinstance(dask, str) else "Dask" if dask is not None else f"{n_jobs} job(s)"
     )
-    first = "; each job first grades the reference (calibration)" if replay else ""
+    first = (
+        "; replaying the course's calibration artefact"
+        if artefact
+        else "; each job first grades the reference (calibration)"
+        if replay
+        else ""
+    )
     saver.progress.note(f"grading {len(todo)} submission(s) on {where}{first}")
     saver.progress.t0 = time.monotonic()
     if dask is not None:
@@ -369,6 +376,13 @@ def _run(
 
         pool = JobPool(course, jobs=n_jobs, level=plan.level, replay=replay)
         pool.run(todo, on_report=saver.reported, on_failed=saver.failed, on_ready=saver.ready)
+
+
+def _has_artefact(course: Course) -> bool:
+    """A valid calibration artefact is there: jobs replay it instead of calibrating, whatever the class size."""
+    from autograder.grading import calibration
+
+    return calibration.enabled() and calibration.load_book(course) is not None
 
 
 def default_jobs() -> int:

@@ -57,12 +57,13 @@ __all__ = [
     "load_book",
     "write_artefact",
     "save_book",
+    "save_to_cache",
     "calibrated_book",
     "ensure_artefact",
     "FORMAT",
 ]
 
-FORMAT = "autograder-calibration/1"
+FORMAT = "autograder-calibration/2"
 CACHE_FOLDER = ".autograder-cache"
 ENV = "AUTOGRADER_CALIBRATION"  # "0": never read or write artefacts
 _MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -198,7 +199,7 @@ def save_book(course: Course, book: ExampleBook, path: Path) -> Path:
     for name, rec in sorted(book.tests.items()):
         if rec.replayable and (encoded := _encode_recording(rec)) is not None:
             tests[name] = encoded
-    body = {"key": artefact_key(course), "tests": tests}
+    body = {"key": artefact_key(course), "tests": tests, "reference": book.reference}
     doc = {**body, "mac": hmac.new(_secret(course), _canonical(body), hashlib.sha256).hexdigest()}
     return write_atomic(path, _canonical(doc))
 
@@ -262,17 +263,34 @@ def _read(course: Course, key: dict[str, str], file: Path) -> ExampleBook | None
         doc = json.loads(file.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(doc, dict) or set(doc) != {"key", "tests", "mac"} or doc["key"] != key:
+    if not isinstance(doc, dict) or set(doc) != {"key", "tests", "reference", "mac"} or doc["key"] != key:
         return None
     mac = doc["mac"]
-    expected = hmac.new(_secret(course), _canonical({"key": doc["key"], "tests": doc["tests"]}), hashlib.sha256)
+    body = {"key": doc["key"], "tests": doc["tests"], "reference": doc["reference"]}
+    expected = hmac.new(_secret(course), _canonical(body), hashlib.sha256)
     if not isinstance(mac, str) or not hmac.compare_digest(mac, expected.hexdigest()):
         return None
     try:
         tests = {str(name): _decode_recording(entry) for name, entry in _items(doc["tests"])}
+        reference = _reference(doc["reference"])
     except (ValueError, TypeError, KeyError, RecursionError):
         return None
-    return ExampleBook(key["suite"], tests=tests)
+    return ExampleBook(key["suite"], tests=tests, reference=reference)
+
+
+def _reference(entry: Any) -> dict[str, Any] | None:
+    """How the reference did at calibration (what a batch warns about), strictly typed; None if not recorded."""
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or set(entry) != {"reference_score", "max_score", "not_passed"}:
+        raise ValueError("malformed reference outcome")
+    scores = (entry["reference_score"], entry["max_score"])
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in scores):
+        raise ValueError("malformed reference scores")
+    missed = entry["not_passed"]
+    if not isinstance(missed, list) or not all(isinstance(n, str) for n in missed):
+        raise ValueError("malformed reference failures")
+    return dict(entry)
 
 
 def _items(tests: Any) -> list[tuple[str, Any]]:
@@ -310,15 +328,23 @@ def calibrated_book(
     book = load_book(course)
     if book is not None or not create:
         return book
-    folder = _writable_dir(course)
-    if folder is None:
+    if _writable_dir(course) is None:
         return None
     try:
         book = calibrate(course, isolation, trusted_code)
     except Exception:  # noqa: BLE001 - grading without replay then meets (and reports) the same problem itself
         return None
-    try:
-        save_book(course, book, folder / _file_name(artefact_key(course)))
-    except OSError:
-        pass  # only speed is lost
+    save_to_cache(course, book)
     return book
+
+
+def save_to_cache(course: Course, book: ExampleBook) -> Path | None:
+    """Leave ``book`` in the course's cache for later processes; None when no cache folder can be written
+    (only speed is lost)."""
+    folder = _writable_dir(course)
+    if folder is None:
+        return None
+    try:
+        return save_book(course, book, folder / _file_name(artefact_key(course)))
+    except OSError:
+        return None

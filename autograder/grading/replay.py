@@ -69,6 +69,8 @@ class ExampleBook:
 
     suite_hash: str
     tests: dict[str, _Recording] = field(default_factory=dict)
+    # How the reference did when it was recorded: {"reference_score", "max_score", "not_passed"}
+    reference: dict[str, Any] | None = None
     replayed: int = 0  # tests that passed by replay
     fallbacks: int = 0  # tests whose replay stopped and ran under hypothesis
 
