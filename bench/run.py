@@ -3,7 +3,7 @@
     python bench/run.py                 # full run (see docs/performance.md for how long)
     python bench/run.py --quick         # part 5 only: one submission, cold, and the replay floor (< 1 min)
     python bench/run.py --parts 1,2,3 --n 20 --reps 1   # a developer pass over the batch parts
-    python bench/run.py --n 1000        # the 1,000-submission target, measured rather than projected
+    python bench/run.py --n 1000 --reps 1 --parts 3 --two-jobs-only   # the 1,000-submission target, measured
 
 Parts (``--parts 1,2,3,4,5``):
 
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--isolation", default="namespace", help="part 5's isolation level (default namespace)")
     p.add_argument("--skip-plain", action="store_true", help="part 3 without the slow no-replay configuration")
+    p.add_argument("--two-jobs-only", action="store_true",
+                   help="part 3 with --jobs 2 (replay) only: the configuration the 1,000-submission target is about")  # fmt: skip
     p.add_argument("--before", type=int, default=None, help="submissions for the one-process-each baseline")
     p.add_argument("--course", default=str(ROOT / "course.yaml"))
     p.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
@@ -131,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         configs = [{"jobs": 1, "replay": False}, {"jobs": 1, "replay": True}, {"jobs": 2, "replay": True}]
         if args.skip_plain:
             configs = configs[1:]
+        if args.two_jobs_only:
+            configs = configs[-1:]
         runs = []
         for rep in range(reps):
             log(f"part 3: grading, pass {rep + 1}/{reps}")
@@ -244,10 +248,11 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
                      f"{m['peak_job_mb']:.0f} MB | {c0['correct_full']}/{c0['correct_total']} |")  # fmt: skip
         L.append("")
         j1, j2 = med.get("1-True"), med.get("2-True")
-        if j1 and j2:
-            ratio = j2["per_min"] / j1["per_min"]
-            projected = 1000 / j2["per_min"]
-            L.append(f"Throughput 1 → 2 jobs: {ratio:.2f}x. At the 2-job rate, 1,000 submissions take "
+        if j2:
+            projected = 1000 / j2["per_min"] if n < 1000 else j2["wall_s"] * 1000 / n / 60
+            ratio = j2["per_min"] / j1["per_min"] if j1 else None
+            said = f"Throughput 1 → 2 jobs: {ratio:.2f}x. " if ratio is not None else ""
+            L.append(f"{said}At the 2-job rate, 1,000 submissions take "
                      f"{projected:.1f} min{' (measured)' if n >= 1000 else ' (projected from this batch)'}.")  # fmt: skip
             if "scaling" in r:
                 L.append(f"The machine's own ceiling, measured in this run: two processes running a pure-Python loop "
@@ -255,10 +260,12 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
                          f"({', '.join(f'{x:.2f}' for x in r['scaling']['ratios'])}).")  # fmt: skip
             L.append("")
             targets.append(
-                ("1,000 full-unit submissions ≤ 15 min on 2 cores", f"{projected:.1f} min", ok(projected <= 15))
-            )
-            ceiling = f" (machine: {r['scaling']['ratio']:.2f}x)" if "scaling" in r else ""
-            targets.append(("throughput ≥ 1.8x from 1 job to 2", f"{ratio:.2f}x{ceiling}", ok(ratio >= 1.8)))
+                ("1,000 full-unit submissions ≤ 5 min on 2 cores (issue 16; 15 min before)",
+                 f"{projected:.1f} min{'' if n >= 1000 else ' (projected)'}", ok(projected <= 5))
+            )  # fmt: skip
+            if ratio is not None:
+                ceiling = f" (machine: {r['scaling']['ratio']:.2f}x)" if "scaling" in r else ""
+                targets.append(("throughput ≥ 1.8x from 1 job to 2", f"{ratio:.2f}x{ceiling}", ok(ratio >= 1.8)))
             peak = max(m["peak_job_mb"] for m in med.values())
             targets.append(("peak memory ≤ 300 MB per parallel job", f"{peak:.0f} MB", ok(peak <= 300)))
 
