@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -222,3 +223,48 @@ def _memory_of(pid: int) -> bytes:
             except OSError:
                 continue
     return b"".join(chunks)
+
+
+def test_a_head_start_is_the_one_warm_sandbox_grading_uses(tmp_path, monkeypatch):
+    """``autograder grade`` starts the sandbox while pytest loads (grading.headstart); the session then uses that
+    zygote: one is started, not two, even while it is still starting when the session asks for one."""
+    from autograder import grade, load_course
+    from autograder.grading.headstart import head_start
+    from autograder.sandbox import zygote
+    from tests.test_batch import REFERENCE, make_course
+
+    course = load_course(make_course(tmp_path / "course"))
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "mini.py").write_text(REFERENCE)
+    started = []
+    real_init = zygote.Zygote.__init__
+
+    def counting(self, limits):
+        started.append(limits)
+        real_init(self, limits)
+
+    monkeypatch.setattr(zygote.Zygote, "__init__", counting)
+    head_start(course).join()  # the level is resolved; the zygote may still be starting
+    report = grade(tmp_path / "alice", course, replay=False)
+    assert report.isolation == "namespace" and report.score == report.max_score
+    assert len(started) == 1
+
+
+def test_a_zygote_started_by_a_thread_that_ends_stays_alive():
+    """bubblewrap's --die-with-parent follows the thread that started it: a zygote a short-lived thread started
+    (a head start, a Dask task) must not be killed when that thread ends."""
+    from autograder.sandbox import zygote
+
+    made = []
+    thread = threading.Thread(target=lambda: made.append(Zygote(SandboxLimits())))
+    thread.start()
+    thread.join()
+    z = made[0]
+    try:
+        time.sleep(0.3)  # the death signal, if any, comes as the thread exits
+        assert z.proc.poll() is None, "the zygote died with the thread that started it"
+        worker = z.spawn({"m.py": b"def f():\n    return 41 + 1\n"}, None, 1 << 16)
+        worker.close()
+    finally:
+        z.kill()
+    assert zygote._parent is not None and zygote._parent.pid == os.getpid()

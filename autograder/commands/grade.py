@@ -16,6 +16,7 @@ from autograder.commands._nbgrader import add_nbgrader_arguments, is_nbgrader_re
 from autograder.commands._outputs import add_output_arguments, finish_report, submitted_at, write_outputs
 from autograder.config import resolve_course
 from autograder.errors import AutograderError
+from autograder.grading.headstart import head_start
 from autograder.model import GradeReport
 from autograder.sanitize import log_safe
 
@@ -66,9 +67,10 @@ def run(args: argparse.Namespace) -> int:
         raise AutograderError("give a submission folder to grade (or --nbgrader COURSE_DIR ASSIGNMENT)")
     if is_class_request(args):
         return run_class(args)
+    course = resolve_course(args.course)
+    head_start(course, args.isolation, args.trusted_code)  # the sandbox gets ready while pytest loads
     from autograder.grading.grade import grade  # pytest and hypothesis: only once grading starts
 
-    course = resolve_course(args.course)
     submitted = submitted_at(course, args.path, args)
     graded = grade(args.path, course, isolation=args.isolation, trusted_code=args.trusted_code)
     report = finish_report(graded, course, submitted)

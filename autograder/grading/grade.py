@@ -151,14 +151,18 @@ def _forget_test_modules(course: Course) -> None:
     root, tests_dir = course.root.resolve(), course.tests_dir.resolve()
     modules: set[str] = set()  # the names pytest gives our test files (relative to --rootdir)
     packages: set[str] = set()  # their parents, namespace packages that remember a folder
+    files = list(tests_dir.rglob("*.py"))
+    basenames = {f.name for f in files}  # a module from another file name cannot be one of ours: no realpath
     if root in tests_dir.parents:
-        for f in tests_dir.rglob("*.py"):
+        for f in files:
             parts = f.relative_to(root).with_suffix("").parts
             modules.add(".".join(parts))
             packages.update(".".join(parts[:i]) for i in range(1, len(parts)))
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        inside = bool(file and os.path.realpath(file).startswith(str(tests_dir) + os.sep))
+        inside = bool(
+            file and os.path.basename(file) in basenames and os.path.realpath(file).startswith(str(tests_dir) + os.sep)
+        )
         if inside or name in modules or (name in packages and file is None):
             del sys.modules[name]
 

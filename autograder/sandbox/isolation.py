@@ -211,6 +211,7 @@ def sandbox_description(level: str) -> str:
 
 
 _probe_lock = threading.Lock()
+_hidden_lock = threading.Lock()
 _head_start: threading.Thread | None = None
 
 
@@ -366,7 +367,8 @@ def check_hidden(*paths: object) -> None:
     Folders count as read when they list anything. Raises IsolationError naming the first one that could.
     """
     wanted = tuple(sorted({os.path.realpath(str(p)) for p in paths if p}))
-    leaks = _leaks(wanted, mask_key())
+    with _hidden_lock:  # a head start (``grading.headstart``) may be checking the same paths right now
+        leaks = _leaks(wanted, mask_key())
     if leaks:
         raise IsolationError(
             f"the namespace sandbox can read {leaks[0]}, which student code must never see. It lies under a "

@@ -25,12 +25,15 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import select
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +56,56 @@ class ZygoteFailed(Exception):
     """The zygote did not start, answer or clean up; it has been killed."""
 
 
+class _ParentThread:
+    """The one thread that starts every zygote, alive as long as the process.
+
+    bubblewrap's ``--die-with-parent`` (``PR_SET_PDEATHSIG``) kills the sandbox when the *thread*
+    that started it ends, not the process: a zygote started by a short-lived thread (a head start
+    while pytest loads, a Dask task's thread) was killed a moment after it was ready, and the next
+    lease quietly started another. Started from here, a zygote lives until it is closed or the
+    grading process ends.
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.requests: queue.SimpleQueue[tuple[Callable[[], object], queue.SimpleQueue[tuple[bool, object]]]]
+        self.requests = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="autograder-sandbox-parent", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            job, answer = self.requests.get()
+            try:
+                answer.put((True, job()))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                answer.put((False, exc))
+
+    def run(self, job: Callable[[], object]) -> object:
+        answer: queue.SimpleQueue[tuple[bool, object]] = queue.SimpleQueue()
+        self.requests.put((job, answer))
+        ok, value = answer.get()
+        if not ok:
+            assert isinstance(value, BaseException)
+            raise value
+        return value
+
+
+_parent: _ParentThread | None = None
+_parent_lock = threading.Lock()
+
+
+def _from_the_parent_thread(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """``subprocess.Popen(argv, **kwargs)``, called from ``_ParentThread``."""
+    global _parent
+    with _parent_lock:
+        if _parent is None or _parent.pid != os.getpid():  # none yet, or one a forked parent had
+            _parent = _ParentThread()
+        parent = _parent
+    proc = parent.run(lambda: subprocess.Popen(argv, **kwargs))
+    assert isinstance(proc, subprocess.Popen)
+    return proc
+
+
 class Zygote:
     """One warm namespace sandbox that forks workers on request."""
 
@@ -70,7 +123,7 @@ class Zygote:
             sys.executable, "-s", "-B", "-c", boot, str(theirs.fileno()), json.dumps(spec)]  # fmt: skip
         out_r, out_w = os.pipe()
         try:
-            self.proc = subprocess.Popen(
+            self.proc = _from_the_parent_thread(
                 argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(theirs.fileno(),),
                 env=worker_env("/tmp"),
                 cwd="/", start_new_session=True, close_fds=True,
@@ -227,24 +280,35 @@ def lease(limits: SandboxLimits) -> Zygote:
     return Zygote(limits)
 
 
+_starting: dict[tuple, threading.Thread] = {}
+
+
 def prestart(limits: SandboxLimits) -> threading.Thread | None:
-    """Start a zygote for these limits in a thread (kept idle for the next ``lease``), unless one is idle already.
+    """Start a zygote for these limits in a thread (kept idle for the next ``lease``), unless one is idle
+    already; a second call while the first is still starting gets the same thread, not another zygote.
 
     For a grading session that can start it while pytest collects; a zygote that fails to start is
     simply not kept (the first submission then starts its own).
     """
-    with _lock:
-        if _idle.get(_key(limits)):
-            return None
+    key = _key(limits)
 
     def start() -> None:
         try:
             give_back(Zygote(limits))
         except Exception:  # noqa: BLE001 - as without a head start: the first lease starts one
             pass
+        finally:
+            with _lock:
+                _starting.pop(key, None)
 
-    thread = threading.Thread(target=start, name="autograder-zygote", daemon=True)
-    thread.start()
+    with _lock:
+        if _idle.get(key):
+            return None
+        running = _starting.get(key)
+        if running is not None:
+            return running
+        thread = _starting[key] = threading.Thread(target=start, name="autograder-zygote", daemon=True)
+        thread.start()  # under the lock: nobody is handed a thread that has not started
     return thread
 
 
