@@ -31,7 +31,7 @@ def _a_test(x: int) -> None:
 
 
 def test_every_internal_is_listed():
-    assert len(internals.INTERNALS) == 5
+    assert len(internals.INTERNALS) == 7
 
 
 def test_the_forced_seed_is_where_the_audit_sets_it():
@@ -102,3 +102,46 @@ def test_the_pytest_plugin_is_handed_the_minimal_failing_call(tmp_path):
     assert "test_small(" in line and "x=10" in line, (
         _moved("item._hypothesis_failing_examples") + "\n" + done.stdout[-2000:]
     )
+
+
+def _draws_with_a_new_local_module(tmp_path, name: str) -> tuple[list, list]:
+    """A derandomized test's inputs before, and after, a module full of constants is loaded."""
+    import importlib.util
+
+    @settings(derandomize=True, database=None, max_examples=300)
+    @given(st.floats(-10, 10), st.integers(-(10**9), 10**9))
+    def probe(x: float, n: int) -> None:
+        seen.append((x, n))
+
+    seen: list = []
+    probe()
+    before, seen = seen, []
+    module = tmp_path / f"{name}.py"
+    module.write_text("".join(f"C{i} = {7.123456 + i}\nN{i} = {987654321 + i}\n" for i in range(40)))
+    spec = importlib.util.spec_from_file_location(name, module)
+    assert spec is not None and spec.loader is not None
+    sys.modules[name] = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(sys.modules[name])
+        probe()
+    finally:
+        del sys.modules[name]
+    return before, seen
+
+
+def test_grading_inputs_do_not_depend_on_the_modules_the_process_loaded(tmp_path):
+    """Hypothesis draws constants from local modules' source: grading turns that off, so the same hidden test
+    gets the same inputs whether the autograder is installed editable or as a wheel, in a batch job or alone."""
+    name = "hypothesis.internal.conjecture.providers._get_local_constants"
+    from hypothesis.internal.conjecture import providers
+
+    assert hasattr(providers, "_get_local_constants") and hasattr(providers, "CONSTANTS_CACHE"), _moved(name)
+    undo = internals.no_local_constants()
+    try:
+        before, after = _draws_with_a_new_local_module(tmp_path, "ag_constants_fixed")
+    finally:
+        undo()
+    assert before == after, _moved(name)
+    # and the hazard is real: without it, loading a module changes the inputs (else this test proves nothing)
+    before, after = _draws_with_a_new_local_module(tmp_path, "ag_constants_free")
+    assert before != after and any(x == 7.123456 or n == 987654321 for x, n in after)

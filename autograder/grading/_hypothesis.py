@@ -26,6 +26,7 @@ __all__ = [
     "inner_test",
     "is_hypothesis_test",
     "load_profile",
+    "no_local_constants",
     "register_profile",
     "set_inner_test",
     "set_max_examples",
@@ -40,6 +41,9 @@ INTERNALS = {
     "test.hypothesis.inner_test": "recording and replaying examples (inner_test, set_inner_test)",
     "hypothesis.internal.reflection.function_digest": "checking a recording wrapper keeps the seed (source_digest)",
     "item._hypothesis_failing_examples": "the minimal failing call in students' messages (failing_examples)",
+    "hypothesis.internal.conjecture.providers._get_local_constants": "inputs that do not depend on what else "
+    "the process loaded (no_local_constants)",
+    "hypothesis.internal.conjecture.providers.CONSTANTS_CACHE": "the same (no_local_constants)",
 }
 
 PROFILE = "autograder-grading"
@@ -75,6 +79,35 @@ def load_profile(max_examples: int, seed: int | None = None) -> None:
         from hypothesis import core  # what ``pytest --hypothesis-seed`` sets; ignored while derandomized
 
         core.global_force_seed = seed  # type: ignore[assignment]  # hypothesis declares it as a bare None
+
+
+def no_local_constants() -> Callable[[], None]:
+    """Draw no constants from the process's own modules while grading; returns the function that undoes it.
+
+    Hypothesis (6.131 and later) sometimes draws a constant found in the source of any *local* module
+    the process has loaded (one draw in twenty may be one). Which modules are local depends on the
+    installation (the autograder installed editable or as a wheel), on how grading was started
+    (``autograder grade``, a batch job, ``pytest tests/grading``) and on what was imported before: the
+    same derandomized test got other inputs in another process, and so could give another grade. With
+    this, the inputs depend only on the hidden test, the hypothesis version and the seed. (Hypothesis's
+    own built-in constants are still drawn.)
+    """
+    from hypothesis.internal.conjecture import providers
+
+    original = providers._get_local_constants
+    nothing = type(original())()  # an empty Constants, of whatever class this release uses
+
+    def none_here() -> Any:
+        return nothing
+
+    providers._get_local_constants = none_here
+    providers.CONSTANTS_CACHE.cache.clear()  # allowed constants computed before, local ones included
+
+    def undo() -> None:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+
+    return undo
 
 
 def unset_seed() -> None:

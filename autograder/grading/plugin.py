@@ -37,7 +37,14 @@ import pytest
 from autograder import __version__
 from autograder.config import Course, load_course
 from autograder.grading import outcomes
-from autograder.grading._hypothesis import PROFILE, is_hypothesis_test, load_profile, set_max_examples, unset_seed
+from autograder.grading._hypothesis import (
+    PROFILE,
+    is_hypothesis_test,
+    load_profile,
+    no_local_constants,
+    set_max_examples,
+    unset_seed,
+)
 from autograder.grading.reference import ReferenceModules
 from autograder.model import ExerciseResult, GradeReport, TestResult
 from autograder.sandbox import StudentSession, sandbox_description
@@ -48,6 +55,7 @@ __all__ = ["GradingRun", "PROFILE", "RUN_KEY", "RunInstaller"]
 # The session's run lives in the config's stash (as pytest's own junitxml keeps its state): a grading
 # session puts it there before configure (``install``); plain ``pytest tests/grading`` makes one.
 RUN_KEY = pytest.StashKey["GradingRun"]()
+_CONSTANTS_KEY = pytest.StashKey[Callable[[], None]]()  # undoes no_local_constants at the end of the session
 
 
 @dataclass(eq=False)
@@ -181,9 +189,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if run is None:
         run = config.stash[RUN_KEY] = _standalone_run(config)
     load_profile(run.course.hypothesis.max_examples, seed=run.seed)
+    config.stash[_CONSTANTS_KEY] = no_local_constants()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    undo = config.stash.get(_CONSTANTS_KEY, None)
+    if undo is not None:
+        undo()
     run = config.stash.get(RUN_KEY, None)
     if run is not None and run.seed is not None:
         unset_seed()
