@@ -86,6 +86,26 @@ def test_the_course_bundle_holds_what_grading_needs_and_nothing_outside(tmp_path
         bundle_course(load_course(course.root / "course.yaml"))
 
 
+def test_the_workers_replay_the_artefact_the_course_bundle_carries(cluster, tmp_path):
+    """A course with a calibration artefact sends it along: each worker replays it instead of calibrating,
+    and the reports are the ones a worker that calibrated gives."""
+    from autograder.classes import distributed as ag_dask
+    from autograder.grading.calibration import write_artefact
+
+    course = load_course(make_course(tmp_path / "course"))
+    write_artefact(course)
+    bundle = ag_dask.bundle_course(course)
+    assert [n for n in bundle.files if n.startswith(".autograder-cache/calibration-")]
+    klass = _class(tmp_path / "class", ("alice", "bob", "carol"))
+    summary = grade_class(klass, tmp_path / "out", course, dask=cluster, stream=io.StringIO())
+    assert sorted(summary.graded) == ["alice", "bob", "carol"]
+    graders = [g for key, g in ag_dask._GRADERS.items() if key[0] == bundle.key]
+    assert graders and all(g.from_artefact for g in graders)
+    for student in ("alice", "bob", "carol"):
+        got = read_report(tmp_path / "out" / f"{student}.json").without_timing()
+        assert got == grade(klass / student, course, replay=False).without_timing(), student
+
+
 def test_dask_is_not_imported_to_grade_on_one_machine():
     code = (
         "import sys, autograder.classes.batch, autograder.classes.jobs, autograder.cli, autograder.commands.grade\n"

@@ -74,6 +74,7 @@ class Grader:
     reference: ReferenceModules = field(init=False)
     book: ExampleBook | None = field(init=False, default=None)
     calibration: GradeReport | None = field(init=False, default=None)
+    from_artefact: bool = field(init=False, default=False)  # the book came from the course's artefact
 
     def __post_init__(self) -> None:
         self.level = self.course.isolation_level(self.isolation, self.trusted_code)
@@ -109,7 +110,7 @@ class Grader:
             return False
         book = calibration.load_book(self.course)
         if book is not None and book.reference is not None:
-            self.book = book
+            self.book, self.from_artefact = book, True
             return True
         self.calibrate()
         assert self.book is not None

@@ -44,6 +44,7 @@ INTERNALS = {
     "hypothesis.internal.conjecture.providers._get_local_constants": "inputs that do not depend on what else "
     "the process loaded (no_local_constants)",
     "hypothesis.internal.conjecture.providers.CONSTANTS_CACHE": "the same (no_local_constants)",
+    "hypothesis.internal.conjecture.providers.Constants": "the same (no_local_constants)",
 }
 
 PROFILE = "autograder-grading"
@@ -95,7 +96,7 @@ def no_local_constants() -> Callable[[], None]:
     from hypothesis.internal.conjecture import providers
 
     original = providers._get_local_constants
-    nothing = type(original())()  # an empty Constants, of whatever class this release uses
+    nothing = providers.Constants()  # empty (calling the original would scan every loaded module)
 
     def none_here() -> Any:
         return nothing

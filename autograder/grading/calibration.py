@@ -60,6 +60,7 @@ __all__ = [
     "save_to_cache",
     "calibrated_book",
     "ensure_artefact",
+    "existing_artefact",
     "FORMAT",
 ]
 
@@ -235,11 +236,23 @@ def write_artefact(course: Course, path: Path | None = None, *, isolation: str |
 def ensure_artefact(course: Course, *, isolation: str | None = None) -> tuple[Path, str]:
     """A valid artefact for ``course`` as it is now (the cached one, else a new one) and the name
     bundles give it, relative to the course root (``.autograder-cache/calibration-<key>.json``)."""
+    found = existing_artefact(course)
+    if found is not None:
+        return found
     name = _file_name(artefact_key(course))
-    for folder in cache_dirs(course):
-        if _read(course, artefact_key(course), folder / name) is not None:
-            return folder / name, f"{CACHE_FOLDER}/{name}"
     return write_artefact(course, isolation=isolation), f"{CACHE_FOLDER}/{name}"
+
+
+def existing_artefact(course: Course) -> tuple[Path, str] | None:
+    """The valid artefact already cached for ``course`` and its name in a bundle, or None (nothing is made)."""
+    if not enabled():
+        return None
+    key = artefact_key(course)
+    name = _file_name(key)
+    for folder in cache_dirs(course):
+        if _read(course, key, folder / name) is not None:
+            return folder / name, f"{CACHE_FOLDER}/{name}"
+    return None
 
 
 # ----------------------------------------------------------------------------- reading
