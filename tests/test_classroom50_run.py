@@ -83,6 +83,10 @@ def test_the_bundle_holds_the_script_the_wheel_and_the_course(bundle, course):
     text = (bundle / "autograder.py").read_text()
     compile(text, "autograder.py", "exec")  # the runner's Python 3.14 needs only the standard library
     assert "import autograder" not in text
+    from autograder.grading.calibration import load_book
+
+    assert [n for n in names if n.startswith("course/.autograder-cache/calibration-")]
+    assert load_book(load_course(bundle / "course" / "course.yaml")) is not None  # valid for the bundled course
 
 
 def test_the_bundle_refuses_bad_names_and_a_non_empty_folder(bundle, course):

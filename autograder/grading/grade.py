@@ -36,24 +36,28 @@ def grade(
     trusted_code: bool = False,
     label: str | None = None,
     replay: bool = True,
+    calibrate: bool = True,
 ) -> GradeReport:
     """Grade one submission folder and return its report.
 
     ``trusted_code=True`` allows grading below the sandbox (``process``): only for code you trust.
     With ``replay`` (the default) the course's calibration artefact (``autograder.grading.calibration``) is
-    replayed, made first if there is none; the report is the same either way, only faster.
+    replayed; without a valid one it is made first (grading the reference once) and cached for later
+    processes, unless ``calibrate=False``: a one-shot run (a Gradescope or Classroom 50 container) then
+    runs hypothesis itself, which costs less than calibrating for one submission. The report is the
+    same either way, only the time differs.
     """
     course = resolve_course(course)
     sub = load_submission(path, label=label)
-    plugins = _replay_plugins(course, isolation, trusted_code) if replay else []
+    plugins = _replay_plugins(course, isolation, trusted_code, calibrate) if replay else []
     return grade_many([sub], course, isolation=isolation, trusted_code=trusted_code, plugins=plugins)[sub.label]
 
 
-def _replay_plugins(course: Course, isolation: str | None, trusted_code: bool) -> list[object]:
+def _replay_plugins(course: Course, isolation: str | None, trusted_code: bool, calibrate: bool) -> list[object]:
     from autograder.grading.calibration import calibrated_book
     from autograder.grading.replay import ReplayPlugin
 
-    book = calibrated_book(course, isolation, trusted_code)
+    book = calibrated_book(course, isolation, trusted_code, create=calibrate)
     return [ReplayPlugin(book, recording=False)] if book is not None else []
 
 

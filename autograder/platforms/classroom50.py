@@ -95,8 +95,15 @@ def _course_files(course: Course) -> dict[str, Path]:
     return entries
 
 
-def make_bundle(course: Course, classroom_dir: Path | str, assignment: str, *, force: bool = False) -> Path:
-    """Write ``classroom_dir/autograders/<assignment>/`` and return that folder."""
+def make_bundle(
+    course: Course, classroom_dir: Path | str, assignment: str, *, force: bool = False, calibration: bool = True
+) -> Path:
+    """Write ``classroom_dir/autograders/<assignment>/`` and return that folder.
+
+    With ``calibration`` the course's calibration artefact goes in too (made now if none is cached); the
+    runner replays it when its Python, hypothesis and numpy are the versions it was made with, and runs
+    hypothesis itself otherwise (``autograder.grading.calibration``).
+    """
     if not _SLUG.match(assignment):
         raise ConfigError(f"assignment {assignment!r}: Classroom 50 names are 2-39 characters of a-z, 0-9 and '-', "
                           "starting with a letter or digit; pass --assignment NAME")  # fmt: skip
@@ -114,7 +121,13 @@ def make_bundle(course: Course, classroom_dir: Path | str, assignment: str, *, f
         (stage / "requirements.txt").write_text(
             "# installed by autograder.py when missing (the grader itself comes from the wheel beside this file)\n"
             + "\n".join(base_requirements(info)) + "\n", encoding="utf-8")  # fmt: skip
-        for rel, src in _course_files(course).items():
+        files = _course_files(course)
+        if calibration:
+            from autograder.grading.calibration import ensure_artefact
+
+            artefact, name = ensure_artefact(course)
+            files[name] = artefact
+        for rel, src in files.items():
             target = stage / "course" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, target)
@@ -214,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                      "(or the notebooks) there, not in a sub-folder.", status="failed")  # fmt: skip
     owner = submission_fields(assignment=name)["owner"]
     try:
-        report = grade(args.submission, course, label=owner)
+        report = grade(args.submission, course, label=owner, calibrate=False)  # one-shot: the bundle's artefact or none
     except SubmissionError as exc:
         return error(f"Your submission could not be read: {exc}")
     except AutograderError as exc:

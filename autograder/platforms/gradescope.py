@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         print("autograder: nothing gradable in the submission; wrote a 0 with an explanation")
         return 0
     try:
-        report = grade(submission, course, label="submission")
+        report = grade(submission, course, label="submission", calibrate=False)  # one-shot: the zip's artefact or none
     except SubmissionError as exc:
         write_gradescope(failure_results(f"Your submission could not be read: {exc}"), results)
         return 0
