@@ -29,7 +29,7 @@ def _must_not_grade(*args, **kwargs):
 
 
 def test_grade_writes_every_format_with_the_late_policy(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("autograder.commands.grade.grade", _graded_mistake)
+    monkeypatch.setattr("autograder.grading.grade.grade", _graded_mistake)
     sub = tmp_path / "bob"
     shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
     (sub / "timestamp.txt").write_text("2026-12-30 12:00:00.000000 UTC\n")  # overridden by --submitted-at below
@@ -68,7 +68,7 @@ def test_grade_writes_every_format_with_the_late_policy(tmp_path, monkeypatch, c
 
 
 def test_a_bad_submission_time_stops_before_grading_and_names_the_flag(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("autograder.commands.grade.grade", _must_not_grade)
+    monkeypatch.setattr("autograder.grading.grade.grade", _must_not_grade)
     sub = tmp_path / "sub"
     shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
     code = main(["grade", str(sub), "--course", str(ROOT / "course.yaml"), "--submitted-at", "last tuesday",
@@ -80,7 +80,7 @@ def test_a_bad_submission_time_stops_before_grading_and_names_the_flag(tmp_path,
 
 
 def test_a_broken_timestamp_file_is_named(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("autograder.commands.grade.grade", _must_not_grade)
+    monkeypatch.setattr("autograder.grading.grade.grade", _must_not_grade)
     sub = tmp_path / "sub"
     shutil.copytree(ROOT / "examples" / "submissions" / "bob", sub)
     (sub / "timestamp.txt").write_text("soon")

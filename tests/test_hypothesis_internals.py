@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import hypothesis
 from hypothesis import given, settings
@@ -104,45 +105,56 @@ def test_the_pytest_plugin_is_handed_the_minimal_failing_call(tmp_path):
     )
 
 
-def _draws_with_a_new_local_module(tmp_path, name: str) -> tuple[list, list]:
-    """A derandomized test's inputs before, and after, a module full of constants is loaded."""
-    import importlib.util
+_PROBE = """
+import json, sys
+fixed, load = sys.argv[1] == "1", sys.argv[2] == "1"
+if load:
+    sys.path.insert(0, sys.argv[3])
+    import ag_constants  # a module of the grader's process, full of numbers
+if fixed:
+    from autograder.grading._hypothesis import no_local_constants
+    no_local_constants()
+from hypothesis import given, settings, strategies as st
+seen = []
+@settings(derandomize=True, database=None, max_examples=300)
+@given(st.floats(-10, 10), st.integers(-(10**9), 10**9))
+def probe(x, n):
+    seen.append((x, n))
+probe()
+print(json.dumps(seen))
+"""
 
-    @settings(derandomize=True, database=None, max_examples=300)
-    @given(st.floats(-10, 10), st.integers(-(10**9), 10**9))
-    def probe(x: float, n: int) -> None:
-        seen.append((x, n))
 
-    seen: list = []
-    probe()
-    before, seen = seen, []
-    module = tmp_path / f"{name}.py"
-    module.write_text("".join(f"C{i} = {7.123456 + i}\nN{i} = {987654321 + i}\n" for i in range(40)))
-    spec = importlib.util.spec_from_file_location(name, module)
-    assert spec is not None and spec.loader is not None
-    sys.modules[name] = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(sys.modules[name])
-        probe()
-    finally:
-        del sys.modules[name]
-    return before, seen
+def _draws(tmp_path, *, fixed: bool, load: bool) -> list:
+    """A derandomized test's inputs in a fresh process that has (or has not) loaded a module of constants."""
+    import json
+    import os
+
+    folder = tmp_path / "modules"
+    folder.mkdir(exist_ok=True)
+    (folder / "ag_constants.py").write_text(
+        "".join(f"C{i} = {7.123456 + i}\nN{i} = {987654321 + i}\n" for i in range(40))
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(int(fixed)), str(int(load)), str(folder)],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return [tuple(pair) for pair in json.loads(done.stdout)]
 
 
 def test_grading_inputs_do_not_depend_on_the_modules_the_process_loaded(tmp_path):
     """Hypothesis draws constants from local modules' source: grading turns that off, so the same hidden test
     gets the same inputs whether the autograder is installed editable or as a wheel, in a batch job or alone."""
-    name = "hypothesis.internal.conjecture.providers._get_local_constants"
     from hypothesis.internal.conjecture import providers
 
     for internal in ("_get_local_constants", "CONSTANTS_CACHE", "Constants"):
         assert hasattr(providers, internal), _moved(f"hypothesis.internal.conjecture.providers.{internal}")
-    undo = internals.no_local_constants()
-    try:
-        before, after = _draws_with_a_new_local_module(tmp_path, "ag_constants_fixed")
-    finally:
-        undo()
-    assert before == after, _moved(name)
-    # and the hazard is real: without it, loading a module changes the inputs (else this test proves nothing)
-    before, after = _draws_with_a_new_local_module(tmp_path, "ag_constants_free")
-    assert before != after and any(x == 7.123456 or n == 987654321 for x, n in after)
+    name = "hypothesis.internal.conjecture.providers._get_local_constants"
+    assert _draws(tmp_path, fixed=True, load=False) == _draws(tmp_path, fixed=True, load=True), _moved(name)
+    # and the hazard is real: without it, a process that loaded the module draws other inputs
+    ours = {7.123456 + i for i in range(40)} | {987654321 + i for i in range(40)}
+    plain, loaded = _draws(tmp_path, fixed=False, load=False), _draws(tmp_path, fixed=False, load=True)
+    assert plain != loaded and any(x in ours or n in ours for x, n in loaded)
