@@ -158,3 +158,26 @@ def test_grading_inputs_do_not_depend_on_the_modules_the_process_loaded(tmp_path
     ours = {7.123456 + i for i in range(40)} | {987654321 + i for i in range(40)}
     plain, loaded = _draws(tmp_path, fixed=False, load=False), _draws(tmp_path, fixed=False, load=True)
     assert plain != loaded and any(x in ours or n in ours for x, n in loaded)
+
+
+def test_a_grading_session_in_another_thread_registers_the_profile_without_a_deprecation():
+    """Dask tasks and watched gradings run in threads of their own; hypothesis deprecates (and will refuse)
+    registering a profile while that thread's settings differ from the current profile."""
+    import threading
+    import warnings
+
+    internals.load_profile(7)
+    errors: list[BaseException] = []
+
+    def grading_thread() -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                internals.load_profile(9)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=grading_thread)
+    thread.start()
+    thread.join()
+    assert errors == []
