@@ -285,18 +285,20 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
             ot = statistics.median(pr["otter_walls"]) / B
             L.append(f"| nbgrader 0.9.6 `autograde` | {nb * 1000:.0f} ms | {nb / eng2:.1f}x | (see harness) |")
             L.append(f"| Otter-Grader 7.0.0 `otter run` | {ot * 1000:.0f} ms | {ot / eng2:.1f}x | (see harness) |")
+            # issue 16: a batch of 20 >= 30x nbgrader and >= 60x Otter; a batch of 100 >= 50x nbgrader
+            want_nb, want_ot = (50, 60) if B >= 100 else (30, 60)
             targets.append(
                 (
-                    "≥ 20x faster per submission than nbgrader autograde",
+                    f"batch of {B}: ≥ {want_nb}x faster per submission than nbgrader autograde",
                     f"{nb / eng2:.1f}x ({nb / eng1:.1f}x at 1 job)",
-                    ok(nb / eng2 >= 20),
+                    ok(nb / eng2 >= want_nb),
                 )
             )
             targets.append(
                 (
-                    "≥ 20x faster per submission than otter run",
+                    f"batch of {B}: ≥ {want_ot}x faster per submission than otter run",
                     f"{ot / eng2:.1f}x ({ot / eng1:.1f}x at 1 job)",
-                    ok(ot / eng2 >= 20),
+                    ok(ot / eng2 >= want_ot),
                 )
             )
         pfe = r.get("peer_floor_engine", {})
