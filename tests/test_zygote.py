@@ -268,3 +268,35 @@ def test_a_zygote_started_by_a_thread_that_ends_stays_alive():
     finally:
         z.kill()
     assert zygote._parent is not None and zygote._parent.pid == os.getpid()
+
+
+def test_handing_a_worker_its_files_never_blocks_past_the_deadline():
+    """The files go to a new worker on its request pipe; one that stops reading costs the deadline, not a hang."""
+    from autograder.sandbox.zygote import _send_files
+
+    r, w = os.pipe()
+    try:
+        start = time.monotonic()
+        assert _send_files(w, {"big.py": b"x" * (4 << 20)}, 0.3) is False  # 4 MiB into a pipe nobody reads
+        assert time.monotonic() - start < 5
+    finally:
+        os.close(r)
+        os.close(w)
+    r, w = os.pipe()
+    got = []
+    reader = threading.Thread(target=lambda: got.append(_drain(r)))
+    reader.start()
+    try:
+        assert _send_files(w, {"m.py": b"def f():\n    return 1\n"}, 5.0) is True
+    finally:
+        os.close(w)
+        reader.join()
+        os.close(r)
+    assert got and got[0] > 0
+
+
+def _drain(fd: int) -> int:
+    total = 0
+    while chunk := os.read(fd, 1 << 16):
+        total += len(chunk)
+    return total

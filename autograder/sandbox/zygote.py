@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,21 @@ def warm_enabled() -> bool:
 
 class ZygoteFailed(Exception):
     """The zygote did not start, answer or clean up; it has been killed."""
+
+
+def _send_files(fd: int, files: dict[str, bytes], timeout: float) -> bool:
+    """Write the submission's files to a new worker's request pipe, within ``timeout`` seconds.
+
+    False when it could not take them all (it died, or stopped reading): the frame may then be half
+    written, and the worker's first answer (``wait_ready``) fails, which ends it. No student code has
+    run in it yet, but a grader must never block on a pipe without a deadline.
+    """
+    payload = {rel: np.frombuffer(data, dtype=np.uint8) for rel, data in files.items()}
+    try:
+        wire.write_frame(fd, {"files": payload}, deadline=time.monotonic() + timeout)
+    except OSError:  # TimeoutError included
+        return False
+    return True
 
 
 class _ParentThread:
@@ -187,11 +203,7 @@ class Zygote:
             os.close(fd)
         self.dirty = True
         worker = ForkedWorker(self, int(pid), req_w, rep_r, out_r, output_limit)  # type: ignore[call-overload]  # a JSON reply: the pid is an int
-        payload = {rel: np.frombuffer(data, dtype=np.uint8) for rel, data in files.items()}
-        try:
-            wire.write_frame(req_w, {"files": payload})
-        except OSError:
-            pass  # it died before reading: wait_ready says so
+        _send_files(req_w, files, _REPLY_TIMEOUT)  # a worker that does not take them fails wait_ready
         return worker
 
     def status(self, pid: int, timeout: float) -> int | None:
