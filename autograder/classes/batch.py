@@ -380,9 +380,9 @@ def _run(
 
 def _has_artefact(course: Course) -> bool:
     """A valid calibration artefact is there: jobs replay it instead of calibrating, whatever the class size."""
-    from autograder.grading import calibration
+    from autograder.grading.calibration import existing_artefact
 
-    return calibration.enabled() and calibration.load_book(course) is not None
+    return existing_artefact(course) is not None
 
 
 def default_jobs() -> int:
