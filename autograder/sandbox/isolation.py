@@ -212,7 +212,7 @@ def sandbox_description(level: str) -> str:
 
 _probe_lock = threading.Lock()
 _hidden_lock = threading.Lock()
-_head_start: threading.Thread | None = None
+_probe_thread: threading.Thread | None = None
 
 
 def probe_in_background() -> None:
@@ -222,17 +222,17 @@ def probe_in_background() -> None:
     starts it before importing pytest and hypothesis, and ``resolve_level`` then finds the answer
     ready. An exit waits for it (it leaves no temporary folder behind).
     """
-    global _head_start
+    global _probe_thread
     with _probe_lock:
-        if _head_start is not None or _bwrap_probe_once.cache_info().currsize:
+        if _probe_thread is not None or _bwrap_probe_once.cache_info().currsize:
             return
-        _head_start = threading.Thread(target=_bwrap_probe, name="autograder-bwrap-probe", daemon=True)
-        _head_start.start()
-    atexit.register(_head_start.join, 35)
+        _probe_thread = threading.Thread(target=_bwrap_probe, name="autograder-bwrap-probe", daemon=True)
+        _probe_thread.start()
+    atexit.register(_probe_thread.join, 35)
 
 
 def _bwrap_probe() -> tuple[bool, str]:
-    with _probe_lock:  # one probe at a time: a caller waits for the head start instead of starting another
+    with _probe_lock:  # one probe at a time: a caller waits for one started in the background instead of starting another
         return _bwrap_probe_once()
 
 
@@ -262,10 +262,10 @@ def _bwrap_works() -> bool:
 
 def forget() -> None:
     """Forget what was found about this machine (tests that change PATH or the bundled binary)."""
-    global _head_start
-    if _head_start is not None:
-        _head_start.join()
-        _head_start = None
+    global _probe_thread
+    if _probe_thread is not None:
+        _probe_thread.join()
+        _probe_thread = None
     for cached in (find_bwrap, _bwrap_probe_once, _nobody_can_run_python, _leaks):
         cached.cache_clear()
 
