@@ -232,7 +232,8 @@ def probe_in_background() -> None:
 
 
 def _bwrap_probe() -> tuple[bool, str]:
-    with _probe_lock:  # one probe at a time: a caller waits for one started in the background instead of starting another
+    # One probe at a time: a caller waits for the one started in the background instead of starting another.
+    with _probe_lock:
         return _bwrap_probe_once()
 
 
