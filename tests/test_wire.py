@@ -64,6 +64,28 @@ def test_plain_data_round_trips_exactly(value):
     assert same(roundtrip(value), value)
 
 
+@settings(max_examples=200, deadline=None)
+@given(values)
+def test_a_decoded_answer_encodes_to_the_same_fingerprint(value):
+    """A script's stop rule (autograder.sandbox.scripts) compares the worker's fingerprint of an answer
+    with the grader's fingerprint of the same answer after decoding: they must agree for every value."""
+    encoded = wire.encode({"ok": value}, convert=True)
+    assert wire.digest(wire.encode({"ok": roundtrip(value, convert=True)})) == wire.digest(encoded)
+
+
+@given(values, st.text(max_size=20), st.integers(0, 10**6), st.booleans())
+def test_tagging_an_encoded_answer_is_encoding_it_with_the_tags(value, request_id, n, more):
+    tagged = wire.tagged(wire.encode({"ok": value}), id=request_id, n=n, more=more)
+    assert tagged == wire.encode({"ok": value, "id": request_id, "n": n, "more": more})
+
+
+def test_fingerprints_tell_types_dtypes_and_shapes_apart():
+    answers = [1, 1.0, True, np.float64(1.0), np.array(1.0), np.array([1.0]), np.array([1.0], dtype="<f4"),
+               np.array([[1.0]]), [1.0], (1.0,), {"a": 1.0}, -0.0, 0.0]  # fmt: skip
+    digests = {wire.digest(wire.encode({"ok": a})) for a in answers}
+    assert len(digests) == len(answers)
+
+
 def test_scalars_and_zero_d_arrays_keep_their_kind():
     assert type(roundtrip(np.float32(1.5))) is np.float32
     back = roundtrip(np.array(2.0))

@@ -50,6 +50,7 @@ from typing import Any
 from autograder.config import Course
 from autograder.files import write_atomic
 from autograder.grading.replay import _MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
+from autograder.sandbox.scripts import PredictedCall, Script
 
 __all__ = [
     "artefact_key",
@@ -64,7 +65,7 @@ __all__ = [
     "FORMAT",
 ]
 
-FORMAT = "autograder-calibration/2"
+FORMAT = "autograder-calibration/3"
 CACHE_FOLDER = ".autograder-cache"
 ENV = "AUTOGRADER_CALIBRATION"  # "0": never read or write artefacts
 _MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -76,6 +77,7 @@ _ENGINE_FILES = (
     "grading/replay.py",
     "grading/calibration.py",
     "sandbox/wire.py",
+    "sandbox/scripts.py",
 )
 
 
@@ -174,6 +176,51 @@ def _encode_recording(rec: _Recording) -> dict[str, Any] | None:
     }
 
 
+def _encode_script(script: Script) -> dict[str, Any] | None:
+    """One test's predicted calls: the requests as one wire frame, and per call its fingerprint, size
+    and the fingerprint of the reference's answer."""
+    from autograder.sandbox import wire
+
+    try:
+        header, buffers = wire.encode([c.message for c in script.calls])
+    except (wire.WireError, RecursionError):
+        return None
+    return {
+        "calls": [[c.key, c.size, c.answer] for c in script.calls],
+        "header": header.decode(),
+        "sizes": [len(b) for b in buffers],
+        "payload": base64.b64encode(b"".join(buffers)).decode("ascii"),
+    }
+
+
+def _decode_script(entry: Any) -> Script:
+    from autograder.sandbox import wire
+
+    if not isinstance(entry, dict) or set(entry) != {"calls", "header", "sizes", "payload"}:
+        raise ValueError("malformed script entry")
+    calls, sizes = entry["calls"], entry["sizes"]
+    if not isinstance(sizes, list) or not all(type(n) is int for n in sizes) or not isinstance(calls, list):
+        raise ValueError("malformed script sizes")
+    messages = wire.decode(str(entry["header"]).encode(), sizes, base64.b64decode(str(entry["payload"]), validate=True))
+    if not isinstance(messages, list) or len(messages) != len(calls):
+        raise ValueError("script calls do not match")
+    out = []
+    for message, call in zip(messages, calls):
+        if not (isinstance(call, list) and len(call) == 3 and isinstance(call[0], str) and type(call[1]) is int
+                and isinstance(call[2], str)):  # fmt: skip
+            raise ValueError("malformed script call")
+        if not (isinstance(message, dict) and message.get("op") == "call" and set(message) == _CALL_KEYS
+                and isinstance(message["module"], str) and isinstance(message["func"], str)
+                and isinstance(message["args"], list) and isinstance(message["kwargs"], dict)
+                and isinstance(message["extras"], list)):  # fmt: skip
+            raise ValueError("malformed script request")
+        out.append(PredictedCall(message, call[0], call[1], call[2]))
+    return Script(out)
+
+
+_CALL_KEYS = {"op", "module", "func", "args", "kwargs", "extras"}
+
+
 def _identical(a: Any, b: Any) -> bool:
     """Same types all the way down, arrays with the same dtype, shape, layout and bytes, floats bit for bit."""
     import numpy as np
@@ -200,7 +247,11 @@ def save_book(course: Course, book: ExampleBook, path: Path) -> Path:
     for name, rec in sorted(book.tests.items()):
         if rec.replayable and (encoded := _encode_recording(rec)) is not None:
             tests[name] = encoded
-    body = {"key": artefact_key(course), "tests": tests, "reference": book.reference}
+    scripts = {}
+    for name, script in sorted(book.scripts.items()):
+        if (encoded_script := _encode_script(script)) is not None:
+            scripts[name] = encoded_script
+    body = {"key": artefact_key(course), "tests": tests, "reference": book.reference, "scripts": scripts}
     doc = {**body, "mac": hmac.new(_secret(course), _canonical(body), hashlib.sha256).hexdigest()}
     return write_atomic(path, _canonical(doc))
 
@@ -276,19 +327,20 @@ def _read(course: Course, key: dict[str, str], file: Path) -> ExampleBook | None
         doc = json.loads(file.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(doc, dict) or set(doc) != {"key", "tests", "reference", "mac"} or doc["key"] != key:
+    if not isinstance(doc, dict) or set(doc) != {"key", "tests", "reference", "scripts", "mac"} or doc["key"] != key:
         return None
     mac = doc["mac"]
-    body = {"key": doc["key"], "tests": doc["tests"], "reference": doc["reference"]}
+    body = {"key": doc["key"], "tests": doc["tests"], "reference": doc["reference"], "scripts": doc["scripts"]}
     expected = hmac.new(_secret(course), _canonical(body), hashlib.sha256)
     if not isinstance(mac, str) or not hmac.compare_digest(mac, expected.hexdigest()):
         return None
     try:
         tests = {str(name): _decode_recording(entry) for name, entry in _items(doc["tests"])}
         reference = _reference(doc["reference"])
+        scripts = {str(name): _decode_script(entry) for name, entry in _items(doc["scripts"])}
     except (ValueError, TypeError, KeyError, RecursionError):
         return None
-    return ExampleBook(key["suite"], tests=tests, reference=reference)
+    return ExampleBook(key["suite"], tests=tests, reference=reference, scripts=scripts)
 
 
 def _reference(entry: Any) -> dict[str, Any] | None:

@@ -50,6 +50,8 @@ from hypothesis.errors import UnsatisfiedAssumption
 
 from autograder.errors import StudentStop
 from autograder.grading._hypothesis import inner_test, is_hypothesis_test, set_inner_test, source_digest
+from autograder.sandbox.scripts import Script
+from autograder.sandbox.scripts import enabled as scripts_enabled
 
 __all__ = ["ExampleBook", "ReplayPlugin"]
 
@@ -71,6 +73,9 @@ class ExampleBook:
     tests: dict[str, _Recording] = field(default_factory=dict)
     # How the reference did when it was recorded: {"reference_score", "max_score", "not_passed"}
     reference: dict[str, Any] | None = None
+    # The calls each test made into the reference and their answers' fingerprints, for sending a
+    # test's calls together (``autograder.sandbox.scripts``); any test, with hypothesis or without.
+    scripts: dict[str, Script] = field(default_factory=dict)
     replayed: int = 0  # tests that passed by replay
     fallbacks: int = 0  # tests whose replay stopped and ran under hypothesis
 
@@ -81,6 +86,14 @@ class ExampleBook:
 
 def _key(item: pytest.Item) -> str:
     return item.nodeid.split("[", 1)[0]
+
+
+def _student_session(item: pytest.Item) -> Any:
+    """The test's sandbox session (the ``student`` fixture), if it has one."""
+    from autograder.sandbox import StudentSession
+
+    session = getattr(item, "funcargs", {}).get("student")
+    return session if isinstance(session, StudentSession) else None
 
 
 def _plain_value(value: Any) -> bool:
@@ -94,6 +107,27 @@ class ReplayPlugin:
     def __init__(self, book: ExampleBook, *, recording: bool) -> None:
         self.book = book
         self.recording = recording
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        """Record the test's calls (calibration), or follow them as a script (see scripts.py)."""
+        session = _student_session(item)
+        if session is None:
+            yield
+            return
+        if self.recording:
+            session.tap = []
+            outcome = yield
+            tap, session.tap = session.tap, None
+            script = Script.of(tap) if outcome.excinfo is None else None
+            if script is not None:
+                self.book.scripts[_key(item)] = script
+            return
+        session.use_script(self.book.scripts.get(_key(item)) if scripts_enabled() else None)
+        try:
+            yield
+        finally:
+            session.use_script(None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
@@ -112,6 +146,9 @@ class ReplayPlugin:
             self.book.replayed += 1
             return True
         checkpoint.restore()
+        session = _student_session(pyfuncitem)
+        if session is not None:  # hypothesis draws the same inputs again: the script holds until the failure
+            session.use_script(self.book.scripts.get(_key(pyfuncitem)) if scripts_enabled() else None)
         self.book.fallbacks += 1
         return None  # pytest's own call: hypothesis from the start, shrinking included
 

@@ -17,6 +17,16 @@ answer to this request from a stale or forged frame)::
     <- {"ok": [public callable names], "id": i} | {"raised": {...}, "id": i}
     -> {"op": "call", "module": m, "func": f, "args": [...], "kwargs": {...}, "id": i}
     <- {"ok": value, "id": i} | {"raised": {...}, "id": i} | {"bad_value": message, "id": i}
+
+A *script* is a run of calls the grader predicts a hidden test will make (the
+calls the reference got when the test was calibrated), each with the
+fingerprint of the reference's answer. The calls run in order, each answered
+in its own frame as soon as it returns; the run stops after the first
+answer whose fingerprint differs (the test's next call may then be another
+one) or after the last::
+
+    -> {"op": "script", "calls": [{"module": m, "func": f, ...}, ...], "digests": [d, ...], "id": i}
+    <- {"ok": value, "id": i, "n": 0, "more": true}, ..., {..., "id": i, "n": k, "more": false}
 """
 
 import os
@@ -97,27 +107,45 @@ def serve(fd_in, fd_out, submission):
             os._exit(0)
         except BaseException as exc:  # noqa: BLE001 - a request that cannot be read: end, never guess
             _die(f"the worker could not read a request ({type(exc).__name__}: {exc})")
-        _reply(wire, fd_out, _serve(request, modules, root), request.get("id"))
+        if request.get("op") == "script":
+            _script(wire, fd_out, request, modules, root)
+        else:
+            _reply(wire, fd_out, _serve(request, modules, root), request.get("id"))
+
+
+def _script(wire, fd_out, request, modules, root):
+    """Run a script's calls in order, one answer frame each, until an answer differs from its prediction."""
+    calls, digests, request_id = request["calls"], request["digests"], request.get("id")
+    for n, call in enumerate(calls):
+        frame = _encode(wire, _serve(call, modules, root))
+        more = n + 1 < len(calls) and wire.digest(frame) == digests[n]
+        _write(wire, fd_out, wire.tagged(frame, id=request_id, n=n, more=more))
+        if not more:
+            return
 
 
 def _reply(wire, fd_out, reply, request_id):
-    """Write exactly one frame for one request, or end the process.
+    """Write exactly one frame for one request, or end the process."""
+    frame = _encode(wire, reply)
+    _write(wire, fd_out, frame if request_id is None else wire.tagged(frame, id=request_id))
 
-    The frame is encoded completely before its first byte is written, so a
-    value that cannot be sent becomes a ``bad_value`` answer; a failure in
-    the middle of a write (the grader gone, an interrupt) would leave half a
-    frame on the pipe, so the process ends instead of writing another.
-    """
-    tag = {} if request_id is None else {"id": request_id}
+
+def _encode(wire, reply):
+    """The frame of an answer, encoded completely before its first byte is written, so a value that
+    cannot be sent becomes a ``bad_value`` answer."""
     try:
-        frame = wire.encode({**reply, **tag}, convert=True)
+        return wire.encode(reply, convert=True)
     except wire.WireError as exc:
-        frame = wire.encode({"bad_value": str(exc), **tag})
+        return wire.encode({"bad_value": str(exc)})
     except MemoryError:
-        raised = {"type": "MemoryError", "message": "while sending the answer", "where": []}
-        frame = wire.encode({"raised": raised, **tag})
+        return wire.encode({"raised": {"type": "MemoryError", "message": "while sending the answer", "where": []}})
     except BaseException as exc:  # noqa: BLE001 - e.g. an array-like whose conversion raises
-        frame = wire.encode({"bad_value": f"it could not be converted ({type(exc).__name__})", **tag})
+        return wire.encode({"bad_value": f"it could not be converted ({type(exc).__name__})"})
+
+
+def _write(wire, fd_out, frame):
+    """A failure in the middle of a write (the grader gone, an interrupt) would leave half a frame on
+    the pipe, so the process ends instead of writing another."""
     try:
         wire.write_encoded(fd_out, frame)
     except BaseException:  # noqa: BLE001

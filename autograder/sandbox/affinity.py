@@ -54,6 +54,7 @@ class CoreShare:
         self._free: set[int] | None = None  # the thread's own mask, restored after each visit
         self._depth = 0
         self._held = False
+        self._lent = False  # the hold is lent out: the thread runs anywhere until ``resume``
 
     def choose(self) -> None:
         """Pick the core for the next worker: the one the calling thread runs on now (kept while held)."""
@@ -84,7 +85,26 @@ class CoreShare:
             except OSError:
                 pass
 
+    def suspend(self) -> None:
+        """Let the thread run on any core while the worker computes on its own (a script: the worker
+        answers ahead of the test, so the two can run at once), keeping the hold until ``resume``."""
+        if self._held:
+            self._held, self._lent = False, True
+            try:
+                os.sched_setaffinity(0, self._free)  # type: ignore[arg-type]
+            except OSError:
+                pass
+
+    def resume(self) -> None:
+        """Join the worker's core again after ``suspend`` (if still held)."""
+        if self._lent:
+            self._lent = False
+            if self._depth > 0:
+                self._depth -= 1
+                self.hold()
+
     def release(self, *, fully: bool = False) -> None:
+        self._lent = False
         self._depth = 0 if fully else max(0, self._depth - 1)
         if self._depth == 0 and self._held:
             self._held = False

@@ -41,6 +41,7 @@ from autograder.sandbox.failures import again, from_raised, names_used_by_functi
 from autograder.sandbox.isolation import SUBMISSION_MOUNT, Level
 from autograder.sandbox.limits import SandboxLimits
 from autograder.sandbox.proxies import ModuleProxy
+from autograder.sandbox.scripts import PredictedCall, Script, request_key
 from autograder.sandbox.worker import Worker, WorkerDied, WorkerForged, WorkerTimeout, prepare_copy
 from autograder.sandbox.zygote import Zygote, ZygoteFailed, give_back, lease, warm_enabled
 
@@ -83,6 +84,8 @@ class StudentSession:
         self.workers_started = 0
         self._thread = threading.get_ident()  # the grading thread that owns it (see abort_sessions)
         self._aborted = ""  # why a watchdog stopped it: every later call fails at once with this
+        self._script: Script | None = None  # the running test's predicted calls (see scripts.py)
+        self.tap: list[PredictedCall | None] | None = None  # when a list: every call and its answer are recorded in it
         _LIVE.add(self)
 
     # -- the test's view ---------------------------------------------------
@@ -103,6 +106,7 @@ class StudentSession:
         self._core.hold()  # the test's calls run on the worker's core (see affinity)
 
     def end_test(self) -> None:
+        self.use_script(None)
         self._deadline = None
         self._core.release()
 
@@ -156,22 +160,18 @@ class StudentSession:
         if (module, func) in self._timed_out:
             raise again(self._timed_out[(module, func)])
         self._refuse_callers_of_hung_functions(module, func)
+        message = {"op": "call", "module": module, "func": func, "args": list(args), "kwargs": dict(kwargs),
+                   "extras": list(extras)}  # fmt: skip
+        if self._script is not None and not self._script.expects(request_key(message)):
+            self.use_script(None)  # the test went another way: per call from here on
         self._ensure_imported(module)
         self.calls += 1
         timeout, bound = self._timeout()
         what = f"{func}() in your {module}.py"
         try:
-            reply = self._request(
-                {
-                    "op": "call",
-                    "module": module,
-                    "func": func,
-                    "args": list(args),
-                    "kwargs": dict(kwargs),
-                    "extras": list(extras),
-                },
-                timeout,
-            )
+            reply = self._scripted(message, timeout) if self._script is not None else None
+            if reply is None:
+                reply = self._request(message, timeout)
         except (WorkerTimeout, WorkerDied) as failed:
             self._retire_worker()
             if self._aborted:
@@ -190,7 +190,50 @@ class StudentSession:
             )
             self._timed_out[(module, func)] = err
             raise again(err) from None
+        if self.tap is not None:
+            self.tap.append(PredictedCall.record(message, reply))
         return self._unwrap(reply, what, module, func)
+
+    # -- scripts (see scripts.py) -------------------------------------------
+    def use_script(self, script: Script | None) -> None:
+        """Follow ``script`` (from its start) for the calls of the test that begins; None: no script."""
+        if self._script is not None and self._script.running is not None:
+            self._retire_worker()  # it is still answering calls the test did not make
+        self._script = script.fresh() if script is not None else None
+        if script is None:
+            self._core.resume()
+        else:
+            self._core.suspend()  # the worker answers ahead of the test: both may run at once (see affinity)
+
+    def _scripted(self, message: dict, timeout: float) -> dict | None:
+        """The answer to ``message`` through the script, or None when the script does not predict it."""
+        script = self._script
+        assert script is not None  # and it expects this call (checked in _call)
+        worker = self._worker
+        assert worker is not None  # started by _ensure_imported
+        with self._core.pinned():
+            if script.running is None:
+                batch = script.batch(self._imported)
+                try:
+                    script.running = worker.start_script([c.message for c in batch], [c.answer for c in batch], timeout)
+                except WorkerForged as forged:  # as in _request: an earlier call's function wrote a frame
+                    self._retire_worker()
+                    if forged.earlier and self._last_request is not None:
+                        self._blame_forger(*self._last_request)
+                    self.use_script(None)
+                    return None
+                script.first, script.end = script.pos, script.pos + len(batch)
+                script.stats["batches"] += 1
+            reply, more = worker.script_reply(timeout, script.running, script.pos - script.first)
+            if more and script.pos + 1 >= script.end:
+                worker.kill()
+                raise WorkerDied("it sent something that is not a valid answer")
+        script.pos += 1
+        script.stats["calls"] += 1
+        self._last_request = (str(message["module"]), str(message["func"]))
+        if not more:
+            script.running = None
+        return reply
 
     def _crashed(self, module: str, func: str, what: str, died: WorkerDied) -> StudentCodeError:
         """A crashed call's error; a function that forged or crashed too often is not called again."""
@@ -401,6 +444,8 @@ class StudentSession:
         return files
 
     def _retire_worker(self) -> None:
+        if self._script is not None:
+            self._script.running = None
         if self._worker is not None:
             self._worker.kill()
             self._collect_output()

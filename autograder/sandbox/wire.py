@@ -143,6 +143,31 @@ def encode(value: object, *, convert: bool = False) -> tuple[bytes, list[bytes]]
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
+def digest(encoded: tuple[bytes, list[bytes]]) -> str:
+    """A fingerprint of an encoded value: equal for two values exactly when their encodings are equal
+    (same types, dtypes, shapes and bytes). Both sides compute it the same way (``hashlib`` only)."""
+    import hashlib
+
+    header, buffers = encoded
+    h = hashlib.blake2b(digest_size=16)
+    h.update(struct.pack("!IQ", len(header), len(buffers)))
+    h.update(header)
+    for b in buffers:
+        h.update(struct.pack("!Q", len(b)))
+        h.update(b)
+    return h.hexdigest()
+
+
+def tagged(encoded: tuple[bytes, list[bytes]], **fields: str | int | bool) -> tuple[bytes, list[bytes]]:
+    """An encoded dict with ``fields`` (plain strings, ints or bools) added after its own keys,
+    without encoding its values again: what ``encode({**value, **fields})`` gives."""
+    header, buffers = encoded
+    if not (header.startswith(b'{"$d":[') and header.endswith(b"]]}")):
+        raise WireError("only an encoded dict can be tagged")
+    extra = b"".join(b"," + _dumps([key, value]).encode() for key, value in fields.items())
+    return header[:-2] + extra + b"]}", buffers
+
+
 def _count_values(header: bytes) -> int:
     """An upper bound on the values a JSON header holds, counted without parsing it.
 

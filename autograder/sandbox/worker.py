@@ -268,9 +268,27 @@ class Worker:
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and return the decoded reply; kills the worker on timeout, garbage or forgery."""
+        deadline = time.monotonic() + timeout
+        request_id, previous = self._send(message, deadline)
+        return self._receive(deadline, request_id, previous)[0]
+
+    def start_script(self, calls: list[dict], digests: list[str], timeout: float) -> str:
+        """Send a script (see ``_worker.py``); its answers are read one by one with ``script_reply``.
+
+        Returns the script's id. Until its last answer (``more`` false) is read,
+        nothing else may be sent: the worker is still answering the script.
+        """
+        request_id, _ = self._send({"op": "script", "calls": calls, "digests": digests}, time.monotonic() + timeout)
+        return request_id
+
+    def script_reply(self, timeout: float, script_id: str, n: int) -> tuple[dict, bool]:
+        """Answer ``n`` of script ``script_id`` and whether more follow; kills the worker as ``request`` does."""
+        return self._receive(time.monotonic() + timeout, script_id, None, n=n)
+
+    def _send(self, message: dict, deadline: float) -> tuple[str, str | None]:
+        """Write one request with a fresh id; returns (its id, the previous request's id)."""
         if not self.alive:
             raise WorkerDied(self.exit_reason or "the worker is not running")
-        deadline = time.monotonic() + timeout
         if self._reader.pending():
             self.kill()
             raise WorkerForged(self.FORGED, earlier=True)
@@ -290,9 +308,12 @@ class Worker:
             detail = self._describe_exit()
             self.kill()
             raise WorkerDied(detail) from None
-        return self._receive(deadline, request_id, previous)
+        return request_id, previous
 
-    def _receive(self, deadline: float, request_id: str | None, previous: str | None = None) -> dict:
+    def _receive(
+        self, deadline: float, request_id: str | None, previous: str | None = None, *, n: int | None = None
+    ) -> tuple[dict, bool]:
+        """The answer to ``request_id`` (``n``: answer ``n`` of a script) and whether more follow."""
         try:
             reply = self._reader.read_frame(deadline)
         except TimeoutError:
@@ -313,13 +334,19 @@ class Worker:
         if got != request_id:
             self.kill()  # the previous request's answer (after a forged one), or a frame forged during this one
             raise WorkerForged(self.FORGED, earlier=got is not None and got == previous)
+        more = False
+        if n is not None:
+            more = reply.pop("more", None)
+            if reply.pop("n", None) != n or type(more) is not bool:
+                self.kill()
+                raise WorkerDied("it sent something that is not a valid answer")
         if len(reply) != 1:
             self.kill()
             raise WorkerDied("it sent something that is not a valid answer")
-        if self._reader.pending():
+        if not more and self._reader.pending():
             self.kill()
             raise WorkerForged(self.FORGED, earlier=False)
-        return reply
+        return reply, more
 
     # -- ending ------------------------------------------------------------
     def _exit_status(self) -> int | None:

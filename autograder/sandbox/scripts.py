@@ -1,0 +1,124 @@
+"""Scripts: a hidden test's predicted calls, sent to the worker together.
+
+A hidden test calls the student's functions one at a time, and every call
+is a round trip to the worker (~0.2 ms of pipes, encoding and scheduling,
+often more than the call itself). Replayed grading knows which calls are
+coming: calibration recorded, per test, every call the reference got and a
+fingerprint of each answer (``Script``). A session that follows a script
+(``StudentSession.use_script``) sends the test's next calls in one message;
+the worker runs them in order, answers each in its own frame, and stops
+after the first answer whose fingerprint differs from the reference's.
+
+Why no grade can change:
+
+- The worker only runs a predicted call after every earlier answer was
+  identical to the reference's (same types, dtypes, shapes and bytes). The
+  test body is deterministic, so it then makes exactly the predicted call
+  next: the student's code sees the same calls in the same order as without
+  a script, and nothing runs that the test would not have asked for.
+- Every call is still the test's own: the session compares the request the
+  test makes with the predicted one (their encodings) before it takes an
+  answer, and the answer is the worker's, checked like any other. A request
+  that differs ends the script for the rest of the test (per-call from
+  then on); if the worker was still running the script, it is replaced.
+- Timeouts keep their meaning: each answer is awaited with the call's own
+  budget, counted from when the test asks for it.
+- A script holds no answers, only fingerprints: a wrong fingerprint can
+  only stop a script early, never make an answer right.
+
+Used only where a calibration recorded the test (``autograder.grading.replay``),
+for calls whose requests fit ``MAX_SCRIPT_BYTES``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from autograder.sandbox import wire
+
+__all__ = ["PredictedCall", "Script", "enabled", "MAX_BATCH_CALLS", "MAX_BATCH_BYTES", "MAX_SCRIPT_BYTES"]
+
+MAX_BATCH_CALLS = 256  # calls sent in one message
+MAX_BATCH_BYTES = 1 << 20  # request bytes in one message
+MAX_SCRIPT_BYTES = 4 << 20  # a test whose calls carry more is not scripted (big arrays gain nothing)
+
+
+def enabled() -> bool:
+    """Scripts are followed unless ``AUTOGRADER_SCRIPTS=0`` (they change no grade, only speed)."""
+    return os.environ.get("AUTOGRADER_SCRIPTS", "1") != "0"
+
+
+def request_key(message: dict) -> str | None:
+    """The fingerprint of a call request (without its id); None when it cannot be encoded."""
+    try:
+        return wire.digest(wire.encode(message))
+    except (wire.WireError, RecursionError):
+        return None
+
+
+def answer_digest(reply: dict) -> str:
+    """The fingerprint of an answer as the worker sends it (without its id)."""
+    return wire.digest(wire.encode(reply))
+
+
+@dataclass(frozen=True)
+class PredictedCall:
+    message: dict  # {"op": "call", "module", "func", "args", "kwargs", "extras"}: a private copy
+    key: str  # the request's fingerprint
+    size: int  # the request's encoded size
+    answer: str  # the fingerprint of the reference's answer
+
+    @classmethod
+    def record(cls, message: dict, reply: dict) -> PredictedCall | None:
+        """The call ``message`` that got ``reply``, copied through the wire (the test may change its
+        arguments afterwards); None when it cannot be (the test is then not scripted)."""
+        try:
+            header, buffers = wire.encode(message)
+            copy = wire.decode(header, [len(b) for b in buffers], b"".join(buffers))
+            answer = answer_digest(reply)
+        except (wire.WireError, RecursionError):
+            return None
+        if not isinstance(copy, dict):
+            return None
+        return cls(copy, wire.digest((header, buffers)), len(header) + sum(len(b) for b in buffers), answer)
+
+
+@dataclass
+class Script:
+    """One test's predicted calls in order, and how far the running test has followed them."""
+
+    calls: list[PredictedCall]
+    pos: int = 0  # the next call the test is expected to make
+    running: str | None = None  # the id of the message the worker is still answering
+    first: int = 0  # the index of that message's first call
+    end: int = 0  # and one past its last
+    stats: dict[str, int] = field(default_factory=lambda: {"batches": 0, "calls": 0})
+
+    @classmethod
+    def of(cls, tap: list[PredictedCall | None]) -> Script | None:
+        """A script of a test's recorded calls; None when there are none, one could not be recorded,
+        or together they are too large to be worth it."""
+        calls = [c for c in tap if c is not None]
+        if not calls or len(calls) < len(tap) or sum(c.size for c in calls) > MAX_SCRIPT_BYTES:
+            return None
+        return cls(calls)
+
+    def fresh(self) -> Script:
+        """The same predictions, followed from the start."""
+        return Script(self.calls, stats=self.stats)
+
+    def expects(self, key: str | None) -> bool:
+        return key is not None and self.pos < len(self.calls) and self.calls[self.pos].key == key
+
+    def batch(self, imported: set[str]) -> list[PredictedCall]:
+        """The calls to send from ``pos`` on: up to the limits, and none into a module not imported yet
+        (importing is the test's own step, in its own order)."""
+        out: list[PredictedCall] = []
+        size = 0
+        for call in self.calls[self.pos : self.pos + MAX_BATCH_CALLS]:
+            size += call.size
+            if call.message["module"] not in imported or (out and size > MAX_BATCH_BYTES):
+                break
+            out.append(call)
+        return out

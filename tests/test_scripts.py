@@ -1,0 +1,203 @@
+"""Scripts (autograder.sandbox.scripts): a test's predicted calls sent together, and no grade changed.
+
+The property: with a script, the student's code sees exactly the calls it sees
+without one, in the same order, and nothing else; every answer, failure and
+message is the same. The attacks: a submission that keeps state between calls,
+answers that differ from the reference's in the middle of a script, a call that
+hangs inside a script, and frames forged on the reply pipe while a script runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder import grade, load_course
+from autograder.errors import StudentCodeError, StudentCrashed, StudentStop, StudentTimeout
+from autograder.grading import calibration
+from autograder.sandbox import SandboxLimits, StudentSession, available_levels
+from autograder.sandbox.scripts import Script
+from tests.test_batch import SUBMISSIONS, make_course
+
+LEVEL = "namespace" if "namespace" in available_levels() else "process"
+LIMITS = SandboxLimits(call_timeout=2, test_timeout=60)
+
+REFERENCE = "def f(x):\n    return 2 * x\n"
+# Keeps every argument it gets, and answers like the reference except for x == 3.
+STUDENT = """
+SEEN = []
+
+
+def f(x):
+    SEEN.append(x)
+    return 99 if x == 3 else 2 * x
+
+
+def seen():
+    return list(SEEN)
+"""
+
+
+def body(student) -> list:
+    """A test body whose later calls depend on earlier answers (as many hidden tests do)."""
+    out = []
+    for x in range(6):
+        y = student.m.f(x)
+        out.append(y)
+        out.append(student.m.f(y + 1000))
+    return out
+
+
+def _recorded(files: dict[str, bytes], run) -> Script:
+    """The script a calibration would record: every call ``run`` makes into ``files``, and its answer."""
+    session = StudentSession(files, level=LEVEL, limits=LIMITS)
+    try:
+        session.tap = []
+        session.begin_test()
+        run(session)
+        session.end_test()
+        script = Script.of(session.tap)
+    finally:
+        session.close()
+    assert script is not None
+    return script
+
+
+def _follow(files: dict[str, bytes], script: Script | None, run):
+    """Run ``run`` against ``files`` following ``script``; (what it returned or raised, the calls the code saw)."""
+    session = StudentSession(files, level=LEVEL, limits=LIMITS)
+    try:
+        session.begin_test()
+        session.use_script(script)
+        try:
+            result: object = run(session)
+        except (StudentCodeError, StudentStop) as raised:
+            err = raised.error if isinstance(raised, StudentStop) else raised
+            result = (type(err).__name__, err.message)
+        session.end_test()
+        seen = session.m.seen() if "seen" in files["m.py"].decode() else None
+        stats = dict(script.stats) if script is not None else None
+    finally:
+        session.close()
+    return result, seen, stats
+
+
+def test_the_code_sees_exactly_the_calls_it_sees_without_a_script():
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    student = {"m.py": STUDENT.encode()}
+    scripted, seen_scripted, stats = _follow(student, script, body)
+    plain, seen_plain, _ = _follow(student, None, body)
+    assert scripted == plain == [0, 2000, 2, 2004, 4, 2008, 99, 2198, 8, 2016, 10, 2020]
+    assert seen_scripted == seen_plain == [0, 1000, 1, 1002, 2, 1004, 3, 1099, 4, 1008, 5, 1010]
+    assert stats["batches"] >= 1 and stats["calls"] == 7  # scripted up to the differing answer (3 -> 99)
+
+
+def test_a_correct_submission_is_answered_in_one_message():
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    same = STUDENT.replace("99 if x == 3 else ", "")
+    result, seen, stats = _follow({"m.py": same.encode()}, script, body)
+    assert result == [0, 2000, 2, 2004, 4, 2008, 6, 2012, 8, 2016, 10, 2020]
+    assert len(seen) == 12 and stats == {"batches": 1, "calls": 12}
+
+
+def test_a_call_that_hangs_inside_a_script_times_out_with_the_usual_message():
+    hangs = STUDENT.replace("    SEEN.append(x)\n", "    SEEN.append(x)\n    if x == 2:\n        while True:\n            pass\n")
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    scripted, _, _ = _follow({"m.py": hangs.encode()}, script, body)
+    plain, _, _ = _follow({"m.py": hangs.encode()}, None, body)
+    assert scripted == plain
+    assert scripted[0] == StudentTimeout.__name__ and "did not return within 2 s (called as f(2))" in scripted[1]
+
+
+FORGER = """
+import os, struct, sys
+
+SEEN = []
+
+
+def _script_id():
+    f = sys._getframe()
+    while f is not None:
+        request = f.f_locals.get("request")
+        if isinstance(request, dict) and request.get("op") == "script":
+            return request["id"]
+        f = f.f_back
+    return None
+
+
+def _forge(n):
+    header = ('{"$d":[["ok",7777],["id","%s"],["n",%d],["more",true]]}' % (_script_id(), n)).encode()
+    frame = struct.pack("!IIQ", len(header), 0, 0) + header
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            target = os.readlink("/proc/self/fd/%d" % fd)
+            with open("/proc/self/fdinfo/%d" % fd) as fh:
+                flags = int(fh.read().split("flags:")[1].split()[0], 8)
+        except (OSError, ValueError, IndexError):
+            continue
+        if fd > 2 and target.startswith("pipe:") and flags & 3 == 1:
+            os.write(fd, frame)
+
+
+def f(x):
+    SEEN.append(x)
+    if x == 1:
+        _forge(%(n)s)
+    return 2 * x
+"""
+
+
+def test_a_frame_forged_for_a_later_call_of_the_script_is_a_crash_never_its_answer():
+    """f(1) (call 2 of the script) writes an answer for call 3: the grader sees a crash, never 7777."""
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    result, _, _ = _follow({"m.py": FORGER.replace("%(n)s", "3").encode()}, script, body)
+    assert isinstance(result, tuple) and result[0] == StudentCrashed.__name__, result
+    assert "f() in your m.py crashed" in result[1] and "7777" not in result[1]
+
+
+def test_an_answer_forged_for_its_own_call_is_at_most_that_calls_answer():
+    """Student code can read the script's id and answer its own call (f(1) is call 2): as good as
+    returning 7777 from f(1). The real answer behind it is never passed on to the next call."""
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    result, _, _ = _follow({"m.py": FORGER.replace("%(n)s", "2").encode()}, script, body)
+    assert isinstance(result, list) and result[2] == 7777, result
+    assert result[:2] == [0, 2000] and result[3:] == [2 * 8777, 4, 2008, 6, 2012, 8, 2016, 10, 2020]
+
+
+# ----------------------------------------------------------------------------- whole grades
+
+STATEFUL = (
+    "SEEN = []\n\n\ndef double(x):\n    SEEN.append(x)\n    return 2.0 * x if len(SEEN) < 9 else 0.0\n\n\n"
+    "def half(x, cache={}):\n    cache[x] = cache.get(x, 0) + 1\n    return x / 2.0 if cache[x] < 2 else x\n"
+)
+
+
+def test_grades_with_scripts_equal_grades_without(tmp_path, monkeypatch):
+    course = load_course(make_course(tmp_path / "course"))
+    calibration.write_artefact(course)
+    book = calibration.load_book(course)
+    assert book is not None and book.scripts, "the artefact carries the calibration's scripts"
+    sources = {**{k: SUBMISSIONS[k] for k in ("alice", "bob", "carol", "dave_syntax")}, "stateful": STATEFUL}
+    for name, source in sources.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "mini.py").write_text(source)
+        monkeypatch.setenv("AUTOGRADER_SCRIPTS", "1")
+        scripted = grade(tmp_path / name, course)
+        monkeypatch.setenv("AUTOGRADER_SCRIPTS", "0")
+        plain = grade(tmp_path / name, course)
+        assert scripted.without_timing() == plain.without_timing(), name
+    assert 0 < scripted.score < scripted.max_score  # the stateful submission goes wrong part way
+
+
+def test_the_artefact_round_trips_the_scripts(tmp_path):
+    course = load_course(make_course(tmp_path / "course"))
+    book = calibration.calibrate(course)
+    assert book.scripts
+    path = calibration.save_book(course, book, tmp_path / "c.json")
+    loaded = calibration.load_book(course, path)
+    assert loaded is not None and set(loaded.scripts) == set(book.scripts)
+    for key, script in book.scripts.items():
+        assert [(c.key, c.size, c.answer) for c in loaded.scripts[key].calls] == [
+            (c.key, c.size, c.answer) for c in script.calls
+        ]
+        assert all(calibration._identical(a.message, b.message) for a, b in zip(script.calls, loaded.scripts[key].calls))
