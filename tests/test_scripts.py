@@ -9,8 +9,6 @@ hangs inside a script, and frames forged on the reply pipe while a script runs.
 
 from __future__ import annotations
 
-import pytest
-
 from autograder import grade, load_course
 from autograder.errors import StudentCodeError, StudentCrashed, StudentStop, StudentTimeout
 from autograder.grading import calibration
@@ -100,7 +98,9 @@ def test_a_correct_submission_is_answered_in_one_message():
 
 
 def test_a_call_that_hangs_inside_a_script_times_out_with_the_usual_message():
-    hangs = STUDENT.replace("    SEEN.append(x)\n", "    SEEN.append(x)\n    if x == 2:\n        while True:\n            pass\n")
+    hangs = STUDENT.replace(
+        "    SEEN.append(x)\n", "    SEEN.append(x)\n    if x == 2:\n        while True:\n            pass\n"
+    )
     script = _recorded({"m.py": REFERENCE.encode()}, body)
     scripted, _, _ = _follow({"m.py": hangs.encode()}, script, body)
     plain, _, _ = _follow({"m.py": hangs.encode()}, None, body)
@@ -200,4 +200,6 @@ def test_the_artefact_round_trips_the_scripts(tmp_path):
         assert [(c.key, c.size, c.answer) for c in loaded.scripts[key].calls] == [
             (c.key, c.size, c.answer) for c in script.calls
         ]
-        assert all(calibration._identical(a.message, b.message) for a, b in zip(script.calls, loaded.scripts[key].calls))
+        assert all(
+            calibration._identical(a.message, b.message) for a, b in zip(script.calls, loaded.scripts[key].calls)
+        )

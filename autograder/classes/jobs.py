@@ -38,15 +38,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.config import Course, load_course
 from autograder.errors import AutograderError, ConfigError, IsolationError, SuiteError
-from autograder.grading.reference import ReferenceModules
-from autograder.grading.replay import ExampleBook, ReplayPlugin
-from autograder.model import GradeReport
 from autograder.sandbox.affinity import pinning_enabled
 from autograder.submission import Submission, submission_from_json, submission_to_json
+
+if TYPE_CHECKING:  # pytest, hypothesis and the grading machinery load in the jobs, not in the parent
+    from autograder.grading.reference import ReferenceModules
+    from autograder.grading.replay import ExampleBook
+    from autograder.model import GradeReport
 
 __all__ = ["Grader", "JobFailure", "JobPool"]
 
@@ -77,12 +79,15 @@ class Grader:
     from_artefact: bool = field(init=False, default=False)  # the book came from the course's artefact
 
     def __post_init__(self) -> None:
+        from autograder.grading.reference import ReferenceModules
+
         self.level = self.course.isolation_level(self.isolation, self.trusted_code)
         self.reference = ReferenceModules(self.course.reference_dir)
 
     def calibrate(self) -> GradeReport:
         """Grade the reference, recording hypothesis's inputs for replay; returns the reference's report."""
         from autograder.grading.grade import grade_many
+        from autograder.grading.replay import ExampleBook, ReplayPlugin
         from autograder.submission import load_submission
 
         book = ExampleBook(self.course.suite_hash())
@@ -121,6 +126,7 @@ class Grader:
         self, submissions: list[Submission], on_report: Callable[[GradeReport], None] | None = None
     ) -> dict[str, GradeReport]:
         from autograder.grading.grade import grade_many
+        from autograder.grading.replay import ReplayPlugin
 
         if self.replay and self.book is None:
             self.calibrate()
@@ -152,7 +158,13 @@ def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level
     try:
         t0 = time.monotonic()
         # The parent resolved ``level``; it resolves to process only for code it was told is trusted.
-        grader = Grader(load_course(course_path), isolation=level, trusted_code=level == "process", replay=replay)
+        course = load_course(course_path)
+        from autograder.grading.headstart import head_start
+
+        head_start(course, level, trusted_code=level == "process")  # the sandbox readies while pytest loads
+        import autograder.grading.grade  # noqa: F401
+
+        grader = Grader(course, isolation=level, trusted_code=level == "process", replay=replay)
         ready: dict[str, Any] = {"seconds": 0.0}
         if replay:
             ready["artefact"] = grader.use_artefact()

@@ -40,6 +40,7 @@ from autograder.sandbox import wire
 __all__ = ["PredictedCall", "Script", "enabled", "MAX_BATCH_CALLS", "MAX_BATCH_BYTES", "MAX_SCRIPT_BYTES"]
 
 MAX_BATCH_CALLS = 256  # calls sent in one message
+FIRST_BATCH_CALLS = 16  # the first message of a test; each message that is answered to its end sends 4x more
 MAX_BATCH_BYTES = 1 << 20  # request bytes in one message
 MAX_SCRIPT_BYTES = 4 << 20  # a test whose calls carry more is not scripted (big arrays gain nothing)
 
@@ -93,6 +94,7 @@ class Script:
     running: str | None = None  # the id of the message the worker is still answering
     first: int = 0  # the index of that message's first call
     end: int = 0  # and one past its last
+    window: int = FIRST_BATCH_CALLS  # calls in the next message: grows while answers match, 1 after one did not
     stats: dict[str, int] = field(default_factory=lambda: {"batches": 0, "calls": 0})
 
     @classmethod
@@ -108,6 +110,16 @@ class Script:
         """The same predictions, followed from the start."""
         return Script(self.calls, stats=self.stats)
 
+    def answered(self, more: bool) -> None:
+        """Move past the call just answered; ``more``: the worker goes on with the message's next call."""
+        self.pos += 1
+        self.stats["calls"] += 1
+        if not more:
+            self.running = None
+            # Answered to its end: send more at once next time. Stopped early (an answer differed):
+            # the next calls may differ too, so send them one at a time until answers match again.
+            self.window = min(MAX_BATCH_CALLS, self.window * 4) if self.pos == self.end else 1
+
     def expects(self, key: str | None) -> bool:
         return key is not None and self.pos < len(self.calls) and self.calls[self.pos].key == key
 
@@ -116,7 +128,7 @@ class Script:
         (importing is the test's own step, in its own order)."""
         out: list[PredictedCall] = []
         size = 0
-        for call in self.calls[self.pos : self.pos + MAX_BATCH_CALLS]:
+        for call in self.calls[self.pos : self.pos + self.window]:
             size += call.size
             if call.message["module"] not in imported or (out and size > MAX_BATCH_BYTES):
                 break

@@ -228,11 +228,8 @@ class StudentSession:
             if more and script.pos + 1 >= script.end:
                 worker.kill()
                 raise WorkerDied("it sent something that is not a valid answer")
-        script.pos += 1
-        script.stats["calls"] += 1
+        script.answered(more)
         self._last_request = (str(message["module"]), str(message["func"]))
-        if not more:
-            script.running = None
         return reply
 
     def _crashed(self, module: str, func: str, what: str, died: WorkerDied) -> StudentCodeError:
