@@ -45,6 +45,7 @@ from autograder.grading._hypothesis import (
     set_max_examples,
     unset_seed,
 )
+from autograder.grading.datacache import DataCache
 from autograder.grading.reference import ReferenceModules
 from autograder.model import ExerciseResult, GradeReport, TestResult
 from autograder.sandbox import StudentSession, sandbox_description
@@ -321,6 +322,12 @@ def reference(request: pytest.FixtureRequest) -> ReferenceModules:
 def course(request: pytest.FixtureRequest) -> Course:
     """The validated course.yaml (e.g. ``course.data`` for the cat images' source)."""
     return _run(request.config).course
+
+
+@pytest.fixture(scope="session")
+def data_cache(request: pytest.FixtureRequest) -> DataCache:
+    """Slow, deterministic test data made once and read back by later processes (``grading.datacache``)."""
+    return DataCache(_run(request.config).course)
 
 
 @pytest.fixture

@@ -37,12 +37,24 @@ from dataclasses import dataclass, field
 
 from autograder.sandbox import wire
 
-__all__ = ["PredictedCall", "Script", "enabled", "MAX_BATCH_CALLS", "MAX_BATCH_BYTES", "MAX_SCRIPT_BYTES"]
+__all__ = [
+    "PredictedCall",
+    "Script",
+    "enabled",
+    "MAX_BATCH_CALLS",
+    "MAX_BATCH_BYTES",
+    "MAX_CALL_BYTES",
+    "MAX_SCRIPT_BYTES",
+]
 
 MAX_BATCH_CALLS = 256  # calls sent in one message
 FIRST_BATCH_CALLS = 16  # the first message of a test; each message that is answered to its end sends 4x more
-MAX_BATCH_BYTES = 1 << 20  # request bytes in one message
-MAX_SCRIPT_BYTES = 4 << 20  # a test whose calls carry more is not scripted (big arrays gain nothing)
+# A test whose calls carry more is not scripted, nor one whose calls carry more than MAX_CALL_BYTES each
+# on average: a few calls on big arrays (the cat pictures) gain nothing from one message, and their
+# script would make the calibration artefact megabytes larger.
+MAX_SCRIPT_BYTES = 256 << 10
+MAX_CALL_BYTES = 4 << 10
+MAX_BATCH_BYTES = MAX_SCRIPT_BYTES  # request bytes in one message
 
 
 def enabled() -> bool:
@@ -102,7 +114,8 @@ class Script:
         """A script of a test's recorded calls; None when there are none, one could not be recorded,
         or together they are too large to be worth it."""
         calls = [c for c in tap if c is not None]
-        if not calls or len(calls) < len(tap) or sum(c.size for c in calls) > MAX_SCRIPT_BYTES:
+        size = sum(c.size for c in calls)
+        if not calls or len(calls) < len(tap) or size > min(MAX_SCRIPT_BYTES, MAX_CALL_BYTES * len(calls)):
             return None
         return cls(calls)
 

@@ -15,7 +15,9 @@ student; the arithmetic being checked is the same.
 """
 
 import base64
+import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,20 +40,33 @@ TRAIN_HINT = ("Start from w = zeros(n), b = 0; every epoch a = sigmoid(X @ w + b
 
 
 @pytest.fixture(scope="session")
-def pictures(course, reference):
-    """Training pictures and hidden pictures, loaded once per grading session (trusted side)."""
+def pictures(course, reference, data_cache):
+    """Training pictures and hidden pictures, loaded once per grading session (trusted side).
+
+    Drawing the generated pictures takes ~0.3 s, so they are kept in the course's cache, keyed by the
+    drawing code and the seed (``data_cache``: read back by later grading processes)."""
     catdata = reference.module("catdata")
     data = course.data
-    try:
+
+    def load():
         X_train, y_train, X_test, y_test = catdata.load(data.source, data.path, data.seed)
         if data.source == "generated":
             _, _, X_hidden, y_hidden = catdata.generate(data.seed + HIDDEN_SEED_OFFSET, n_train=0, n_test=HIDDEN_SIZE)
         else:
             X_hidden, y_hidden = X_test, y_test
+        return {"X_train": X_train, "y_train": y_train, "X_hidden": X_hidden, "y_hidden": y_hidden}
+
+    try:
+        if data.source == "generated":
+            drawing = hashlib.sha256(Path(catdata.__file__).read_bytes()).hexdigest()
+            key = {"catdata": drawing, "seed": data.seed, "hidden": [HIDDEN_SEED_OFFSET, HIDDEN_SIZE]}
+            p = data_cache.arrays("cat-pictures", key, load)
+        else:
+            p = load()
     except catdata.DataError as exc:
         # A broken data source is the course's problem, not the student's: stop grading and say how to fix it.
         pytest.exit(f"{course.path}: data: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
-    return {"train": (X_train, y_train), "hidden": (X_hidden, y_hidden)}
+    return {"train": (p["X_train"], p["y_train"]), "hidden": (p["X_hidden"], p["y_hidden"])}
 
 
 def _thumbnails(images, *, crop, pool):
