@@ -134,8 +134,45 @@ def test_a_tampered_artefact_cannot_raise_a_grade(mini):
     import hmac
 
     doc = json.loads(path.read_bytes())
-    body = {"key": doc["key"], "tests": doc["tests"], "reference": doc["reference"]}
+    body = {part: doc[part] for part in ("key", "tests", "reference", "scripts", "memo")}
     doc["mac"] = hmac.new(course.suite_hash().encode(), calibration._canonical(body), hashlib.sha256).hexdigest()
+    path.write_text(json.dumps(doc))
+    assert load_book(course) is None
+    assert grade(folder / "bob", course).without_timing() == bob_plain.without_timing()
+
+
+def test_the_artefact_keeps_the_references_answers_and_a_replay_does_not_run_the_reference(mini):
+    from autograder.grading.grade import grade_many
+    from autograder.grading.reference import ReferenceModules
+    from autograder.grading.replay import ReplayPlugin
+    from autograder.submission import load_submission
+
+    course, folder = mini
+    book = calibration.calibrate(course)
+    assert book.memo.get("mini"), "the calibration memoised the reference's answers"
+    path = calibration.save_book(course, book, course.root / calibration.CACHE_FOLDER / "c.json")
+    loaded = load_book(course, path)
+    assert loaded is not None and loaded.memo == book.memo
+    reference = ReferenceModules(course.reference_dir)
+    reference.preload(loaded.memo)
+    sub = load_submission(folder / "alice")
+    report = grade_many([sub], course, reference=reference, plugins=[ReplayPlugin(loaded, recording=False)])
+    assert report[sub.label].score == report[sub.label].max_score
+    assert reference.misses == 0 and reference.hits > 0  # every answer came from the artefact
+
+
+def test_a_forged_reference_answer_is_never_used(mini):
+    """An answer changed in the file (bob's 3x made "right") fails the MAC: the file is ignored."""
+    from autograder.sandbox import wire
+
+    course, folder = mini
+    path = write_artefact(course)
+    bob_plain = grade(folder / "bob", course, replay=False)
+    doc = json.loads(path.read_bytes())
+    header, buffers = wire.encode(3.0)
+    for entries in doc["memo"].values():
+        for entry in entries:
+            entry[1:] = [header.decode(), [], ""]
     path.write_text(json.dumps(doc))
     assert load_book(course) is None
     assert grade(folder / "bob", course).without_timing() == bob_plain.without_timing()

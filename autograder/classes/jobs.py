@@ -97,6 +97,7 @@ class Grader:
             plugins=[ReplayPlugin(book, recording=True)],
         )  # fmt: skip
         cal = reports[CALIBRATION_LABEL]
+        book.memo = self.reference.memo()
         book.reference = {
             "reference_score": cal.score, "max_score": cal.max_score,
             "not_passed": [f"{t.exercise}.{t.name}" for t in cal.tests if not t.passed],
@@ -116,6 +117,7 @@ class Grader:
         book = calibration.load_book(self.course)
         if book is not None and book.reference is not None:
             self.book, self.from_artefact = book, True
+            self.reference.preload(book.memo)
             return True
         self.calibrate()
         assert self.book is not None

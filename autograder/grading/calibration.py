@@ -8,9 +8,13 @@ replays instead of running hypothesis, and no process calibrates twice.
 
 The file (``calibration-<key>.json``) holds, per hidden test the reference
 passes, the recorded inputs (encoded like the sandbox's wire frames: JSON
-plus raw array bytes, never pickle) and whether ``assume`` rejected each.
-It holds no answers: a replayed test body still calls the trusted reference
-in-process, so the comparison is always against the real reference.
+plus raw array bytes, never pickle) and whether ``assume`` rejected each;
+per test, the calls it made into the reference through the sandbox and a
+fingerprint of each answer (``autograder.sandbox.scripts``); and the
+reference's memoised answers (``ReferenceModules.memo``), so a single
+submission does not run the reference again for the recorded inputs. The
+answers are the reference's own, computed by the trusted side when the
+file was made; the MAC below is what keeps them so.
 
 Where it lives: ``<course>/.autograder-cache/`` (ignored by git), or the
 user's cache folder (``$XDG_CACHE_HOME/autograder``) when the course folder
@@ -26,7 +30,8 @@ Why a bad file costs speed but never a grade:
   between the course root and the hidden tests). Anything else is not
   loaded, and grading runs hypothesis as without the file.
 - Tampered: replay only ever makes a test *pass*, so forged inputs (weak
-  ones a wrong submission survives) are the danger. The file carries an
+  ones a wrong submission survives) and forged reference answers (a wrong
+  one a wrong submission matches) are the danger. The file carries an
   HMAC over its whole content, keyed by a digest of the course's hidden
   tests and reference solutions, which students never see; a file that
   fails the check, or the strict decoding after it, is ignored.
@@ -221,6 +226,26 @@ def _decode_script(entry: Any) -> Script:
 _CALL_KEYS = {"op", "module", "func", "args", "kwargs", "extras"}
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _decode_memo(entries: Any) -> dict[bytes, tuple[bytes, list[int], bytes]]:
+    """One module's memoised reference answers (``ReferenceModules.memo``), strictly typed."""
+    if not isinstance(entries, list):
+        raise ValueError("malformed memo")
+    out = {}
+    for entry in entries:
+        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[1], str)
+                and isinstance(entry[2], list) and all(type(n) is int and n >= 0 for n in entry[2])):  # fmt: skip
+            raise ValueError("malformed memo entry")
+        payload = base64.b64decode(str(entry[3]), validate=True)
+        if sum(entry[2]) != len(payload):
+            raise ValueError("memo answer sizes do not match")
+        out[base64.b64decode(str(entry[0]), validate=True)] = (entry[1].encode(), list(entry[2]), payload)
+    return out
+
+
 def _identical(a: Any, b: Any) -> bool:
     """Same types all the way down, arrays with the same dtype, shape, layout and bytes, floats bit for bit."""
     import numpy as np
@@ -251,7 +276,13 @@ def save_book(course: Course, book: ExampleBook, path: Path) -> Path:
     for name, script in sorted(book.scripts.items()):
         if (encoded_script := _encode_script(script)) is not None:
             scripts[name] = encoded_script
-    body = {"key": artefact_key(course), "tests": tests, "reference": book.reference, "scripts": scripts}
+    memo = {
+        module: [
+            [_b64(key), header.decode(), sizes, _b64(payload)] for key, (header, sizes, payload) in entries.items()
+        ]
+        for module, entries in sorted(book.memo.items())
+    }
+    body = {"key": artefact_key(course), "tests": tests, "reference": book.reference, "scripts": scripts, "memo": memo}
     doc = {**body, "mac": hmac.new(_secret(course), _canonical(body), hashlib.sha256).hexdigest()}
     return write_atomic(path, _canonical(doc))
 
@@ -327,10 +358,11 @@ def _read(course: Course, key: dict[str, str], file: Path) -> ExampleBook | None
         doc = json.loads(file.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(doc, dict) or set(doc) != {"key", "tests", "reference", "scripts", "mac"} or doc["key"] != key:
+    parts = ("key", "tests", "reference", "scripts", "memo")
+    if not isinstance(doc, dict) or set(doc) != {*parts, "mac"} or doc["key"] != key:
         return None
     mac = doc["mac"]
-    body = {"key": doc["key"], "tests": doc["tests"], "reference": doc["reference"], "scripts": doc["scripts"]}
+    body = {part: doc[part] for part in parts}
     expected = hmac.new(_secret(course), _canonical(body), hashlib.sha256)
     if not isinstance(mac, str) or not hmac.compare_digest(mac, expected.hexdigest()):
         return None
@@ -338,9 +370,10 @@ def _read(course: Course, key: dict[str, str], file: Path) -> ExampleBook | None
         tests = {str(name): _decode_recording(entry) for name, entry in _items(doc["tests"])}
         reference = _reference(doc["reference"])
         scripts = {str(name): _decode_script(entry) for name, entry in _items(doc["scripts"])}
+        memo = {str(module): _decode_memo(entries) for module, entries in _items(doc["memo"])}
     except (ValueError, TypeError, KeyError, RecursionError):
         return None
-    return ExampleBook(key["suite"], tests=tests, reference=reference, scripts=scripts)
+    return ExampleBook(key["suite"], tests=tests, reference=reference, scripts=scripts, memo=memo)
 
 
 def _reference(entry: Any) -> dict[str, Any] | None:

@@ -49,16 +49,20 @@ def grade(
     """
     course = resolve_course(course)
     sub = load_submission(path, label=label)
-    plugins = _replay_plugins(course, isolation, trusted_code, calibrate) if replay else []
-    return grade_many([sub], course, isolation=isolation, trusted_code=trusted_code, plugins=plugins)[sub.label]
+    plugins: list[object] = []
+    reference = None
+    if replay:
+        from autograder.grading.calibration import calibrated_book
+        from autograder.grading.replay import ReplayPlugin
 
-
-def _replay_plugins(course: Course, isolation: str | None, trusted_code: bool, calibrate: bool) -> list[object]:
-    from autograder.grading.calibration import calibrated_book
-    from autograder.grading.replay import ReplayPlugin
-
-    book = calibrated_book(course, isolation, trusted_code, create=calibrate)
-    return [ReplayPlugin(book, recording=False)] if book is not None else []
+        book = calibrated_book(course, isolation, trusted_code, create=calibrate)
+        if book is not None:
+            plugins = [ReplayPlugin(book, recording=False)]
+            reference = ReferenceModules(course.reference_dir)
+            reference.preload(book.memo)  # the calibration's answers: the reference runs only for new inputs
+    return grade_many(
+        [sub], course, isolation=isolation, trusted_code=trusted_code, plugins=plugins, reference=reference
+    )[sub.label]
 
 
 def grade_many(

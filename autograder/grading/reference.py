@@ -18,6 +18,8 @@ from autograder.sandbox import wire
 
 __all__ = ["ReferenceModules"]
 
+Answer = tuple[bytes, list[int], bytes]  # a memoised answer as a wire frame: header, buffer sizes, buffers
+
 
 class ReferenceModules:
     """``reference.activations.sigmoid(z)`` calls the solution; answers are cached by input."""
@@ -26,14 +28,34 @@ class ReferenceModules:
         self._folder = Path(folder)
         self._cache_enabled = cache
         self._modules: dict[str, _CachedModule] = {}
+        self._preloaded: dict[str, dict[bytes, Answer]] = {}
         self.hits = 0
         self.misses = 0
+
+    def memo(self, max_entry_bytes: int = 16 << 10) -> dict[str, dict[bytes, Answer]]:
+        """The memoised answers per module (the calibration artefact keeps them), leaving out any
+        whose input and answer together exceed ``max_entry_bytes``."""
+        out: dict[str, dict[bytes, Answer]] = {}
+        for name, module in self._modules.items():
+            kept = {k: a for k, a in module._cache.items() if len(k) + len(a[0]) + len(a[2]) <= max_entry_bytes}
+            if kept:
+                out[name] = kept
+        return out
+
+    def preload(self, memo: dict[str, dict[bytes, Answer]]) -> None:
+        """Start from answers memoised by an earlier process (from the calibration artefact, which is
+        checked before it is used): the reference is not run again for those inputs."""
+        for name, entries in memo.items():
+            self._preloaded.setdefault(name, {}).update(entries)
+            if name in self._modules:
+                self._modules[name]._cache.update(entries)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         if name not in self._modules:
             self._modules[name] = _CachedModule(self, self._import(name))
+            self._modules[name]._cache.update(self._preloaded.get(name, {}))
         return self._modules[name]
 
     def __repr__(self) -> str:
@@ -76,7 +98,7 @@ class _CachedModule:
     def __init__(self, owner: ReferenceModules, module: Any) -> None:
         self._owner = owner
         self._module = module
-        self._cache: dict[bytes, tuple[bytes, list[int], bytes]] = {}
+        self._cache: dict[bytes, Answer] = {}
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._module, name)

@@ -76,6 +76,9 @@ class ExampleBook:
     # The calls each test made into the reference and their answers' fingerprints, for sending a
     # test's calls together (``autograder.sandbox.scripts``); any test, with hypothesis or without.
     scripts: dict[str, Script] = field(default_factory=dict)
+    # The reference's memoised answers (``ReferenceModules.memo``): a process that starts from them
+    # runs the reference only for inputs no calibration saw.
+    memo: dict[str, dict[bytes, tuple[bytes, list[int], bytes]]] = field(default_factory=dict)
     replayed: int = 0  # tests that passed by replay
     fallbacks: int = 0  # tests whose replay stopped and ran under hypothesis
 
