@@ -438,3 +438,35 @@ def test_reports_are_canonical_json(mini):
     assert data["submission"] == "alice" and data["schema_version"] == 1
     state = json.loads((out / STATE_DIR / "alice.json").read_text())
     assert state["suite_hash"] == course.suite_hash() and len(state["content_hash"]) == 24
+
+
+def test_the_jobs_hide_the_output_folder_from_their_sandboxes_too(tmp_path, monkeypatch):
+    """The parent hides OUT from sandbox views; the jobs start the sandboxes, so they are told to as well."""
+    from autograder.classes import jobs
+    from autograder.sandbox import isolation
+
+    course = load_course(make_course(tmp_path / "course"))
+    out = tmp_path / "out"
+    pool = jobs.JobPool(course, jobs=1, level="namespace", hide=(out,))
+    started: dict[str, list[str]] = {}
+
+    class Proc:
+        pid = 0
+
+    def popen(argv, **kwargs):
+        started["argv"] = argv
+        return Proc()
+
+    with monkeypatch.context() as m:
+        m.setattr(jobs.subprocess, "Popen", popen)
+        m.setattr(pool, "_give_core", lambda pid: None)
+        job = pool._start()
+    job.conn.close()
+    job.to_job.close()
+    got: dict[str, object] = {}
+    monkeypatch.setattr(jobs, "_job_main", lambda *args: got.update(args=args))
+    jobs.main(["0", "1", *started["argv"][5:]])
+    assert got["args"][-1] == (out,)  # what the job's Grader and head start hide
+    if "namespace" in isolation.available_levels():
+        jobs.Grader(course, isolation="namespace", replay=False, hide=(out,))
+        assert os.path.realpath(out) in isolation.mask_key()

@@ -366,3 +366,31 @@ def test_no_warning_at_namespace():
     report = replace(synthetic_report(), isolation="namespace")
     assert report.warnings == () and report.to_dict()["warnings"] == []
     assert "Warning" not in markdown_report(report) and "WARNING" not in format_table(report)
+
+
+def test_a_batch_job_takes_over_what_its_parent_proved_and_nothing_else(machine, tmp_path):
+    """A class run's parent proves bubblewrap works and the course is hidden; its jobs take that over
+    (isolation.checks_done / take_checks) instead of starting the same sandboxes again."""
+    paths, masks = (str(tmp_path / "course.yaml"),), ("/a/mask",)
+
+    def no_sandbox(*args, **kwargs):
+        raise AssertionError("the job started a sandbox to prove it again")
+
+    machine.setattr(isolation, "_bwrap_probe_once", no_sandbox)
+    machine.setattr(isolation, "_leaks", no_sandbox)
+    machine.setattr(isolation, "mask_key", lambda: masks)
+    isolation.take_checks(json.dumps({"bwrap": True, "hidden": [[list(paths), list(masks)]]}))
+    assert isolation._bwrap_works()
+    isolation.check_hidden(*paths)  # proved by the parent: no sandbox
+    with pytest.raises(AssertionError, match="prove it again"):
+        isolation.check_hidden(str(tmp_path / "other"))  # anything else is proved here
+    machine.setattr(isolation, "mask_key", lambda: ("/another/mask",))
+    with pytest.raises(AssertionError, match="prove it again"):
+        isolation.check_hidden(*paths)  # other masks: not what the parent proved
+    assert json.loads(isolation.checks_done())["bwrap"] is True
+
+
+def test_a_job_told_nothing_or_junk_proves_it_all_itself(machine):
+    isolation.take_checks("not json")
+    isolation.take_checks(json.dumps({"bwrap": False}))
+    assert isolation._taken_probe is None and not isolation._proven_hidden

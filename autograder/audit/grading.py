@@ -32,9 +32,10 @@ from typing import Any
 import pytest
 
 from autograder.config import Course
+from autograder.grading.book import ExampleBook
 from autograder.grading.grade import grade_many
 from autograder.grading.reference import ReferenceModules
-from autograder.grading.replay import ExampleBook, ReplayPlugin
+from autograder.grading.replay import ReplayPlugin
 from autograder.model import GradeReport
 from autograder.submission import Submission, load_submission
 

@@ -374,7 +374,7 @@ def _run(
     else:
         from autograder.classes.jobs import JobPool
 
-        pool = JobPool(course, jobs=n_jobs, level=plan.level, replay=replay)
+        pool = JobPool(course, jobs=n_jobs, level=plan.level, replay=replay, hide=(saver.out,))
         pool.run(todo, on_report=saver.reported, on_failed=saver.failed, on_ready=saver.ready)
 
 

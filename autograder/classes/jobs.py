@@ -43,11 +43,12 @@ from typing import TYPE_CHECKING, Any
 from autograder.config import Course, load_course
 from autograder.errors import AutograderError, ConfigError, IsolationError, SuiteError
 from autograder.sandbox.affinity import pinning_enabled
+from autograder.sandbox.isolation import checks_done, take_checks
 from autograder.submission import Submission, submission_from_json, submission_to_json
 
 if TYPE_CHECKING:  # pytest, hypothesis and the grading machinery load in the jobs, not in the parent
+    from autograder.grading.book import ExampleBook
     from autograder.grading.reference import ReferenceModules
-    from autograder.grading.replay import ExampleBook
     from autograder.model import GradeReport
 
 __all__ = ["Grader", "JobFailure", "JobPool"]
@@ -73,6 +74,7 @@ class Grader:
     isolation: str | None = None
     trusted_code: bool = False
     replay: bool = True
+    hide: tuple[Path, ...] = ()  # kept out of every sandbox view besides the course (a class run's output)
     reference: ReferenceModules = field(init=False)
     book: ExampleBook | None = field(init=False, default=None)
     calibration: GradeReport | None = field(init=False, default=None)
@@ -81,13 +83,14 @@ class Grader:
     def __post_init__(self) -> None:
         from autograder.grading.reference import ReferenceModules
 
-        self.level = self.course.isolation_level(self.isolation, self.trusted_code)
+        self.level = self.course.isolation_level(self.isolation, self.trusted_code, hide=self.hide)
         self.reference = ReferenceModules(self.course.reference_dir)
 
     def calibrate(self) -> GradeReport:
         """Grade the reference, recording hypothesis's inputs for replay; returns the reference's report."""
+        from autograder.grading.book import ExampleBook
         from autograder.grading.grade import grade_many
-        from autograder.grading.replay import ExampleBook, ReplayPlugin
+        from autograder.grading.replay import ReplayPlugin
         from autograder.submission import load_submission
 
         book = ExampleBook(self.course.suite_hash())
@@ -146,7 +149,9 @@ def _send(conn: Connection, message: dict[str, Any]) -> None:
     conn.send_bytes(json.dumps(message, allow_nan=True).encode("utf-8"))
 
 
-def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level: str, replay: bool) -> None:
+def _job_main(
+    conn_in: Connection, conn_out: Connection, course_path: str, level: str, replay: bool, hide: tuple[Path, ...] = ()
+) -> None:
     """Body of a job process: calibrate, then grade chunks until told to stop."""
     stopping = False
 
@@ -163,10 +168,10 @@ def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level
         course = load_course(course_path)
         from autograder.grading.headstart import head_start
 
-        head_start(course, level, trusted_code=level == "process")  # the sandbox readies while pytest loads
+        head_start(course, level, trusted_code=level == "process", hide=hide)  # the sandbox readies while pytest loads
         import autograder.grading.grade  # noqa: F401
 
-        grader = Grader(course, isolation=level, trusted_code=level == "process", replay=replay)
+        grader = Grader(course, isolation=level, trusted_code=level == "process", replay=replay, hide=hide)
         ready: dict[str, Any] = {"seconds": 0.0}
         if replay:
             ready["artefact"] = grader.use_artefact()
@@ -207,13 +212,18 @@ def _job_main(conn_in: Connection, conn_out: Connection, course_path: str, level
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m autograder.classes.jobs FD_IN FD_OUT COURSE LEVEL REPLAY``: what the parent starts."""
+    """``python -m autograder.classes.jobs FD_IN FD_OUT COURSE LEVEL REPLAY [HIDE [CHECKS]]``: what the parent
+    starts (HIDE: paths joined by ``os.pathsep``; CHECKS: ``isolation.checks_done()``)."""
     import sys
 
-    fd_in, fd_out, course_path, level, replay = (argv if argv is not None else sys.argv[1:])[:5]
+    args = argv if argv is not None else sys.argv[1:]
+    fd_in, fd_out, course_path, level, replay = args[:5]
+    hide = tuple(Path(p) for p in args[5].split(os.pathsep) if p) if len(args) > 5 else ()
+    if len(args) > 6:
+        take_checks(args[6])  # the parent proved the sandbox works and hides the course: not again per job
     _job_main(
         Connection(int(fd_in), writable=False), Connection(int(fd_out), readable=False),
-        course_path, level, replay == "1",
+        course_path, level, replay == "1", hide,
     )  # fmt: skip
 
 
@@ -251,8 +261,16 @@ class JobPool:
     """
 
     def __init__(
-        self, course: Course, *, jobs: int, level: str, replay: bool = True, watchdog: float | None = None
+        self,
+        course: Course,
+        *,
+        jobs: int,
+        level: str,
+        replay: bool = True,
+        watchdog: float | None = None,
+        hide: tuple[Path, ...] = (),
     ) -> None:
+        self.hide = hide  # kept out of the jobs' sandboxes besides the course (the output folder)
         self.course = course
         self.watchdog = watchdog if watchdog is not None else course.limits.submission_timeout + WATCHDOG_MARGIN
         self.jobs = max(1, jobs)
@@ -274,7 +292,8 @@ class JobPool:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
         argv = [sys.executable, "-m", "autograder.classes.jobs", str(to_r), str(from_w),
-                str(self.course.path), self.level, "1" if self.replay else "0"]  # fmt: skip
+                str(self.course.path), self.level, "1" if self.replay else "0",
+                os.pathsep.join(str(p) for p in self.hide), checks_done()]  # fmt: skip
         try:
             proc = subprocess.Popen(
                 argv, pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env,
@@ -312,6 +331,10 @@ class JobPool:
         return free[0]
 
     def _stop(self, job: _Job, *, kill: bool = False) -> None:
+        self._ask_to_stop(job, kill=kill)
+        self._reap(job)
+
+    def _ask_to_stop(self, job: _Job, *, kill: bool = False) -> None:
         if job in self._jobs:
             self._jobs.remove(job)
         if kill and job.proc.poll() is None:
@@ -322,6 +345,8 @@ class JobPool:
             except (OSError, ValueError):
                 pass
         job.to_job.close()
+
+    def _reap(self, job: _Job) -> None:
         try:
             job.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -330,8 +355,12 @@ class JobPool:
         job.conn.close()
 
     def close(self, *, kill: bool = False) -> None:
-        for job in list(self._jobs):
-            self._stop(job, kill=kill)
+        """Stop every job: all are told first, so they wind down at the same time."""
+        stopping = list(self._jobs)
+        for job in stopping:
+            self._ask_to_stop(job, kill=kill)
+        for job in stopping:
+            self._reap(job)
 
     @property
     def pids(self) -> list[int]:
@@ -393,8 +422,9 @@ class JobPool:
             pass  # the job is gone: its reply pipe reaches EOF and wakes the loop
 
     def _next_chunk(self) -> list[str]:
-        """Big chunks while there is much to do (fewer pytest sessions), small ones near the end (balance)."""
-        size = max(1, min(MAX_CHUNK, len(self._todo) // max(1, 3 * len(self._jobs))))
+        """Big chunks while there is much to do (fewer pytest sessions), small ones near the end (balance):
+        half of each job's share of what is left (a class of 20 on 2 jobs: 5, 4, 3, 2, 2, 1, ...)."""
+        size = max(1, min(MAX_CHUNK, -(-len(self._todo) // max(1, 2 * len(self._jobs)))))
         return [self._todo.popleft() for _ in range(min(size, len(self._todo)))]
 
     def _receive(self, job: _Job) -> None:

@@ -54,7 +54,7 @@ from typing import Any
 
 from autograder.config import Course
 from autograder.files import write_atomic
-from autograder.grading.replay import _MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
+from autograder.grading.book import MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
 from autograder.sandbox.scripts import PredictedCall, Script
 
 __all__ = [
@@ -80,6 +80,7 @@ _ENGINE_FILES = (
     "grading/_hypothesis.py",
     "testing.py",
     "grading/replay.py",
+    "grading/book.py",
     "grading/calibration.py",
     "sandbox/wire.py",
     "sandbox/scripts.py",
@@ -95,9 +96,6 @@ def enabled() -> bool:
 
 def artefact_key(course: Course) -> dict[str, str]:
     """What an artefact must match to be used: the suite, the versions, the engine's generation code."""
-    import hypothesis
-    import numpy
-
     engine = hashlib.sha256()
     here = Path(__file__).resolve().parents[1]  # the autograder package
     for name in _ENGINE_FILES:
@@ -110,11 +108,22 @@ def artefact_key(course: Course) -> dict[str, str]:
     return {
         "format": FORMAT,
         "suite": course.suite_hash(),
-        "hypothesis": hypothesis.__version__,
-        "numpy": numpy.__version__,
+        "hypothesis": _version("hypothesis"),
+        "numpy": _version("numpy"),
         "python": ".".join(map(str, sys.version_info[:3])),
         "engine": engine.hexdigest()[:16],
     }
+
+
+def _version(package: str) -> str:
+    """The version a grading process would import, without importing it here (a class run's parent
+    only checks the artefact: hypothesis alone takes ~0.17 s to import)."""
+    module = sys.modules.get(package)
+    if module is not None:
+        return str(module.__version__)
+    from importlib.metadata import version
+
+    return version(package)
 
 
 def _file_name(key: dict[str, str]) -> str:
@@ -403,7 +412,7 @@ def _decode_recording(entry: Any) -> _Recording:
     if not isinstance(entry, dict) or set(entry) != {"valid", "header", "sizes", "payload"}:
         raise ValueError("malformed test entry")
     valid, sizes = entry["valid"], entry["sizes"]
-    if not isinstance(valid, list) or not all(type(v) is bool for v in valid) or len(valid) > _MAX_EXAMPLES_PER_TEST:
+    if not isinstance(valid, list) or not all(type(v) is bool for v in valid) or len(valid) > MAX_EXAMPLES_PER_TEST:
         raise ValueError("malformed outcomes")
     if not isinstance(sizes, list) or not all(type(n) is int for n in sizes):
         raise ValueError("malformed sizes")

@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import atexit
 import threading
+from pathlib import Path
 
 from autograder.config import Course
 
 __all__ = ["head_start"]
 
 
-def head_start(course: Course, isolation: str | None = None, trusted_code: bool = False) -> threading.Thread:
-    """Start resolving ``course``'s isolation level and its warm sandbox in a thread; returns the thread."""
+def head_start(
+    course: Course, isolation: str | None = None, trusted_code: bool = False, *, hide: tuple[Path, ...] = ()
+) -> threading.Thread:
+    """Start resolving ``course``'s isolation level and its warm sandbox in a thread; returns the thread.
+
+    ``hide``: what the grading session hides besides the course (a class run's output folder), so the
+    warm sandbox started here is the one the session leases."""
 
     def run() -> None:
         try:
-            level = course.isolation_level(isolation, trusted_code)
+            level = course.isolation_level(isolation, trusted_code, hide=hide)
             if level == "namespace":
                 from autograder.sandbox import zygote
 

@@ -42,7 +42,6 @@ import copy
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -50,41 +49,11 @@ from hypothesis.errors import UnsatisfiedAssumption
 
 from autograder.errors import StudentStop
 from autograder.grading._hypothesis import inner_test, is_hypothesis_test, set_inner_test, source_digest
+from autograder.grading.book import MAX_EXAMPLES_PER_TEST, ExampleBook, _Recording
 from autograder.sandbox.scripts import Script
 from autograder.sandbox.scripts import enabled as scripts_enabled
 
-__all__ = ["ExampleBook", "ReplayPlugin"]
-
-_MAX_EXAMPLES_PER_TEST = 10_000
-
-
-@dataclass
-class _Recording:
-    kwargs: list[dict[str, Any]] = field(default_factory=list)
-    valid: list[bool] = field(default_factory=list)
-    replayable: bool = True
-
-
-@dataclass
-class ExampleBook:
-    """Recorded inputs per hidden test (keyed by node id without the submission), for one suite."""
-
-    suite_hash: str
-    tests: dict[str, _Recording] = field(default_factory=dict)
-    # How the reference did when it was recorded: {"reference_score", "max_score", "not_passed"}
-    reference: dict[str, Any] | None = None
-    # The calls each test made into the reference and their answers' fingerprints, for sending a
-    # test's calls together (``autograder.sandbox.scripts``); any test, with hypothesis or without.
-    scripts: dict[str, Script] = field(default_factory=dict)
-    # The reference's memoised answers (``ReferenceModules.memo``): a process that starts from them
-    # runs the reference only for inputs no calibration saw.
-    memo: dict[str, dict[bytes, tuple[bytes, list[int], bytes]]] = field(default_factory=dict)
-    replayed: int = 0  # tests that passed by replay
-    fallbacks: int = 0  # tests whose replay stopped and ran under hypothesis
-
-    def examples(self, key: str) -> _Recording | None:
-        rec = self.tests.get(key)
-        return rec if rec is not None and rec.replayable else None
+__all__ = ["ReplayPlugin"]
 
 
 def _key(item: pytest.Item) -> str:
@@ -162,7 +131,7 @@ class ReplayPlugin:
         @functools.wraps(inner)
         def recording(*args: Any, **kwargs: Any) -> Any:
             drawn = {k: v for k, v in kwargs.items() if k not in testargs}
-            if args or len(rec.kwargs) >= _MAX_EXAMPLES_PER_TEST or not all(map(_plain_value, drawn.values())):
+            if args or len(rec.kwargs) >= MAX_EXAMPLES_PER_TEST or not all(map(_plain_value, drawn.values())):
                 rec.replayable = False
             elif rec.replayable:
                 try:
