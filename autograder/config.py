@@ -159,8 +159,12 @@ class Course:
         if level == "namespace":
             _isolation.protect(self.root, self.tests_dir, self.reference_dir, self.exercises_dir, *hide)
             _isolation.protect(tempfile.gettempdir())  # other submissions' copies, if TMPDIR is under a bound folder
-            _isolation.check_hidden(self.path, self.tests_dir, self.reference_dir, *hide)
+            _isolation.check_hidden(*self.hidden_paths(hide))
         return level
+
+    def hidden_paths(self, hide: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+        """What a sandbox must prove it cannot read (``isolation.check_hidden``) at the namespace level."""
+        return (self.path, self.tests_dir, self.reference_dir, *hide)
 
     def exercise(self, exercise_id: str) -> Exercise:
         for e in self.exercises:

@@ -382,12 +382,13 @@ def test_a_batch_job_takes_over_what_its_parent_proved_and_nothing_else(machine,
     isolation.take_checks(json.dumps({"bwrap": True, "hidden": [[list(paths), list(masks)]]}))
     assert isolation._bwrap_works()
     isolation.check_hidden(*paths)  # proved by the parent: no sandbox
+    # and what this process passes on to its own jobs: exactly that, nothing else it may have proved
+    assert json.loads(isolation.checks_done(*paths)) == {"bwrap": True, "hidden": [[list(paths), list(masks)]]}
     with pytest.raises(AssertionError, match="prove it again"):
         isolation.check_hidden(str(tmp_path / "other"))  # anything else is proved here
     machine.setattr(isolation, "mask_key", lambda: ("/another/mask",))
     with pytest.raises(AssertionError, match="prove it again"):
         isolation.check_hidden(*paths)  # other masks: not what the parent proved
-    assert json.loads(isolation.checks_done())["bwrap"] is True
 
 
 def test_a_job_told_nothing_or_junk_proves_it_all_itself(machine):

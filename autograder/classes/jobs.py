@@ -293,7 +293,8 @@ class JobPool:
         env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
         argv = [sys.executable, "-m", "autograder.classes.jobs", str(to_r), str(from_w),
                 str(self.course.path), self.level, "1" if self.replay else "0",
-                os.pathsep.join(str(p) for p in self.hide), checks_done()]  # fmt: skip
+                os.pathsep.join(str(p) for p in self.hide),
+                checks_done(*self.course.hidden_paths(self.hide))]  # fmt: skip
         try:
             proc = subprocess.Popen(
                 argv, pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env,

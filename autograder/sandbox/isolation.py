@@ -241,15 +241,17 @@ _taken_probe: tuple[bool, str] | None = None  # bubblewrap works here: the paren
 _proven_hidden: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()  # (paths, masks) a sandbox could not read
 
 
-def checks_done() -> str:
+def checks_done(*hidden: object) -> str:
     """What this process has proved about the machine, for a process it starts (a batch job) to take over
     with ``take_checks`` instead of proving it again (~0.1 s of a sandbox each): that bubblewrap works
-    here, and which paths a sandbox with which masks could not read. JSON."""
+    here, and that a sandbox with today's masks could not read ``hidden`` (the paths given to
+    ``check_hidden``), if it proved that. JSON."""
     probe = _taken_probe
     if probe is None and _bwrap_probe_once.cache_info().currsize:
         probe = _bwrap_probe_once()  # answered from the cache: probed before
-    works = probe is not None and probe[0]
-    return json.dumps({"bwrap": works, "hidden": [[list(p), list(m)] for p, m in sorted(_proven_hidden)]})
+    wanted = tuple(sorted({os.path.realpath(str(p)) for p in hidden if p}))
+    proven = [[list(wanted), list(mask_key())]] if (wanted, mask_key()) in _proven_hidden else []
+    return json.dumps({"bwrap": probe is not None and probe[0], "hidden": proven})
 
 
 def take_checks(text: str) -> None:
