@@ -369,6 +369,7 @@ def replay_floor(course_path: str, submission: str, reps: int = 3) -> dict[str, 
     from autograder import load_course
     from autograder.grading.calibration import ensure_artefact, load_book
     from autograder.grading.grade import grade_many
+    from autograder.grading.reference import ReferenceModules
     from autograder.grading.replay import ReplayPlugin
     from autograder.submission import load_submission
 
@@ -377,15 +378,24 @@ def replay_floor(course_path: str, submission: str, reps: int = 3) -> dict[str, 
     book = load_book(course, path)
     assert book is not None, "the calibration artefact did not load"
     tests = capture_tests(course, Path(submission))
-    engine, floor = [], []
+    engine, floor, engine_memo, floor_memo = [], [], [], []
     for _ in range(reps + 1):  # the first pass warms imports and the zygote
         sub = load_submission(Path(submission))
         report = grade_many([sub], course, plugins=[ReplayPlugin(book, recording=False)])[sub.label]
         engine.append(report.duration)
         floor.append(run_replay_floor(course, tests, book))
+        # As `autograder grade` runs: the reference's answers come from the artefact, in both.
+        reference = ReferenceModules(course.reference_dir)
+        reference.preload(book.memo)
+        sub = load_submission(Path(submission))
+        plugins = [ReplayPlugin(book, recording=False)]
+        engine_memo.append(grade_many([sub], course, plugins=plugins, reference=reference)[sub.label].duration)
+        floor_memo.append(run_replay_floor(course, tests, book, memo=True))
     assert report.score == report.max_score, "the benchmark submission should pass every test"
-    engine, floor = engine[1:], floor[1:]
-    return {"engine_s": statistics.median(engine), "floor_s": statistics.median(floor), "isolation": report.isolation,
+    engine, floor, engine_memo, floor_memo = engine[1:], floor[1:], engine_memo[1:], floor_memo[1:]
+    return {"engine_s": statistics.median(engine), "floor_s": statistics.median(floor),
+            "engine_memo_s": statistics.median(engine_memo), "floor_memo_s": statistics.median(floor_memo),
+            "isolation": report.isolation,
             "tests": len(tests), "replayed_tests": sum(1 for r in book.tests.values() if r.replayable),
             "examples": sum(len(r.kwargs) for r in book.tests.values() if r.replayable)}  # fmt: skip
 

@@ -149,15 +149,20 @@ def capture_tests(course: Any, folder: Path) -> list[tuple[str, Any, dict[str, A
     return captured
 
 
-def run_replay_floor(course: Any, tests: list[tuple[str, Any, dict[str, Any]]], book: Any) -> float:
+def run_replay_floor(
+    course: Any, tests: list[tuple[str, Any, dict[str, Any]]], book: Any, *, memo: bool = False
+) -> float:
     """Seconds to call every hidden test body in-process on the recorded inputs (hypothesis only for
-    tests without a recording, as in the engine), with a fresh reference memo: nothing but the
-    student's functions, the reference and the tests' comparisons."""
+    tests without a recording, as in the engine), with a fresh reference memo (``memo``: one that starts
+    from the artefact's answers, as ``autograder grade`` does): nothing but the student's functions, the
+    reference and the tests' comparisons."""
     from hypothesis.errors import UnsatisfiedAssumption
 
     from autograder.grading.reference import ReferenceModules
 
     reference = ReferenceModules(course.reference_dir)
+    if memo:
+        reference.preload(book.memo)
     warnings.simplefilter("ignore")  # replay's ``assume`` outside hypothesis warns; pytest hides it in the engine
     t0 = time.perf_counter()
     for key, test, args in tests:
