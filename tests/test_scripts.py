@@ -15,6 +15,7 @@ from autograder.grading import calibration
 from autograder.sandbox import SandboxLimits, StudentSession, available_levels
 from autograder.sandbox.scripts import Script
 from tests.test_batch import SUBMISSIONS, make_course
+from tests.test_boundary import FIND_REPLY_PIPE
 
 LEVEL = "namespace" if "namespace" in available_levels() else "process"
 LIMITS = SandboxLimits(call_timeout=2, test_timeout=60)
@@ -108,9 +109,9 @@ def test_a_call_that_hangs_inside_a_script_times_out_with_the_usual_message():
     assert scripted[0] == StudentTimeout.__name__ and "did not return within 2 s (called as f(2))" in scripted[1]
 
 
-FORGER = """
-import os, struct, sys
-
+FORGER = (
+    FIND_REPLY_PIPE
+    + """
 SEEN = []
 
 
@@ -124,27 +125,13 @@ def _script_id():
     return None
 
 
-def _forge(n):
-    header = ('{"$d":[["ok",7777],["id","%s"],["n",%d],["more",true]]}' % (_script_id(), n)).encode()
-    frame = struct.pack("!IIQ", len(header), 0, 0) + header
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        try:
-            target = os.readlink("/proc/self/fd/%d" % fd)
-            with open("/proc/self/fdinfo/%d" % fd) as fh:
-                flags = int(fh.read().split("flags:")[1].split()[0], 8)
-        except (OSError, ValueError, IndexError):
-            continue
-        if fd > 2 and target.startswith("pipe:") and flags & 3 == 1:
-            os.write(fd, frame)
-
-
 def f(x):
     SEEN.append(x)
     if x == 1:
-        _forge(%(n)s)
+        forge(frame(('{"$d":[["ok",7777],["id","%s"],["n",%d],["more",true]]}' % (_script_id(), %(n)s)).encode()))
     return 2 * x
 """
+)
 
 
 def test_a_frame_forged_for_a_later_call_of_the_script_is_a_crash_never_its_answer():
