@@ -79,6 +79,20 @@ def test_tagging_an_encoded_answer_is_encoding_it_with_the_tags(value, request_i
     assert tagged == wire.encode({"ok": value, "id": request_id, "n": n, "more": more})
 
 
+@settings(max_examples=100, deadline=None)
+@given(values)
+def test_a_frame_in_memory_decodes_as_it_does_from_a_pipe(value):
+    """A script carries its calls as whole frames (wire.frame_bytes); the worker decodes each in memory."""
+    assert same(wire.decode_frame(wire.frame_bytes(wire.encode(value))), value)
+
+
+@pytest.mark.parametrize("cut", [lambda f: f[:10], lambda f: f[:-1], lambda f: f + b"x", lambda f: b""])
+def test_a_frame_in_memory_must_be_exactly_one_frame(cut):
+    frame = wire.frame_bytes(wire.encode({"ok": np.arange(3.0)}))
+    with pytest.raises(wire.WireError):
+        wire.decode_frame(cut(frame))
+
+
 def test_fingerprints_tell_types_dtypes_and_shapes_apart():
     answers = [1, 1.0, True, np.float64(1.0), np.array(1.0), np.array([1.0]), np.array([1.0], dtype="<f4"),
                np.array([[1.0]]), [1.0], (1.0,), {"a": 1.0}, -0.0, 0.0]  # fmt: skip

@@ -190,49 +190,32 @@ def _encode_recording(rec: _Recording) -> dict[str, Any] | None:
     }
 
 
-def _encode_script(script: Script) -> dict[str, Any] | None:
-    """One test's predicted calls: the requests as one wire frame, and per call its fingerprint, size
-    and the fingerprint of the reference's answer."""
-    from autograder.sandbox import wire
-
-    try:
-        header, buffers = wire.encode([c.message for c in script.calls])
-    except (wire.WireError, RecursionError):
-        return None
+def _encode_script(script: Script) -> dict[str, Any]:
+    """One test's predicted calls: the request frames back to back, and per call its module, its
+    fingerprint and the fingerprint of the reference's answer."""
     return {
-        "calls": [[c.key, c.size, c.answer] for c in script.calls],
-        "header": header.decode(),
-        "sizes": [len(b) for b in buffers],
-        "payload": base64.b64encode(b"".join(buffers)).decode("ascii"),
+        "calls": [[c.module, c.key, c.answer] for c in script.calls],
+        "lengths": [len(c.frame) for c in script.calls],
+        "frames": _b64(b"".join(c.frame for c in script.calls)),
     }
 
 
 def _decode_script(entry: Any) -> Script:
-    from autograder.sandbox import wire
-
-    if not isinstance(entry, dict) or set(entry) != {"calls", "header", "sizes", "payload"}:
+    if not isinstance(entry, dict) or set(entry) != {"calls", "lengths", "frames"}:
         raise ValueError("malformed script entry")
-    calls, sizes = entry["calls"], entry["sizes"]
-    if not isinstance(sizes, list) or not all(type(n) is int for n in sizes) or not isinstance(calls, list):
-        raise ValueError("malformed script sizes")
-    messages = wire.decode(str(entry["header"]).encode(), sizes, base64.b64decode(str(entry["payload"]), validate=True))
-    if not isinstance(messages, list) or len(messages) != len(calls):
+    calls, lengths = entry["calls"], entry["lengths"]
+    if not isinstance(lengths, list) or not all(type(n) is int and n > 0 for n in lengths):
+        raise ValueError("malformed script lengths")
+    frames = base64.b64decode(str(entry["frames"]), validate=True)
+    if not isinstance(calls, list) or len(calls) != len(lengths) or sum(lengths) != len(frames):
         raise ValueError("script calls do not match")
-    out = []
-    for message, call in zip(messages, calls):
-        if not (isinstance(call, list) and len(call) == 3 and isinstance(call[0], str) and type(call[1]) is int
-                and isinstance(call[2], str)):  # fmt: skip
+    out, at = [], 0
+    for call, n in zip(calls, lengths):
+        if not (isinstance(call, list) and len(call) == 3 and all(isinstance(x, str) for x in call)):
             raise ValueError("malformed script call")
-        if not (isinstance(message, dict) and message.get("op") == "call" and set(message) == _CALL_KEYS
-                and isinstance(message["module"], str) and isinstance(message["func"], str)
-                and isinstance(message["args"], list) and isinstance(message["kwargs"], dict)
-                and isinstance(message["extras"], list)):  # fmt: skip
-            raise ValueError("malformed script request")
-        out.append(PredictedCall(message, call[0], call[1], call[2]))
+        out.append(PredictedCall(frames[at : at + n], call[0], call[1], call[2]))
+        at += n
     return Script(out)
-
-
-_CALL_KEYS = {"op", "module", "func", "args", "kwargs", "extras"}
 
 
 def _b64(data: bytes) -> str:
@@ -281,10 +264,7 @@ def save_book(course: Course, book: ExampleBook, path: Path) -> Path:
     for name, rec in sorted(book.tests.items()):
         if rec.replayable and (encoded := _encode_recording(rec)) is not None:
             tests[name] = encoded
-    scripts = {}
-    for name, script in sorted(book.scripts.items()):
-        if (encoded_script := _encode_script(script)) is not None:
-            scripts[name] = encoded_script
+    scripts = {name: _encode_script(script) for name, script in sorted(book.scripts.items())}
     memo = {
         module: [
             [_b64(key), header.decode(), sizes, _b64(payload)] for key, (header, sizes, payload) in entries.items()

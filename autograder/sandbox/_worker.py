@@ -25,7 +25,10 @@ in its own frame as soon as it returns; the run stops after the first
 answer whose fingerprint differs (the test's next call may then be another
 one) or after the last::
 
-    -> {"op": "script", "calls": [{"module": m, "func": f, ...}, ...], "digests": [d, ...], "id": i}
+    -> {"op": "script", "calls": [call frame, ...], "digests": [d, ...], "id": i}
+
+where each call frame is a ``call`` request (without id) encoded as a wire
+frame, sent as a uint8 array.
     <- {"ok": value, "id": i, "n": 0, "more": true}, ..., {..., "id": i, "n": k, "more": false}
 """
 
@@ -117,7 +120,7 @@ def _script(wire, fd_out, request, modules, root):
     """Run a script's calls in order, one answer frame each, until an answer differs from its prediction."""
     calls, digests, request_id = request["calls"], request["digests"], request.get("id")
     for n, call in enumerate(calls):
-        frame = _encode(wire, _serve(call, modules, root))
+        frame = _encode(wire, _serve(wire.decode_frame(call.tobytes()), modules, root))
         more = n + 1 < len(calls) and wire.digest(frame) == digests[n]
         _write(wire, fd_out, wire.tagged(frame, id=request_id, n=n, more=more))
         if not more:

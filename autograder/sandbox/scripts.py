@@ -77,24 +77,25 @@ def answer_digest(reply: dict) -> str:
 
 @dataclass(frozen=True)
 class PredictedCall:
-    message: dict  # {"op": "call", "module", "func", "args", "kwargs", "extras"}: a private copy
+    frame: bytes  # the request {"op": "call", "module", "func", "args", "kwargs", "extras"}, as a wire frame
+    module: str  # the request's module
     key: str  # the request's fingerprint
-    size: int  # the request's encoded size
     answer: str  # the fingerprint of the reference's answer
+
+    @property
+    def size(self) -> int:
+        return len(self.frame)
 
     @classmethod
     def record(cls, message: dict, reply: dict) -> PredictedCall | None:
-        """The call ``message`` that got ``reply``, copied through the wire (the test may change its
-        arguments afterwards); None when it cannot be (the test is then not scripted)."""
+        """The call ``message`` that got ``reply``, kept encoded (the test may change its arguments
+        afterwards); None when it cannot be (the test is then not scripted)."""
         try:
-            header, buffers = wire.encode(message)
-            copy = wire.decode(header, [len(b) for b in buffers], b"".join(buffers))
+            encoded = wire.encode(message)
             answer = answer_digest(reply)
         except (wire.WireError, RecursionError):
             return None
-        if not isinstance(copy, dict):
-            return None
-        return cls(copy, wire.digest((header, buffers)), len(header) + sum(len(b) for b in buffers), answer)
+        return cls(wire.frame_bytes(encoded), str(message["module"]), wire.digest(encoded), answer)
 
 
 @dataclass
@@ -143,7 +144,7 @@ class Script:
         size = 0
         for call in self.calls[self.pos : self.pos + self.window]:
             size += call.size
-            if call.message["module"] not in imported or (out and size > MAX_BATCH_BYTES):
+            if call.module not in imported or (out and size > MAX_BATCH_BYTES):
                 break
             out.append(call)
         return out

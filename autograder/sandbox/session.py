@@ -215,7 +215,7 @@ class StudentSession:
             if script.running is None:
                 batch = script.batch(self._imported)
                 try:
-                    script.running = worker.start_script([c.message for c in batch], [c.answer for c in batch], timeout)
+                    script.running = worker.start_script([c.frame for c in batch], [c.answer for c in batch], timeout)
                 except WorkerForged as forged:  # as in _request: an earlier call's function wrote a frame
                     self._retire_worker()
                     if forged.earlier and self._last_request is not None:

@@ -26,7 +26,18 @@ import time
 
 import numpy as np
 
-__all__ = ["WireError", "PeerSpoke", "encode", "decode", "Reader", "write_frame", "write_encoded", "Limits"]
+__all__ = [
+    "WireError",
+    "PeerSpoke",
+    "encode",
+    "decode",
+    "decode_frame",
+    "frame_bytes",
+    "Reader",
+    "write_frame",
+    "write_encoded",
+    "Limits",
+]
 
 # A frame: header length, number of buffers, total buffer bytes; then one
 # uint64 size per buffer, the JSON header, and the buffers back to back.
@@ -269,17 +280,41 @@ def write_encoded(
     fd: int, encoded: tuple[bytes, list[bytes]], *, deadline: float | None = None, watch: int | None = None
 ) -> None:
     """Write what ``encode`` returned as one frame (see ``write_frame``)."""
-    header, buffers = encoded
-    total = sum(len(b) for b in buffers)
-    sizes = struct.pack(f"!{len(buffers)}Q", *(len(b) for b in buffers))
-    parts = [_HEAD.pack(len(header), len(buffers), total), sizes, header, *buffers]
+    parts = _frame_parts(encoded)
     if deadline is not None and os.get_blocking(fd):
         os.set_blocking(fd, False)
-    if total < (1 << 20):
+    if sum(len(b) for b in encoded[1]) < (1 << 20):
         _write_all(fd, b"".join(parts), deadline, watch)
     else:
         for part in parts:
             _write_all(fd, part, deadline, watch)
+
+
+def _frame_parts(encoded: tuple[bytes, list[bytes]]) -> list[bytes]:
+    """A frame's parts in order: the head, the buffer sizes, the header, the buffers."""
+    header, buffers = encoded
+    sizes = struct.pack(f"!{len(buffers)}Q", *(len(b) for b in buffers))
+    return [_HEAD.pack(len(header), len(buffers), sum(len(b) for b in buffers)), sizes, header, *buffers]
+
+
+def frame_bytes(encoded: tuple[bytes, list[bytes]]) -> bytes:
+    """What ``encode`` returned as the bytes of one frame (what ``write_encoded`` writes)."""
+    return b"".join(_frame_parts(encoded))
+
+
+def decode_frame(data: bytes) -> object:
+    """Decode one whole frame held in memory (``frame_bytes``), checked like one read from a pipe."""
+    if len(data) < _HEAD.size:
+        raise WireError("truncated frame")
+    hlen, nbuf, total = _HEAD.unpack_from(data)
+    if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_buffers:
+        raise WireError("frame exceeds the size limits")
+    start = _HEAD.size + 8 * nbuf
+    if len(data) != start + hlen + total:
+        raise WireError("the frame's length does not match its head")
+    sizes = list(struct.unpack_from(f"!{nbuf}Q", data, _HEAD.size))
+    with memoryview(data) as view:
+        return decode(bytes(view[start : start + hlen]), sizes, view[start + hlen :])
 
 
 class Reader:

@@ -23,6 +23,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 from autograder.errors import IsolationError
 from autograder.sandbox import _zygote as leftovers
 from autograder.sandbox import wire
@@ -272,12 +274,14 @@ class Worker:
         request_id, previous = self._send(message, deadline)
         return self._receive(deadline, request_id, previous)[0]
 
-    def start_script(self, calls: list[dict], digests: list[str], timeout: float) -> str:
-        """Send a script (see ``_worker.py``); its answers are read one by one with ``script_reply``.
+    def start_script(self, frames: list[bytes], digests: list[str], timeout: float) -> str:
+        """Send a script (see ``_worker.py``): its calls as encoded request frames, each with the
+        fingerprint of the answer expected. Its answers are read one by one with ``script_reply``.
 
         Returns the script's id. Until its last answer (``more`` false) is read,
         nothing else may be sent: the worker is still answering the script.
         """
+        calls = [np.frombuffer(f, dtype=np.uint8) for f in frames]  # sent as they are: not encoded again
         request_id, _ = self._send({"op": "script", "calls": calls, "digests": digests}, time.monotonic() + timeout)
         return request_id
 
