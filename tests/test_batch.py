@@ -465,6 +465,7 @@ def test_the_jobs_hide_the_output_folder_from_their_sandboxes_too(tmp_path, monk
     job.to_job.close()
     got: dict[str, object] = {}
     monkeypatch.setattr(jobs, "_job_main", lambda *args: got.update(args=args))
+    monkeypatch.setattr(jobs, "Connection", lambda fd, **kwargs: fd)  # a real one would close fds 0 and 1 here
     jobs.main(["0", "1", *started["argv"][5:]])
     assert got["args"][-1] == (out,)  # what the job's Grader and head start hide
     if "namespace" in isolation.available_levels():
