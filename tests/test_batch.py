@@ -324,7 +324,7 @@ def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left behind
 
 
-def test_ctrl_c_between_a_report_and_its_key_keeps_both(tmp_path, monkeypatch):
+def test_ctrl_c_between_a_report_and_its_key_keeps_both(tmp_path, monkeypatch, request):
     """Ctrl-C that lands while a report is being saved waits until its key is saved too, so a re-run keeps it."""
     import autograder.classes.batch as batch
 
@@ -343,6 +343,9 @@ def test_ctrl_c_between_a_report_and_its_key_keeps_both(tmp_path, monkeypatch):
         return written
 
     monkeypatch.setattr(batch, "write_atomic", write_then_ctrl_c)
+    # Ctrl-C's usual handler, whatever an earlier test in this worker process left behind.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, before))
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         grade_class(klass, out, course, jobs=1, replay=False, stream=io.StringIO())
