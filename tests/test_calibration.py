@@ -71,6 +71,22 @@ def test_a_fallback_keeps_no_trace_of_the_replay_before_it(mini):
     assert with_it.without_timing() == without.without_timing()
 
 
+def test_a_fallback_prints_the_warnings_the_replay_before_it_printed(mini):
+    """Python prints a warning once per place: the replay's warning (rewound with its output) must not
+    keep hypothesis's run from printing it. Found in the catalogue (perceptron_uses_raw_output)."""
+    course, folder = mini
+    (folder / "warns").mkdir()
+    (folder / "warns" / "mini.py").write_text(
+        "import numpy as np\n\n\n"
+        "def double(x):\n    np.exp(np.float64(1000.0))\n    return 3.0 * x if abs(x) > 5 else 2.0 * x\n\n\n"
+        "def half(x):\n    return x / 2.0\n"
+    )
+    write_artefact(course)
+    with_it, without = grade(folder / "warns", course), grade(folder / "warns", course, replay=False)
+    assert "overflow encountered in exp" in without.output and with_it.score < with_it.max_score
+    assert with_it.without_timing() == without.without_timing()
+
+
 def test_first_use_writes_the_artefact_for_later_processes(mini):
     course, folder = mini
     grade(folder / "alice", course)

@@ -191,6 +191,20 @@ def test_warnings_are_reported_on_request(session):
     assert np.isinf(value[0]) and any("overflow" in w for w in warnings)
 
 
+def test_each_test_prints_its_own_warnings_whatever_ran_before(session):
+    """Python prints a warning once per place in a process; a worker serves many tests (and a replay that
+    stops is rewound), so each test starts afresh: its output holds the warnings it caused, once each."""
+    printed = []
+    for _ in range(2):
+        session.begin_test()
+        before = len(session.output)
+        session.mod.warns([1000.0])
+        session.mod.warns([1000.0])
+        session.end_test()
+        printed.append(session.output[before:].count("overflow encountered in exp"))
+    assert printed == [1, 1]
+
+
 def test_session_cleans_up_its_copy(session):
     session.mod.double(1)
     copy = session._copy  # on disk for cold workers; a warm (forked) one gets its files on a pipe

@@ -165,7 +165,7 @@ class ReplayPlugin:
 
 class _Checkpoint:
     """What a replay that stops must not leave behind in the sandbox session: printed output, crash
-    counts and the used part of the test's time budget."""
+    counts, the used part of the test's time budget and the warnings already shown."""
 
     def __init__(self, session: Any) -> None:
         from autograder.sandbox import StudentSession
@@ -189,6 +189,7 @@ class _Checkpoint:
             s._worker.output.limit = max(0, s._limits.output_kb * 1024 - len(s._output))
         if s._deadline is not None:
             s._deadline = time.monotonic() + s._limits.test_timeout  # hypothesis starts with the whole budget
+        s.show_warnings_again()  # the replay's warnings were printed to output that is now rewound
 
 
 def _replay(inner: Callable[..., Any], testargs: dict[str, Any], rec: _Recording) -> bool:

@@ -162,6 +162,14 @@ def _die(message):
         os._exit(3)
 
 
+def _show_warnings_again():
+    import warnings
+
+    with warnings.catch_warnings():  # entering and leaving resets every "shown once here" record
+        pass
+    warnings.onceregistry.clear()
+
+
 def _serve(request, modules, root):
     import importlib
 
@@ -175,6 +183,8 @@ def _serve(request, modules, root):
         func = getattr(module, request["func"], None)
         if func is None or not callable(func):
             return {"missing": request["func"]}
+        if request.get("fresh"):  # a new test: warnings shown before are shown again (session.show_warnings_again)
+            _show_warnings_again()
         args, kwargs = request["args"], request["kwargs"]
         extras = request.get("extras") or ()
         if not extras:

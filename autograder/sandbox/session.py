@@ -24,6 +24,7 @@ import time
 import weakref
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from autograder.errors import (
     AutograderError,
@@ -85,6 +86,7 @@ class StudentSession:
         self._thread = threading.get_ident()  # the grading thread that owns it (see abort_sessions)
         self._aborted = ""  # why a watchdog stopped it: every later call fails at once with this
         self._script: Script | None = None  # the running test's predicted calls (see scripts.py)
+        self._fresh_warnings = False  # the next call shows every warning again (see begin_test)
         self.tap: list[PredictedCall | None] | None = None  # when a list: every call and its answer are recorded in it
         _LIVE.add(self)
 
@@ -104,6 +106,13 @@ class StudentSession:
     def begin_test(self) -> None:
         self._deadline = time.monotonic() + self._limits.test_timeout
         self._core.hold()  # the test's calls run on the worker's core (see affinity)
+        self.show_warnings_again()
+
+    def show_warnings_again(self) -> None:
+        """From the next call on, a warning the student's code triggers is printed again, even where an
+        earlier call printed it (Python shows each warning once per place). Each test's output then holds
+        its own warnings whatever ran before it in the worker, and a replay that stops leaves none behind."""
+        self._fresh_warnings = True
 
     def end_test(self) -> None:
         self.use_script(None)
@@ -160,8 +169,11 @@ class StudentSession:
         if (module, func) in self._timed_out:
             raise again(self._timed_out[(module, func)])
         self._refuse_callers_of_hung_functions(module, func)
-        message = {"op": "call", "module": module, "func": func, "args": list(args), "kwargs": dict(kwargs),
-                   "extras": list(extras)}  # fmt: skip
+        message: dict[str, Any] = {"op": "call", "module": module, "func": func, "args": list(args),
+                                   "kwargs": dict(kwargs), "extras": list(extras)}  # fmt: skip
+        if self._fresh_warnings:
+            message["fresh"] = True
+            self._fresh_warnings = False
         if self._script is not None and not self._script.expects(request_key(message)):
             self.use_script(None)  # the test went another way: per call from here on
         self._ensure_imported(module)
