@@ -35,3 +35,9 @@ def test_overflowing_sigmoid_loses_points_only_in_the_stability_test(course, roo
     assert failed == {"test_sigmoid_is_stable_for_extreme_inputs"}
     t = next(t for t in report.tests if t.name == "test_sigmoid_is_stable_for_extreme_inputs")
     assert "overflow" in t.message and t.hint
+
+
+def test_grading_no_submissions_returns_no_reports(course):
+    from autograder.grading.grade import grade_many
+
+    assert grade_many([], course) == {}

@@ -88,6 +88,8 @@ def grade_many(
     labels = [s.label for s in subs]
     if len(set(labels)) != len(labels):
         raise ValueError("submission labels must be unique")
+    if not subs:
+        return {}  # nothing to grade: no pytest session (it would find no submission to attach tests to)
     level = course.isolation_level(isolation, trusted_code)
     run = GradingRun(course=course, submissions=subs, level=level, on_report=on_report, seed=seed, reference=reference)
     args = [
