@@ -68,11 +68,24 @@ def machine() -> dict[str, str]:
         pass
     rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return {"cores": str(len(os.sched_getaffinity(0))), "cpu": cpu, "python": platform.python_version(),
-            "kernel": platform.release(), "commit": rev.stdout.strip(), "load": _load()}  # fmt: skip
+            "kernel": platform.release(), "commit": rev.stdout.strip(), "load": _load(), "speed": _speed()}  # fmt: skip
 
 
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _speed() -> str:
+    """Seconds one core takes for a fixed pure-Python loop (best of 3): a host that shares its cores with
+    others runs the same loop slower, and every absolute time in the run with it."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        s = 0
+        for i in range(3_000_000):
+            s += i * i % 7
+        best = min(best, time.perf_counter() - t0)
+    return f"{best:.2f}"
 
 
 def ok(flag: bool) -> str:
@@ -167,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         r["replay_floor"] = part("replay_floor", course_path=args.course, submission=args.submission, reps=reps)
     r = {k: v for k, v in r.items() if v is not None and not (isinstance(v, list) and None in v)}
     info["load_end"] = _load()
+    info["speed_end"] = _speed()
     info["minutes"] = f"{(time.time() - t_start) / 60:.1f}"
     text = render(r, info, command, n=n, reps=reps)
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
@@ -192,6 +206,8 @@ def render(r: dict[str, Any], info: dict[str, str], command: str, *, n: int, rep
     L.append(f"`{command.strip()}` on {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
              f"Linux {info['kernel']}; {info['minutes']} min. Load average at the start {info['load']}, "
              f"at the end {info['load_end']}{' (a busy machine: absolute times are inflated, ratios less so)' if float(info['load'].split()[0]) > 1.5 else ''}. "
+             f"A fixed pure-Python loop took {info['speed']} s at the start and {info['speed_end']} s at the end "
+             "(the same on a faster or quieter host takes less, and so does everything below). "
              f"Medians over {reps} pass(es).")  # fmt: skip
     L.append("")
     targets: list[tuple[str, str, str]] = []
