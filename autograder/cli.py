@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from autograder import __version__
@@ -48,6 +49,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    # Hypothesis runs the "hypothesis" entry points of every installed package when it is imported:
+    # other packages must not change grading (as with pytest's plugins, see grading/grade.py), and
+    # scanning every installed package's metadata costs a cold process tens of milliseconds.
+    os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
     first = argv[0] if argv else None
     parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)

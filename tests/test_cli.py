@@ -55,3 +55,34 @@ def test_broken_course_yaml_exits_two_naming_the_file(tmp_path, course, capsys):
 def test_missing_submission_exits_two(course, tmp_path, capsys):
     assert main(["grade", str(tmp_path / "nobody"), "--course", str(course.path)]) == 2
     assert "no such submission folder" in capsys.readouterr().err
+
+
+def test_hypothesis_plugins_of_other_installed_packages_never_load_when_grading(tmp_path):
+    """A package that registers a hypothesis entry point (it could register strategies, or do anything
+    at import) is installed beside the grader: the autograder command does not run it."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_batch import REFERENCE, make_course
+
+    site = tmp_path / "site"
+    (site / "fakeplug-1.0.dist-info").mkdir(parents=True)
+    (site / "fakeplug-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: fakeplug\nVersion: 1.0\n")
+    (site / "fakeplug-1.0.dist-info" / "entry_points.txt").write_text("[hypothesis]\nfake = fakeplug:hook\n")
+    mark = tmp_path / "loaded"
+    (site / "fakeplug.py").write_text(f"def hook():\n    open({str(mark)!r}, 'w').write('loaded')\n")
+    course = make_course(tmp_path / "course")
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "mini.py").write_text(REFERENCE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+    env.pop("HYPOTHESIS_NO_PLUGINS", None)
+    probe = subprocess.run([sys.executable, "-c", "import hypothesis"], env=env, capture_output=True, text=True)
+    assert probe.returncode == 0 and mark.exists(), "the fake plugin is found by a plain import of hypothesis"
+    mark.unlink()
+    graded = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "alice"), "--course", str(course), "--quiet"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert graded.returncode == 0, graded.stderr
+    assert not mark.exists()
