@@ -193,11 +193,14 @@ def test_warnings_are_reported_on_request(session):
 
 def test_each_test_prints_its_own_warnings_whatever_ran_before(session):
     """Python prints a warning once per place in a process; a worker serves many tests (and a replay that
-    stops is rewound), so each test starts afresh: its output holds the warnings it caused, once each."""
+    stops is rewound), so each test starts afresh: its output holds the warnings it caused, once each,
+    even when the test's first call finds no function."""
     printed = []
     for _ in range(2):
         session.begin_test()
         before = len(session.output)
+        with pytest.raises(StudentStop):
+            session.mod.nope()
         session.mod.warns([1000.0])
         session.mod.warns([1000.0])
         session.end_test()

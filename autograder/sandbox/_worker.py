@@ -173,6 +173,8 @@ def _show_warnings_again():
 def _serve(request, modules, root):
     import importlib
 
+    if request.get("fresh"):  # a new test: warnings shown before are shown again (session.show_warnings_again)
+        _show_warnings_again()  # first, so a call that fails (a missing function) still spends the flag here
     name = request["module"]
     try:
         if name not in modules:
@@ -183,8 +185,6 @@ def _serve(request, modules, root):
         func = getattr(module, request["func"], None)
         if func is None or not callable(func):
             return {"missing": request["func"]}
-        if request.get("fresh"):  # a new test: warnings shown before are shown again (session.show_warnings_again)
-            _show_warnings_again()
         args, kwargs = request["args"], request["kwargs"]
         extras = request.get("extras") or ()
         if not extras:
