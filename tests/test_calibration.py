@@ -266,10 +266,10 @@ def test_catalogue_entries_grade_the_same_with_and_without_the_artefact(tmp_path
         variants, mistakes = variants[::15], mistakes[::24]
     subs = [load_submission(build(tmp_path / e.id, e), label=e.id) for e in [*variants, *mistakes]]
     grader = Grader(course)
-    assert grader.use_artefact()
+    assert grader.use_artefact() and grader.book is not None and len(grader.book.tests) >= 10
     replayed = grader.grade(subs)
     plain = Grader(course, replay=False).grade(subs)
-    assert grader.book is not None and grader.book.replayed > 0 and grader.book.fallbacks > 0
+    assert grader.book.replayed > 0 and grader.book.fallbacks > 0
     differ = [label for label in plain if replayed[label].without_timing() != plain[label].without_timing()]
     assert not differ
 
