@@ -172,6 +172,33 @@ def test_the_artefact_keeps_the_references_answers_and_a_replay_does_not_run_the
     assert reference.misses == 0 and reference.hits > 0  # every answer came from the artefact
 
 
+def test_answers_for_large_inputs_are_memoised_by_digest(tmp_path):
+    """A training set of pictures is megabytes: its answer is kept under a digest of the input, so the
+    artefact stays small and a process that preloads it does not train the reference again."""
+    import numpy as np
+
+    from autograder.grading.reference import ReferenceModules
+
+    (tmp_path / "bigref.py").write_text(
+        "import numpy as np\nCALLS = []\ndef train(X):\n    CALLS.append(1)\n    return np.asarray(X).sum(axis=0)\n"
+    )
+    X = np.arange(20_000, dtype=float).reshape(1000, 20)  # 160 kB of input
+    first = ReferenceModules(tmp_path)
+    assert np.array_equal(first.bigref.train(X), X.sum(axis=0))
+    assert np.array_equal(first.bigref.train(X.copy()), X.sum(axis=0))
+    assert (first.misses, first.hits) == (1, 1)
+    (key,) = first.memo()["bigref"]
+    assert key.startswith(b"#") and len(key) < 64  # a digest, not the 160 kB input
+
+    later = ReferenceModules(tmp_path)
+    later.preload(first.memo())
+    assert np.array_equal(later.bigref.train(X), X.sum(axis=0)) and (later.misses, later.hits) == (0, 1)
+    other = X.copy()
+    other[500, 7] += 1.0  # one number differs: another input, computed afresh
+    assert np.array_equal(later.bigref.train(other), other.sum(axis=0)) and later.misses == 1
+    assert later.module("bigref").CALLS == [1, 1]  # run for the first input, and for the other one only
+
+
 def test_a_forged_reference_answer_is_never_used(mini):
     """An answer changed in the file (bob's 3x made "right") fails the MAC: the file is ignored."""
     from autograder.sandbox import wire

@@ -20,6 +20,10 @@ __all__ = ["ReferenceModules"]
 
 Answer = tuple[bytes, list[int], bytes]  # a memoised answer as a wire frame: header, buffer sizes, buffers
 
+# An input whose encoding is larger than this is keyed by its digest (a training set of pictures is
+# megabytes); a smaller one by its encoding itself. A digest key starts with "#", an encoding with "[".
+_DIGEST_KEY_ABOVE = 4 << 10
+
 
 class ReferenceModules:
     """``reference.activations.sigmoid(z)`` calls the solution; answers are cached by input."""
@@ -32,12 +36,12 @@ class ReferenceModules:
         self.hits = 0
         self.misses = 0
 
-    def memo(self, max_entry_bytes: int = 16 << 10) -> dict[str, dict[bytes, Answer]]:
+    def memo(self, max_answer_bytes: int = 64 << 10) -> dict[str, dict[bytes, Answer]]:
         """The memoised answers per module (the calibration artefact keeps them), leaving out any
-        whose input and answer together exceed ``max_entry_bytes``."""
+        answer larger than ``max_answer_bytes`` (its key is at most a few KiB: see ``_key``)."""
         out: dict[str, dict[bytes, Answer]] = {}
         for name, module in self._modules.items():
-            kept = {k: a for k, a in module._cache.items() if len(k) + len(a[0]) + len(a[2]) <= max_entry_bytes}
+            kept = {k: a for k, a in module._cache.items() if len(a[0]) + len(a[2]) <= max_answer_bytes}
             if kept:
                 out[name] = kept
         return out
@@ -109,10 +113,9 @@ class _CachedModule:
     def _cached(self, func: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
             try:
-                header, buffers = wire.encode([func.__name__, list(args), kwargs])
+                key = _key(wire.encode([func.__name__, list(args), kwargs]))
             except wire.WireError:
                 return func(*args, **kwargs)
-            key = header + b"".join(buffers)
             hit = self._cache.get(key)
             if hit is None:
                 self._owner.misses += 1
@@ -131,3 +134,11 @@ class _CachedModule:
         call.__name__ = func.__name__
         call.__doc__ = func.__doc__
         return call
+
+
+def _key(encoded: tuple[bytes, list[bytes]]) -> bytes:
+    """The memo key of an encoded call: its bytes, or for a large one a digest of them."""
+    header, buffers = encoded
+    if len(header) + sum(len(b) for b in buffers) <= _DIGEST_KEY_ABOVE:
+        return header + b"".join(buffers)
+    return b"#" + bytes.fromhex(wire.digest(encoded))
