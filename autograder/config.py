@@ -221,7 +221,7 @@ def load_course(path: Path | str | None = None) -> Course:
     except OSError as exc:
         raise ConfigError(f"{file}: cannot be read ({exc.strerror})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -235,6 +235,9 @@ def load_course(path: Path | str | None = None) -> Course:
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
+# libyaml where PyYAML was built with it (the wheels are): ~10x faster than the pure-Python parser,
+# and every grading process starts by reading course.yaml.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Reader:
