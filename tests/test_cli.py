@@ -86,3 +86,36 @@ def test_hypothesis_plugins_of_other_installed_packages_never_load_when_grading(
     )  # fmt: skip
     assert graded.returncode == 0, graded.stderr
     assert not mark.exists()
+
+
+GC_PROBE = """
+import gc, sys
+from autograder import grade, load_course
+from autograder.grading.headstart import head_start
+course = load_course(sys.argv[1])
+if sys.argv[3] == "head start":
+    head_start(course, trusted_code=True).join()
+    assert not gc.isenabled(), "start-up runs without the collector"
+report = grade(sys.argv[2], course, trusted_code=True, replay=False)
+assert report.score == report.max_score
+print(gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.parametrize("how, frozen", [("head start", True), ("library call", False)])
+def test_the_garbage_collector_pauses_only_for_start_up_and_only_after_a_head_start(tmp_path, how, frozen):
+    """``autograder grade`` pauses the collector while it starts (grading.headstart); the hidden tests run with it
+    on again. A library call of grade() leaves the collector as it found it."""
+    import subprocess
+    import sys
+
+    from tests.test_batch import REFERENCE, make_course
+
+    course = make_course(tmp_path / "course")
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "mini.py").write_text(REFERENCE)
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, str(course), str(tmp_path / "alice"), how], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", str(frozen)]

@@ -46,6 +46,7 @@ from autograder.grading._hypothesis import (
     unset_seed,
 )
 from autograder.grading.datacache import DataCache
+from autograder.grading.headstart import resume_collector
 from autograder.grading.reference import ReferenceModules
 from autograder.model import ExerciseResult, GradeReport, TestResult
 from autograder.sandbox import StudentSession, sandbox_description
@@ -365,6 +366,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start-up is over: the garbage collector a head start paused runs again (``grading.headstart``)."""
+    resume_collector()
 
 
 @pytest.hookimpl(hookwrapper=True)
