@@ -61,8 +61,9 @@ def grade(
             reference = ReferenceModules(course.reference_dir)
             reference.preload(book.memo)  # the calibration's answers: the reference runs only for new inputs
     return grade_many(
-        [sub], course, isolation=isolation, trusted_code=trusted_code, plugins=plugins, reference=reference
-    )[sub.label]
+        [sub], course, isolation=isolation, trusted_code=trusted_code, plugins=plugins, reference=reference,
+        lanes_at_once=True,
+    )[sub.label]  # fmt: skip
 
 
 def grade_many(
@@ -76,12 +77,15 @@ def grade_many(
     seed: int | None = None,
     reference: ReferenceModules | None = None,
     plugins: Sequence[object] = (),
+    lanes_at_once: bool = False,
 ) -> dict[str, GradeReport]:
     """Grade submissions in one pytest session; ``on_report`` gets each report as soon as it is ready.
 
     ``seed`` (for ``autograder audit`` only) runs hypothesis seeded instead of derandomized.
     ``reference`` and ``plugins`` let a batch job keep the reference's memoised answers and its
     recorded examples (``autograder.grading.replay``) from one session to the next.
+    ``lanes_at_once``: a single submission's two lanes run at once where the machine allows
+    (``autograder.grading.lanes``); the report is the same as with the lanes in turn.
     """
     course = resolve_course(course)
     subs = list(submissions)
@@ -91,7 +95,10 @@ def grade_many(
     if not subs:
         return {}  # nothing to grade: no pytest session (it would find no submission to attach tests to)
     level = course.isolation_level(isolation, trusted_code)
-    run = GradingRun(course=course, submissions=subs, level=level, on_report=on_report, seed=seed, reference=reference)
+    run = GradingRun(
+        course=course, submissions=subs, level=level, on_report=on_report, seed=seed, reference=reference,
+        at_once=lanes_at_once,
+    )  # fmt: skip
     args = [
         str(course.tests_dir),
         "-p", "autograder.grading.plugin",
@@ -122,6 +129,11 @@ def grade_many(
         run.close_all()
     if run.suite_errors:
         raise SuiteError("the hidden tests do not match course.yaml:\n  " + "\n  ".join(run.suite_errors))
+    if run.regrade and not run.interrupted:  # the lanes ran at once and met a timeout: in turn, as in a batch
+        return grade_many(
+            subs, course, isolation=isolation, trusted_code=trusted_code, on_report=on_report, quiet=quiet,
+            seed=seed, reference=reference, plugins=plugins,
+        )  # fmt: skip
     if run.interrupted and not run.reports:
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from autograder.config import Course
 
-__all__ = ["head_start", "resume_collector"]
+__all__ = ["head_start", "resume_collector", "settle"]
 
 
 def head_start(
@@ -49,11 +49,19 @@ def head_start(
     _pause_collector()
     thread = threading.Thread(target=run, name="autograder-head-start", daemon=True)
     thread.start()
+    _threads.append(thread)
     atexit.register(thread.join, 60)  # an early exit waits for it: no probe's temporary folder is left behind
     return thread
 
 
 _collector_paused = False
+_threads: list[threading.Thread] = []
+
+
+def settle(timeout: float = 60.0) -> None:
+    """Wait for the head starts of this process to finish (before a fork: none may hold a lock then)."""
+    for thread in _threads:
+        thread.join(timeout)
 
 
 def _pause_collector() -> None:

@@ -36,7 +36,7 @@ import pytest
 
 from autograder import __version__
 from autograder.config import Course, load_course
-from autograder.grading import outcomes
+from autograder.grading import lanes, outcomes
 from autograder.grading._hypothesis import (
     PROFILE,
     is_hypothesis_test,
@@ -73,42 +73,101 @@ class GradingRun:
     reports: dict[str, GradeReport] = field(default_factory=dict)
     suite_errors: list[str] = field(default_factory=list)
     interrupted: bool = False  # the session ended on Ctrl-C
+    at_once: bool = False  # a single submission's lanes may run at once (``grading.lanes``)
+    regrade: bool = False  # they did, and the submission must be graded again with the lanes in order
     _results: dict[str, dict[tuple[str, str], TestResult]] = field(default_factory=dict)
     _remaining: dict[str, int] = field(default_factory=dict)
     _started: dict[str, tuple[str, float]] = field(default_factory=dict)
-    _sessions: dict[str, StudentSession] = field(default_factory=dict)
+    _sessions: dict[tuple[str, int], StudentSession] = field(default_factory=dict)  # (label, lane)
     _artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _module_problems: dict[str, list[str]] = field(default_factory=dict)
+    # (label, lane) -> what its closed session left: output kept, bytes not kept, module problems, timeouts
+    _ended: dict[tuple[str, int], tuple[str, int, list[str], int]] = field(default_factory=dict)
+    _budget: dict[str, float] = field(default_factory=dict)  # label -> end of its wall-clock budget
     _suite_hash: str = ""
 
     def __post_init__(self) -> None:
         self._by_label = {s.label: s for s in self.submissions}
         self._suite_hash = self.course.suite_hash()
+        self._lanes = lanes.lanes(self.course)
         if self.reference is None:
             self.reference = ReferenceModules(self.course.reference_dir)
 
-    # -- sessions ----------------------------------------------------------
-    def session(self, label: str) -> StudentSession:
-        if label not in self._sessions:
+    # -- sessions: one per submission and lane (see grading.lanes) ----------
+    def lane_of(self, item: pytest.Item) -> int:
+        return self._lanes.get(_identify(item)[0], 0)
+
+    def budget_for(self, label: str) -> float:
+        """When the submission's wall-clock budget ends: counted from its first test, for both lanes."""
+        if label not in self._budget:
+            self._budget[label] = time.monotonic() + self.course.limits.submission_timeout
+        return self._budget[label]
+
+    def extend_budget(self, label: str, seconds: float) -> None:
+        self._budget[label] = self.budget_for(label) + seconds
+
+    def session(self, label: str, lane: int = 0) -> StudentSession:
+        key = (label, lane)
+        if key not in self._sessions:
             for other in list(self._sessions):  # one live worker at a time
                 self._close(other)
             sub = self._by_label[label]
-            self._sessions[label] = StudentSession(
+            self._sessions[key] = StudentSession(
                 sub.files,
                 level=self.level,  # type: ignore[arg-type]  # a level resolved by Course.isolation_level
                 limits=self.course.limits,
                 extra=sub.extra,
+                budget_end=self.budget_for(label),
             )
-        return self._sessions[label]
+        return self._sessions[key]
 
-    def _close(self, label: str) -> str:
-        session = self._sessions.pop(label, None)
+    def _close(self, key: tuple[str, int]) -> None:
+        session = self._sessions.pop(key, None)
         if session is None:
-            return ""
-        output = session.output
-        self._module_problems[label] = session.module_problems()
+            return
+        text, dropped = session.output_kept()
+        before = self._ended.get(key, ("", 0, [], 0))  # a lane reopened (a test outside the usual order)
+        problems = before[2] + [p for p in session.module_problems() if p not in before[2]]
+        self._ended[key] = (before[0] + text, before[1] + dropped, problems, before[3] + session.timeouts)
         session.close()
-        return output
+
+    def lane_timeouts(self, label: str, lane: int) -> int:
+        """Calls of the lane's tests that failed as timeouts."""
+        live = self._sessions.get((label, lane))
+        return self._ended.get((label, lane), ("", 0, [], 0))[3] + (live.timeouts if live is not None else 0)
+
+    # -- a lane run by a forked child (grading.lanes) -----------------------
+    def prepare_fork_child(self) -> None:
+        """In the child: a warm sandbox of its own (the parent's zygote is the parent's)."""
+        from autograder.sandbox import zygote
+
+        if self.level == "namespace" and zygote.warm_enabled():
+            thread = zygote.prestart(self.course.limits)
+            if thread is not None:
+                thread.join()
+
+    def close_fork_child(self) -> None:
+        from autograder.sandbox import zygote
+
+        self.close_all()
+        zygote.shutdown()
+
+    def lane_payload(self, label: str, lane: int) -> dict[str, Any]:
+        """What the child sends: the lane's results, output, module problems, artifacts and timeouts."""
+        self._close((label, lane))
+        text, dropped, problems, timeouts = self._ended.pop((label, lane), ("", 0, [], 0))
+        exercises = {e for e, n in self._lanes.items() if n == lane}
+        results = [r for (ex, _), r in self._results.get(label, {}).items() if ex in exercises]
+        artifacts = {ex: v for ex, v in self.artifacts(label).items() if ex in exercises}
+        return lanes.payload_of(results, (text, dropped), problems, artifacts=artifacts, timeouts=timeouts)
+
+    def adopt_lane(self, label: str, lane: int, payload: dict[str, Any]) -> None:
+        """Take a lane's outcome from the child (after this process ran the other lane)."""
+        text, dropped = payload["output"]
+        self._ended[(label, lane)] = (str(text), int(dropped), [str(p) for p in payload["problems"]], 0)
+        for ex, value in dict(payload.get("artifacts") or {}).items():
+            self.artifacts(label)[str(ex)] = value
+        for r in payload["results"]:
+            self.add(label, TestResult(**r))
 
     # -- results -----------------------------------------------------------
     def start(self, label: str) -> None:
@@ -128,7 +187,18 @@ class GradingRun:
     def finish(self, label: str) -> None:
         if label in self.reports:
             return
-        output = self._close(label)
+        for key in [k for k in self._sessions if k[0] == label]:
+            self._close(key)
+        ended = sorted((lane, v) for (other, lane), v in self._ended.items() if other == label)
+        output = lanes.merge_output([(lane, v[0], v[1]) for lane, v in ended], self.course.limits.output_kb * 1024)
+        problems: list[str] = []
+        for _, v in ended:
+            problems += [p for p in v[2] if p not in problems]
+        for lane, _ in ended:
+            del self._ended[(label, lane)]
+        recorded = self._artifacts.pop(label, {})
+        order = {e.id: i for i, e in enumerate(self.course.exercises)}  # the same whichever lane finished first
+        artifacts = {k: recorded[k] for k in sorted(recorded, key=lambda k: (order.get(k, len(order)), k))}
         started_at, t0 = self._started.get(label, ("", time.monotonic()))
         results = self._results.get(label, {})
         exercises = []
@@ -156,8 +226,8 @@ class GradingRun:
             started_at=started_at,
             duration=round(time.monotonic() - t0, 3),
             output=output,
-            problems=tuple(sub.problems) + tuple(self._module_problems.pop(label, ())),
-            artifacts=self._artifacts.pop(label, {}),
+            problems=tuple(sub.problems) + tuple(problems),
+            artifacts=artifacts,
             sandbox=sandbox_description(self.level),
         )
         self.reports[label] = report
@@ -165,8 +235,8 @@ class GradingRun:
             self.on_report(report)
 
     def close_all(self) -> None:
-        for label in list(self._sessions):
-            self._close(label)
+        for key in list(self._sessions):
+            self._close(key)
 
 
 # ----------------------------------------------------------------------------- pytest hooks
@@ -287,7 +357,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if run.suite_errors:
         raise pytest.UsageError("hidden test suite does not match course.yaml:\n  " + "\n  ".join(run.suite_errors))
     order: dict[str | None, int] = {s.label: i for i, s in enumerate(run.submissions)}
-    items.sort(key=lambda it: order.get(_label(it), -1))
+    items.sort(key=lambda it: (order.get(_label(it), -1), run.lane_of(it)))  # a submission's lanes in turn
     for sub in run.submissions:
         run._remaining[sub.label] = 0
     for item in items:
@@ -308,7 +378,7 @@ def _label(item: pytest.Item) -> str | None:
 def student(request: pytest.FixtureRequest) -> StudentSession:
     """The submission under test, running in the sandbox."""
     run = _run(request.config)
-    return run.session(request.param)
+    return run.session(request.param, run.lane_of(request.node))
 
 
 @pytest.fixture(scope="session")
@@ -369,9 +439,27 @@ def _plain(value: Any) -> Any:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_runtestloop(session: pytest.Session) -> None:
-    """Start-up is over: the garbage collector a head start paused runs again (``grading.headstart``)."""
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """Start-up is over: the garbage collector a head start paused runs again (``grading.headstart``).
+    One submission's two lanes run at once where they may (``grading.lanes``); else pytest's own loop."""
     resume_collector()
+    run = _run(session.config)
+    if not run.at_once or len(run.submissions) != 1 or session.testsfailed or session.config.option.collectonly:
+        return None
+    label = run.submissions[0].label
+    items = list(session.items)
+    if {_label(it) for it in items} != {label} or {run.lane_of(it) for it in items} != {0, 1}:
+        return None
+    if not lanes.parallel_enabled():
+        return None
+    from autograder.sandbox import zygote
+
+    if run.level == "namespace" and zygote.warm_enabled():
+        thread = zygote.prestart(run.course.limits)  # the one a head start began: ready before the fork
+        if thread is not None:
+            thread.join()
+    lanes.run_lanes_at_once(session, run, label, items)
+    return True
 
 
 @pytest.hookimpl(hookwrapper=True)

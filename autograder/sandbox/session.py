@@ -62,6 +62,7 @@ class StudentSession:
         level: Level,
         limits: SandboxLimits,
         extra: dict[str, Path] | None = None,
+        budget_end: float | None = None,
     ) -> None:
         self._files = files
         self._level = level
@@ -77,11 +78,14 @@ class StudentSession:
         self._crashes: Counter[tuple[str, str]] = Counter()
         self._last_request: tuple[str, str | None] | None = None  # (module, function or None) sent last to this worker
         self._deadline: float | None = None
-        self._budget_end = time.monotonic() + limits.submission_timeout  # the submission's wall-clock budget
+        # The submission's wall-clock budget: from now, or shared with the session of the submission's
+        # other tests (a lane of its own, see grading.lanes), a ``time.monotonic()`` value.
+        self._budget_end = time.monotonic() + limits.submission_timeout if budget_end is None else budget_end
         self._output = bytearray()
         self._dropped = 0
         self._core = CoreShare()  # the worker and the thread that calls it share a core (see affinity)
         self.calls = 0
+        self.timeouts = 0  # calls that failed as timeouts: outcomes that depend on the clock
         self.workers_started = 0
         self._thread = threading.get_ident()  # the grading thread that owns it (see abort_sessions)
         self._aborted = ""  # why a watchdog stopped it: every later call fails at once with this
@@ -126,15 +130,22 @@ class StudentSession:
     @property
     def output(self) -> str:
         """What the student's code printed (stdout and stderr), truncated to the limit."""
+        return render_output(*self.output_kept())
+
+    def output_kept(self) -> tuple[str, int]:
+        """What the student's code printed as kept (within the limit), and how many bytes were not kept."""
         self._collect_output()
         text = self._output.decode("utf-8", "replace")
         # Where the copy lives differs by level and run (/submission, /tmp/ag-sub-XXXX): a warning's
         # "activations.py:39" must read the same at every level and in every regrade.
         for folder in {SUBMISSION_MOUNT, *((str(self._copy), os.path.realpath(self._copy)) if self._copy else ())}:
             text = text.replace(folder.rstrip("/") + "/", "")
-        if self._dropped:
-            text += f"\n[... {self._dropped} more bytes of output were not kept]"
-        return text
+        return text, self._dropped
+
+    @property
+    def budget_end(self) -> float:
+        """When the submission's wall-clock budget ends (``time.monotonic()``)."""
+        return self._budget_end
 
     # -- calls -------------------------------------------------------------
     def call(self, module: str, func: str, args: tuple, kwargs: dict, *, extras: tuple[str, ...] = ()) -> object:
@@ -147,6 +158,8 @@ class StudentSession:
         try:
             return self._call(module, func, args, kwargs, extras)
         except StudentCodeError as err:
+            if isinstance(err, StudentTimeout):
+                self.timeouts += 1
             failure: BaseException = again(err)
             if self._is_sticky(module, func, err):
                 failure = StudentStop(failure)  # type: ignore[arg-type]
@@ -483,6 +496,11 @@ class StudentSession:
             self._zygote = None
         if self._copy is not None:
             shutil.rmtree(self._copy, ignore_errors=True)
+
+
+def render_output(text: str, dropped: int) -> str:
+    """The report's output: what was kept, then how much was not."""
+    return text + (f"\n[... {dropped} more bytes of output were not kept]" if dropped else "")
 
 
 _LIVE: weakref.WeakSet[StudentSession] = weakref.WeakSet()

@@ -43,7 +43,7 @@ from autograder.sandbox.isolation import NOBODY, RUNTIME_MOUNT, bwrap_argv, mask
 from autograder.sandbox.limits import SandboxLimits
 from autograder.sandbox.worker import Worker, _Output, _runtime_dir, kill_group, worker_env, worker_rlimits
 
-__all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "prestart", "warm_enabled"]
+__all__ = ["ForkedWorker", "Zygote", "ZygoteFailed", "give_back", "lease", "prestart", "shutdown", "warm_enabled"]
 
 _REPLY_TIMEOUT = 10.0
 _START_TIMEOUT = 60.0
@@ -335,6 +335,11 @@ def give_back(zygote: Zygote) -> None:
         return
     with _lock:
         _idle.setdefault(_key(zygote.limits), []).append(zygote)
+
+
+def shutdown() -> None:
+    """Kill this process's idle zygotes (at exit; a process that ends with ``os._exit`` calls it itself)."""
+    _close_all()
 
 
 @atexit.register

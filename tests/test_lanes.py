@@ -1,0 +1,248 @@
+"""Lanes (autograder.grading.lanes): a submission's tests in two halves, each with a fresh sandbox session.
+
+One submission graded alone runs its two lanes at once (a forked grading process runs the second) where
+the machine has two cores; everywhere else they run in turn. Every test here grades the same submission
+both ways and asks for the same report: nothing a lane leaves behind reaches the other, the output reads
+the same, and a timeout (the one outcome that depends on speed) makes the lanes run again in turn.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder import grade, load_course
+from autograder.grading import lanes
+from autograder.grading.plugin import GradingRun
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COURSE_YAML = """\
+schema_version: 1
+course: Two lanes
+unit: "0"
+reference: solutions
+tests: tests/grading
+exercises_dir: exercises
+sandbox:
+  call_timeout: 2
+  test_timeout: 20
+  memory_mb: 512
+  output_kb: 1
+hypothesis:
+  max_examples: 10
+exercises:
+  first:
+    title: The first lane
+    tests:
+      test_count_starts_at_one: 1
+      test_double: 1
+  second:
+    title: The second lane
+    tests:
+      test_count_is_fresh: 1
+      test_triple: 1
+"""
+
+HIDDEN_FIRST = '''\
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.testing import expect_close, expect_true
+
+
+def test_count_starts_at_one(student):
+    """The first call of the lane sees a fresh module."""
+    expect_true(student.first.count() == 1, "count() should be 1 on a fresh module")
+
+
+@given(x=st.integers(-100, 100))
+def test_double(student, x):
+    """double(x) = 2x."""
+    expect_close(student.first.double(x), 2 * x, call=f"double({x})")
+'''
+
+HIDDEN_SECOND = '''\
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.testing import expect_close, expect_true
+
+
+def test_count_is_fresh(student):
+    """second.py imports first.py: in its own lane, first's counter starts again."""
+    expect_true(student.second.first_count() == 1, "first.count() seen from second should be 1")
+
+
+@given(x=st.integers(-100, 100))
+def test_triple(student, x):
+    """triple(x) = 3x."""
+    expect_close(student.second.triple(x), 3 * x, call=f"triple({x})")
+'''
+
+CONFTEST = """\
+def pytest_addoption(parser, pluginmanager):
+    if not pluginmanager.has_plugin("autograder.grading.plugin"):
+        pluginmanager.import_plugin("autograder.grading.plugin")
+"""
+
+FIRST = """\
+CALLS = []
+
+
+def count():
+    CALLS.append(1)
+    print("first.count", len(CALLS))
+    return len(CALLS)
+
+
+def double(x):
+    return 2 * x
+"""
+
+SECOND = """\
+import first
+
+
+def first_count():
+    return first.count()
+
+
+def triple(x):
+    print("triple", x)
+    return 3 * x
+"""
+
+
+def make_course(root: Path) -> Path:
+    (root / "solutions").mkdir(parents=True)
+    (root / "solutions" / "first.py").write_text(FIRST)
+    (root / "solutions" / "second.py").write_text(SECOND)
+    (root / "tests" / "grading").mkdir(parents=True)
+    (root / "tests" / "grading" / "test_first.py").write_text(HIDDEN_FIRST)
+    (root / "tests" / "grading" / "test_second.py").write_text(HIDDEN_SECOND)
+    (root / "tests" / "grading" / "conftest.py").write_text(CONFTEST)
+    (root / "exercises").mkdir()
+    (root / "course.yaml").write_text(COURSE_YAML)
+    return root / "course.yaml"
+
+
+@pytest.fixture
+def two_lanes(tmp_path):
+    return load_course(make_course(tmp_path / "course")), tmp_path
+
+
+def _submission(folder: Path, first: str = FIRST, second: str = SECOND) -> Path:
+    folder.mkdir()
+    (folder / "first.py").write_text(first)
+    (folder / "second.py").write_text(second)
+    return folder
+
+
+def _both_ways(monkeypatch, folder: Path, course) -> tuple[dict, dict, int]:
+    """(report with the lanes at once, report with the lanes in turn, forks made for the first)."""
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(lanes.os, "fork", counting_fork)
+    at_once = grade(folder, course, replay=False).without_timing()
+    monkeypatch.setenv(lanes.ENV, "0")
+    in_turn = grade(folder, course, replay=False).without_timing()
+    monkeypatch.delenv(lanes.ENV)
+    return at_once, in_turn, len(forks)
+
+
+needs_two_cores = pytest.mark.skipif(not lanes.parallel_enabled(), reason="lanes run at once only on two cores")
+
+
+def test_the_units_lanes_split_at_half_of_the_hidden_tests():
+    course = load_course(ROOT / "course.yaml")
+    split = lanes.lanes(course)
+    assert [e.id for e in course.exercises if split[e.id] == 0] == ["activations", "neuron", "gates"]
+    assert [e.id for e in course.exercises if split[e.id] == 1] == ["xor", "cat", "spiking", "approximation"]
+    counts = [sum(len(e.tests) for e in course.exercises if split[e.id] == lane) for lane in (0, 1)]
+    assert counts[0] >= counts[1] and counts[0] - counts[1] <= max(len(e.tests) for e in course.exercises)
+
+
+def test_a_course_of_one_exercise_has_one_lane(tmp_path):
+    from tests.test_batch import make_course as make_mini
+
+    course = load_course(make_mini(tmp_path / "mini"))
+    assert set(lanes.lanes(course).values()) == {0}
+
+
+def test_the_output_is_the_first_lanes_then_the_seconds_cut_at_the_limit():
+    assert lanes.merge_output([(1, "b\n", 0), (0, "a\n", 0)], 100) == "a\nb\n"
+    cut = lanes.merge_output([(0, "x" * 60, 0), (1, "y" * 60, 5)], 100)
+    assert cut == "x" * 60 + "y" * 40 + "\n[... 25 more bytes of output were not kept]"
+
+
+@needs_two_cores
+def test_nothing_a_lane_leaves_in_the_worker_reaches_the_other(two_lanes, monkeypatch):
+    course, tmp = two_lanes
+    at_once, in_turn, forks = _both_ways(monkeypatch, _submission(tmp / "alice"), course)
+    assert forks == 1, "the lanes ran at once"
+    assert at_once == in_turn
+    assert at_once["score"] == at_once["max_score"] == 4  # the counter was fresh in each lane
+    assert at_once["output"].startswith("first.count 1\n") and "triple" in at_once["output"]
+    assert at_once["output"].index("first.count") < at_once["output"].index("triple")
+
+
+@needs_two_cores
+def test_the_output_is_cut_at_the_limit_the_same_way_both_ways(two_lanes, monkeypatch):
+    course, tmp = two_lanes
+    chatty = SECOND.replace('print("triple", x)', 'print("triple", x, "." * 200)')
+    at_once, in_turn, forks = _both_ways(monkeypatch, _submission(tmp / "chatty", second=chatty), course)
+    assert forks == 1 and at_once == in_turn
+    assert "more bytes of output were not kept" in at_once["output"]
+    assert len(at_once["output"].split("\n[...")[0].encode()) <= 1024
+
+
+@needs_two_cores
+@pytest.mark.parametrize("where", ["first", "second"])
+def test_a_timeout_in_either_lane_grades_the_lanes_again_in_turn(two_lanes, monkeypatch, where):
+    """A call that hangs may have hung because the lanes shared the machine: the report is the one the
+    lanes in turn give (the hang costs its timeout again, never another grade)."""
+    course, tmp = two_lanes
+    hang = "\n\ndef double(x):\n    while True:\n        pass\n" if where == "first" else ""
+    first = FIRST + hang
+    second = SECOND.replace("return 3 * x", "while True:\n        pass") if where == "second" else SECOND
+    at_once, in_turn, forks = _both_ways(monkeypatch, _submission(tmp / "hang", first=first, second=second), course)
+    assert forks == 1 and at_once == in_turn
+    statuses = {t["name"]: t["status"] for e in at_once["exercises"] for t in e["tests"]}
+    assert statuses["test_double" if where == "first" else "test_triple"] == "timeout"
+    assert at_once["score"] == 3
+
+
+@needs_two_cores
+def test_a_lane_whose_process_fails_is_graded_again_by_the_parent(two_lanes, monkeypatch):
+    course, tmp = two_lanes
+
+    def broken(self, label, lane):
+        raise RuntimeError("the child could not send its lane")
+
+    monkeypatch.setattr(GradingRun, "lane_payload", broken)  # the forked child inherits it; the parent never calls it
+    at_once, in_turn, forks = _both_ways(monkeypatch, _submission(tmp / "alice"), course)
+    assert forks == 1 and at_once == in_turn and at_once["score"] == 4
+
+
+def test_a_batch_runs_the_lanes_in_turn_with_the_same_reports(two_lanes, monkeypatch):
+    from autograder.grading.grade import grade_many
+    from autograder.submission import load_submission
+
+    course, tmp = two_lanes
+    subs = [load_submission(_submission(tmp / name), label=name) for name in ("ann", "ben")]
+
+    def no_fork() -> int:
+        raise AssertionError("a batch never forks its grading process")
+
+    monkeypatch.setattr(lanes.os, "fork", no_fork)
+    reports = grade_many(subs, course)
+    assert {r.score for r in reports.values()} == {4}
+    assert reports["ann"].output == reports["ben"].output
