@@ -15,7 +15,7 @@ import pytest
 
 from autograder import grade, load_course
 from autograder.grading import lanes
-from autograder.grading.plugin import GradingRun
+from autograder.grading.run import GradingRun
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,6 +177,25 @@ def test_a_course_of_one_exercise_has_one_lane(tmp_path):
     assert set(lanes.lanes(course).values()) == {0}
 
 
+@pytest.mark.parametrize(
+    "files, cpus",
+    [
+        ({"cpu.max": "max 100000\n"}, None),
+        ({"cpu.max": "100000 100000\n"}, 1.0),
+        ({"cpu.max": "250000 100000\n"}, 2.5),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": "50000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 0.5),
+        ({}, None),
+    ],
+)
+def test_a_containers_cpu_quota_is_read_from_its_cgroup(tmp_path, files, cpus):
+    """A container may see all of its host's cores and be allowed one: the lanes then run in turn."""
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert lanes.cpu_quota(tmp_path) == cpus
+
+
 def test_the_output_is_the_first_lanes_then_the_seconds_cut_at_the_limit():
     assert lanes.merge_output([(1, "b\n", 0), (0, "a\n", 0)], 100) == "a\nb\n"
     cut = lanes.merge_output([(0, "x" * 60, 0), (1, "y" * 60, 5)], 100)
@@ -220,6 +239,32 @@ def test_a_timeout_in_either_lane_grades_the_lanes_again_in_turn(two_lanes, monk
     assert at_once["score"] == 3
 
 
+@pytest.mark.slow
+@needs_two_cores
+def test_a_submission_still_running_at_half_its_budget_is_graded_in_turn(tmp_path, monkeypatch):
+    """The second lane takes longer than half of a 6 s budget (no call times out): the parent stops
+    waiting for it at 3 s and grades it again itself, as in a batch, with the budget the first lane left."""
+    root = tmp_path / "course"
+    make_course(root)
+    (root / "course.yaml").write_text(
+        COURSE_YAML.replace("  test_timeout: 20\n", "  test_timeout: 20\n  submission_timeout: 6\n")
+    )
+    course = load_course(root / "course.yaml")
+    slow = SECOND.replace('print("triple", x)', "import time; time.sleep(0.4)")
+    folder = _submission(tmp_path / "slow", second=slow)
+    runs: list[int] = []
+    real_run_items = lanes.run_items
+
+    def counting(session, items, stop=None):
+        runs.append(len(items))  # in the parent only: the child's list is its own
+        return real_run_items(session, items, stop)
+
+    monkeypatch.setattr(lanes, "run_items", counting)
+    at_once, in_turn, forks = _both_ways(monkeypatch, folder, course)
+    assert forks == 1 and at_once == in_turn and at_once["score"] == 4
+    assert runs[:2] == [2, 2], "the parent ran its lane, then the second lane again"
+
+
 @needs_two_cores
 def test_a_lane_whose_process_fails_is_graded_again_by_the_parent(two_lanes, monkeypatch):
     course, tmp = two_lanes
@@ -230,6 +275,21 @@ def test_a_lane_whose_process_fails_is_graded_again_by_the_parent(two_lanes, mon
     monkeypatch.setattr(GradingRun, "lane_payload", broken)  # the forked child inherits it; the parent never calls it
     at_once, in_turn, forks = _both_ways(monkeypatch, _submission(tmp / "alice"), course)
     assert forks == 1 and at_once == in_turn and at_once["score"] == 4
+
+
+def test_a_fork_that_fails_runs_the_lanes_in_turn(two_lanes, monkeypatch):
+    course, tmp = two_lanes
+    folder = _submission(tmp / "alice")
+    monkeypatch.setenv(lanes.ENV, "0")
+    in_turn = grade(folder, course, replay=False).without_timing()
+    monkeypatch.delenv(lanes.ENV)
+
+    def no_room() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(lanes, "parallel_enabled", lambda: True)
+    monkeypatch.setattr(lanes.os, "fork", no_room)
+    assert grade(folder, course, replay=False).without_timing() == in_turn
 
 
 def test_a_batch_runs_the_lanes_in_turn_with_the_same_reports(two_lanes, monkeypatch):

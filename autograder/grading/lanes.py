@@ -14,15 +14,18 @@ submission is graded that way, wherever it is graded:
 - the report's output is lane 0's, then lane 1's, cut at ``sandbox.output_kb``.
 
 In a batch (and anywhere else) the lanes run one after the other in one
-process. ``autograder grade DIR`` on a machine with two or more cores runs
-them *at once*: the grading process forks after collecting the tests, the
-child runs lane 1 and sends its results back as plain JSON, the parent runs
-lane 0 and merges. Only a timeout depends on how fast the lanes ran, so a
-lane with any timeout is graded again one after the other: lane 1 again in
-the parent when lane 0 had none (the child's report is dropped), the whole
-submission again when lane 0 had one. The report is then the one the
-sequential order gives, whatever the machine. ``AUTOGRADER_LANES=0`` runs
-them one after the other everywhere.
+process. ``autograder grade DIR`` on a machine with two or more cores (a
+container's CPU quota counts) runs them *at once*: the grading process forks
+after collecting the tests, the child runs lane 1 and sends its results back
+as plain JSON, the parent runs lane 0 and merges. Only a timeout depends on
+how fast the lanes ran, so a lane with any timeout is graded again one after
+the other: lane 1 again in the parent when lane 0 had none (the child's
+results are dropped), the whole submission again when lane 0 had one. The
+report is then the one the sequential order gives, whatever the machine. A
+submission still running at half its budget (``submission_timeout``) is
+slow enough to meet it: the lanes are given up and run in turn from there,
+so a slow submission costs at most half a budget more than in a batch.
+``AUTOGRADER_LANES=0`` runs them one after the other everywhere.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -42,12 +47,11 @@ from autograder.model import TestResult
 from autograder.sandbox.session import render_output
 
 if TYPE_CHECKING:
-    from autograder.grading.plugin import GradingRun
+    from autograder.grading.run import GradingRun
 
 __all__ = ["lanes", "merge_output", "parallel_enabled", "run_lanes_at_once"]
 
 ENV = "AUTOGRADER_LANES"  # "0": lanes one after the other, always
-_CHILD_GRACE = 60.0  # seconds the child may run past the submission's budget (pytest, hypothesis) before it is killed
 
 
 def lanes(course: Course) -> dict[str, int]:
@@ -75,13 +79,32 @@ def merge_output(parts: list[tuple[int, str, int]], limit: int) -> str:
 
 
 def parallel_enabled() -> bool:
-    """Lanes may run at once here: two or more cores, ``fork``, and not turned off (``AUTOGRADER_LANES=0``)."""
+    """Lanes may run at once here: two or more cores (by affinity and by the container's CPU quota),
+    ``fork``, and not turned off (``AUTOGRADER_LANES=0``)."""
     if os.environ.get(ENV, "1") == "0" or not hasattr(os, "fork") or not hasattr(os, "sched_getaffinity"):
         return False
     try:
-        return len(os.sched_getaffinity(0)) >= 2
+        cores = len(os.sched_getaffinity(0))
     except OSError:
         return False
+    quota = cpu_quota()
+    return cores >= 2 and (quota is None or quota >= 2)
+
+
+def cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """The CPUs a container's quota allows (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), None if unlimited
+    or unknown: a container may see every core of its host and be allowed one."""
+    try:
+        quota, _, period = (root / "cpu.max").read_text().strip().partition(" ")
+        return None if quota == "max" else int(quota) / int(period or 100000)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota_us <= 0 or period_us <= 0 else quota_us / period_us
+    except (OSError, ValueError):
+        return None
 
 
 # ----------------------------------------------------------------------------- at once
@@ -97,20 +120,29 @@ def run_lanes_at_once(session: pytest.Session, run: GradingRun, label: str, item
     first = [it for it in items if run.lane_of(it) == 0]
     second = [it for it in items if run.lane_of(it) == 1]
     settle()  # no thread of ours holds a lock the child would need
-    budget_end = run.budget_for(label)
+    run.budget_for(label)  # the budget starts now, for both lanes
+    # A submission still running at half its budget is slow enough to meet the budget: graded in turn
+    # from here, so that a slow submission costs at most half a budget more than in a batch.
+    give_up = time.monotonic() + run.course.limits.submission_timeout / 2
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no room for another process: the lanes in turn, here
+        os.close(read_end)
+        os.close(write_end)
+        run_items(session, items)
+        return
     if pid == 0:  # the child: lane 1, its results back as JSON, then gone (no atexit, no pytest teardown)
         os.close(read_end)
-        _child(session, run, label, second, write_end)
+        _child(session, run, label, second, write_end, give_up)
     os.close(write_end)
     try:
-        run_items(session, first, stop=lambda: run.lane_timeouts(label, 0) > 0)
-        if run.lane_timeouts(label, 0):
+        run_items(session, first, stop=lambda: run.lane_timeouts(label, 0) > 0 or time.monotonic() > give_up)
+        if run.lane_timeouts(label, 0) or time.monotonic() > give_up:
             run.regrade = True  # lane 0 may have run slower beside lane 1: the whole submission again, in order
             return
         waited = time.monotonic()
-        payload = _read_child(read_end, budget_end + _CHILD_GRACE)
+        payload = _read_child(read_end, give_up)
         waited = time.monotonic() - waited
     finally:
         os.close(read_end)
@@ -137,11 +169,16 @@ def run_items(session: pytest.Session, items: list[pytest.Item], stop: Callable[
             return
 
 
-def _child(session: pytest.Session, run: GradingRun, label: str, items: list[pytest.Item], fd: int) -> None:
+def _child(
+    session: pytest.Session, run: GradingRun, label: str, items: list[pytest.Item], fd: int, give_up: float
+) -> None:
     code = 1
     try:
         run.prepare_fork_child()
-        run_items(session, items, stop=lambda: run.lane_timeouts(label, 1) > 0)  # then the parent grades it again
+        # After a timeout, or at ``give_up``, the parent grades this lane again: stop here.
+        run_items(session, items, stop=lambda: run.lane_timeouts(label, 1) > 0 or time.monotonic() > give_up)
+        if time.monotonic() > give_up:
+            return
         data = json.dumps(run.lane_payload(label, 1), allow_nan=True).encode("utf-8")
         view = memoryview(data)
         while view:
@@ -179,7 +216,7 @@ def _reap(pid: int) -> None:
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == 0:
-            os.kill(pid, 9)
+            os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
     except ChildProcessError:
         pass
