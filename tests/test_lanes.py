@@ -12,81 +12,53 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from autograder import grade, load_course
 from autograder.grading import lanes
 from autograder.grading.run import GradingRun
+from tests.test_batch import CONFTEST
 
 ROOT = Path(__file__).resolve().parent.parent
 
-COURSE_YAML = """\
-schema_version: 1
-course: Two lanes
-unit: "0"
-reference: solutions
-tests: tests/grading
-exercises_dir: exercises
-sandbox:
-  call_timeout: 2
-  test_timeout: 20
-  memory_mb: 512
-  output_kb: 1
-hypothesis:
-  max_examples: 10
-exercises:
-  first:
-    title: The first lane
-    tests:
-      test_count_starts_at_one: 1
-      test_double: 1
-  second:
-    title: The second lane
-    tests:
-      test_count_is_fresh: 1
-      test_triple: 1
-"""
 
-HIDDEN_FIRST = '''\
+def course_yaml(**sandbox: int) -> str:
+    """Two exercises of two tests each: one lane each."""
+    tests = {"first": ["test_count_starts_at_one", "test_double"], "second": ["test_count_is_fresh", "test_triple"]}
+    return yaml.safe_dump({
+        "schema_version": 1, "course": "Two lanes", "unit": "0",
+        "reference": "solutions", "tests": "tests/grading", "exercises_dir": "exercises",
+        "sandbox": {"call_timeout": 2, "test_timeout": 20, "memory_mb": 512, "output_kb": 1, **sandbox},
+        "hypothesis": {"max_examples": 10},
+        "exercises": {ex: {"title": f"The {ex} lane", "tests": dict.fromkeys(names, 1)} for ex, names in tests.items()},
+    }, sort_keys=False)  # fmt: skip
+
+
+HIDDEN = '''\
 from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.testing import expect_close, expect_true
 
 
-def test_count_starts_at_one(student):
-    """The first call of the lane sees a fresh module."""
-    expect_true(student.first.count() == 1, "count() should be 1 on a fresh module")
+def test_{count_test}(student):
+    """{count_doc}"""
+    expect_true(student.{module}.{count_call}() == 1, "{count_call}() should be 1 on a fresh module")
 
 
 @given(x=st.integers(-100, 100))
-def test_double(student, x):
-    """double(x) = 2x."""
-    expect_close(student.first.double(x), 2 * x, call=f"double({x})")
+def test_{name}(student, x):
+    """{name}(x) = {factor}x."""
+    expect_close(student.{module}.{name}(x), {factor} * x, call=f"{name}({{x}})")
 '''
-
-HIDDEN_SECOND = '''\
-from hypothesis import given
-from hypothesis import strategies as st
-
-from autograder.testing import expect_close, expect_true
-
-
-def test_count_is_fresh(student):
-    """second.py imports first.py: in its own lane, first's counter starts again."""
-    expect_true(student.second.first_count() == 1, "first.count() seen from second should be 1")
-
-
-@given(x=st.integers(-100, 100))
-def test_triple(student, x):
-    """triple(x) = 3x."""
-    expect_close(student.second.triple(x), 3 * x, call=f"triple({x})")
-'''
-
-CONFTEST = """\
-def pytest_addoption(parser, pluginmanager):
-    if not pluginmanager.has_plugin("autograder.grading.plugin"):
-        pluginmanager.import_plugin("autograder.grading.plugin")
-"""
+HIDDEN_FIRST = HIDDEN.format(
+    module="first", count_test="count_starts_at_one", count_call="count", name="double", factor=2,
+    count_doc="The first call of the lane sees a fresh module.",
+)  # fmt: skip
+HIDDEN_SECOND = HIDDEN.format(
+    module="second", count_test="count_is_fresh", count_call="first_count", name="triple", factor=3,
+    count_doc="second.py imports first.py: in its own lane, first's counter starts again.",
+)  # fmt: skip
 
 FIRST = """\
 CALLS = []
@@ -116,7 +88,7 @@ def triple(x):
 """
 
 
-def make_course(root: Path) -> Path:
+def make_course(root: Path, **sandbox: int) -> Path:
     (root / "solutions").mkdir(parents=True)
     (root / "solutions" / "first.py").write_text(FIRST)
     (root / "solutions" / "second.py").write_text(SECOND)
@@ -125,7 +97,7 @@ def make_course(root: Path) -> Path:
     (root / "tests" / "grading" / "test_second.py").write_text(HIDDEN_SECOND)
     (root / "tests" / "grading" / "conftest.py").write_text(CONFTEST)
     (root / "exercises").mkdir()
-    (root / "course.yaml").write_text(COURSE_YAML)
+    (root / "course.yaml").write_text(course_yaml(**sandbox))
     return root / "course.yaml"
 
 
@@ -242,15 +214,11 @@ def test_a_timeout_in_either_lane_grades_the_lanes_again_in_turn(two_lanes, monk
 @pytest.mark.slow
 @needs_two_cores
 def test_a_submission_still_running_at_half_its_budget_is_graded_in_turn(tmp_path, monkeypatch):
-    """The second lane takes longer than half of a 6 s budget (no call times out): the parent stops
-    waiting for it at 3 s and grades it again itself, as in a batch, with the budget the first lane left."""
-    root = tmp_path / "course"
-    make_course(root)
-    (root / "course.yaml").write_text(
-        COURSE_YAML.replace("  test_timeout: 20\n", "  test_timeout: 20\n  submission_timeout: 6\n")
-    )
-    course = load_course(root / "course.yaml")
-    slow = SECOND.replace('print("triple", x)', "import time; time.sleep(0.4)")
+    """The second lane sleeps ~6 s, longer than half of a 10 s budget, and no call times out: the parent
+    stops waiting for it at 5 s and grades it again itself, as in a batch, with the budget the first lane
+    left (both ways the submission ends well inside its budget)."""
+    course = load_course(make_course(tmp_path / "course", submission_timeout=10))
+    slow = SECOND.replace('print("triple", x)', "import time; time.sleep(0.6)")
     folder = _submission(tmp_path / "slow", second=slow)
     runs: list[int] = []
     real_run_items = lanes.run_items
