@@ -23,6 +23,7 @@ from autograder.writers.canonical import read_report
 from tests.test_batch import EXPECTED, SUBMISSIONS, make_course
 
 distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = ("alice", "bob", "carol", "dave_syntax")
@@ -30,7 +31,11 @@ STUDENTS = ("alice", "bob", "carol", "dave_syntax")
 
 @pytest.fixture(scope="module")
 def cluster():
+    # Dask's worker profiler calls sys._current_frames() every 10 ms; on CPython 3.11 that can deadlock
+    # with the garbage collector (python/cpython#106883, dask/distributed#8616). The worker runs in this
+    # process (processes=False), so a test run can hang: profiling off, as docs/performance.md advises.
     with (
+        dask.config.set({"distributed.worker.profile.enabled": False}),
         distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -127,3 +132,23 @@ def test_the_command_line_takes_a_scheduler_address(cluster, tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     assert f"the Dask cluster at {address}" in capsys.readouterr().err
     assert read_report(out / "alice.json").score == EXPECTED["alice"]
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="the deadlock is CPython 3.11's")
+def test_a_grading_task_stops_the_workers_profiler_on_python_3_11(monkeypatch):
+    """Dask's profiler can deadlock CPython 3.11 with the garbage collector (python/cpython#106883):
+    the first grading task on a worker stops it."""
+    from autograder.classes import distributed as ag_dask
+
+    stopped = []
+
+    class Callback:
+        def stop(self) -> None:
+            stopped.append(True)
+
+    class Worker:
+        periodic_callbacks = {"profile": Callback(), "heartbeat": object()}
+
+    monkeypatch.setattr(distributed, "get_worker", lambda: Worker())
+    ag_dask._no_profiler_on_311()
+    assert stopped == [True]

@@ -37,6 +37,7 @@ How it is shaped:
 from __future__ import annotations
 
 import hashlib
+import sys
 import tempfile
 import threading
 import time
@@ -157,6 +158,7 @@ def grade_task(
     from autograder.submission import submission_from_json
 
     with _LOCK:  # one pytest session at a time per process
+        _no_profiler_on_311()
         if _stuck is not None and _stuck.is_alive():
             raise SubmissionOverdue("this Dask worker is still stuck on an earlier submission; restart it")
         key = (bundle.key, str(isolation), replay, trusted_code)
@@ -169,6 +171,22 @@ def grade_task(
         sub = submission_from_json(submission)
         budget = watchdog if watchdog is not None else grader.course.limits.submission_timeout + WATCHDOG_MARGIN
         return _grade_watched(grader, sub, budget)
+
+
+def _no_profiler_on_311() -> None:
+    """Stop this worker's profiler on CPython 3.11: it calls ``sys._current_frames()`` every 10 ms, which
+    there can deadlock with the garbage collector (python/cpython#106883, dask/distributed#8616) and
+    hang the worker with the submission it grades. Fixed in 3.12; elsewhere nothing changes."""
+    if sys.version_info[:2] != (3, 11):
+        return
+    try:
+        from distributed import get_worker
+
+        callback = get_worker().periodic_callbacks.get("profile")
+    except (ImportError, ValueError, AttributeError):  # not inside a Dask worker (a test calling the task)
+        return
+    if callback is not None:
+        callback.stop()
 
 
 def _grade_watched(grader: Any, sub: Submission, budget: float) -> dict[str, Any]:
