@@ -174,7 +174,7 @@ def _child(
 ) -> None:
     code = 1
     try:
-        run.prepare_fork_child()
+        run.wait_for_warm_sandbox()  # its own: the parent's zygote is the parent's
         # After a timeout, or at ``give_up``, the parent grades this lane again: stop here.
         run_items(session, items, stop=lambda: run.lane_timeouts(label, 1) > 0 or time.monotonic() > give_up)
         if time.monotonic() > give_up:

@@ -261,12 +261,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
         return None
     if not lanes.parallel_enabled():
         return None
-    from autograder.sandbox import zygote
-
-    if run.level == "namespace" and zygote.warm_enabled():
-        thread = zygote.prestart(run.course.limits)  # the one a head start began: ready before the fork
-        if thread is not None:
-            thread.join()
+    run.wait_for_warm_sandbox()  # the one a head start began: ready before the fork
     lanes.run_lanes_at_once(session, run, label, items)
     return True
 

@@ -26,6 +26,16 @@ from autograder.submission import Submission
 __all__ = ["GradingRun", "identify"]
 
 
+@dataclass
+class _LaneEnd:
+    """What a lane's closed session left behind."""
+
+    output: str = ""  # what was kept of what the student's code printed
+    dropped: int = 0  # bytes of output not kept
+    problems: list[str] = field(default_factory=list)  # modules that could not be used
+    timeouts: int = 0  # calls that failed as timeouts
+
+
 def identify(item: pytest.Item) -> tuple[str, str]:
     """(exercise id, test name) from tests/grading/test_<exercise>.py::<test name>."""
     module = Path(str(item.fspath)).stem
@@ -53,8 +63,7 @@ class GradingRun:
     _started: dict[str, tuple[str, float]] = field(default_factory=dict)
     _sessions: dict[tuple[str, int], StudentSession] = field(default_factory=dict)  # (label, lane)
     _artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # (label, lane) -> what its closed session left: output kept, bytes not kept, module problems, timeouts
-    _ended: dict[tuple[str, int], tuple[str, int, list[str], int]] = field(default_factory=dict)
+    _ended: dict[tuple[str, int], _LaneEnd] = field(default_factory=dict)  # (label, lane) -> its closed session
     _budget: dict[str, float] = field(default_factory=dict)  # label -> end of its wall-clock budget
     _suite_hash: str = ""
 
@@ -98,19 +107,22 @@ class GradingRun:
         if session is None:
             return
         text, dropped = session.output_kept()
-        before = self._ended.get(key, ("", 0, [], 0))  # a lane reopened (a test outside the usual order)
-        problems = before[2] + [p for p in session.module_problems() if p not in before[2]]
-        self._ended[key] = (before[0] + text, before[1] + dropped, problems, before[3] + session.timeouts)
+        end = self._ended.setdefault(key, _LaneEnd())  # a lane reopened (a test outside the usual order) adds to it
+        end.output += text
+        end.dropped += dropped
+        end.problems += [p for p in session.module_problems() if p not in end.problems]
+        end.timeouts += session.timeouts
         session.close()
 
     def lane_timeouts(self, label: str, lane: int) -> int:
         """Calls of the lane's tests that failed as timeouts."""
         live = self._sessions.get((label, lane))
-        return self._ended.get((label, lane), ("", 0, [], 0))[3] + (live.timeouts if live is not None else 0)
+        ended = self._ended.get((label, lane))
+        return (ended.timeouts if ended is not None else 0) + (live.timeouts if live is not None else 0)
 
-    # -- a lane run by a forked child (grading.lanes) -----------------------
-    def prepare_fork_child(self) -> None:
-        """In the child: a warm sandbox of its own (the parent's zygote is the parent's)."""
+    def wait_for_warm_sandbox(self) -> None:
+        """At the namespace level, a zygote of this process's own is ready (the one a head start began, or
+        one started now: a forked child's, as the parent's zygote is the parent's)."""
         from autograder.sandbox import zygote
 
         if self.level == "namespace" and zygote.warm_enabled():
@@ -118,6 +130,7 @@ class GradingRun:
             if thread is not None:
                 thread.join()
 
+    # -- a lane run by a forked child (grading.lanes) -----------------------
     def close_fork_child(self) -> None:
         from autograder.sandbox import zygote
 
@@ -127,16 +140,18 @@ class GradingRun:
     def lane_payload(self, label: str, lane: int) -> dict[str, Any]:
         """What the child sends: the lane's results, output, module problems, artifacts and timeouts."""
         self._close((label, lane))
-        text, dropped, problems, timeouts = self._ended.pop((label, lane), ("", 0, [], 0))
+        end = self._ended.pop((label, lane), _LaneEnd())
         exercises = {e for e, n in self._lanes.items() if n == lane}
         results = [r for (ex, _), r in self._results.get(label, {}).items() if ex in exercises]
         artifacts = {ex: v for ex, v in self.artifacts(label).items() if ex in exercises}
-        return lanes.payload_of(results, (text, dropped), problems, artifacts=artifacts, timeouts=timeouts)
+        return lanes.payload_of(
+            results, (end.output, end.dropped), end.problems, artifacts=artifacts, timeouts=end.timeouts
+        )
 
     def adopt_lane(self, label: str, lane: int, payload: dict[str, Any]) -> None:
         """Take a lane's outcome from the child (after this process ran the other lane)."""
         text, dropped = payload["output"]
-        self._ended[(label, lane)] = (str(text), int(dropped), [str(p) for p in payload["problems"]], 0)
+        self._ended[(label, lane)] = _LaneEnd(str(text), int(dropped), [str(p) for p in payload["problems"]])
         for ex, value in dict(payload.get("artifacts") or {}).items():
             self.artifacts(label)[str(ex)] = value
         for r in payload["results"]:
@@ -162,13 +177,13 @@ class GradingRun:
             return
         for key in [k for k in self._sessions if k[0] == label]:
             self._close(key)
-        ended = sorted((lane, v) for (other, lane), v in self._ended.items() if other == label)
-        output = lanes.merge_output([(lane, v[0], v[1]) for lane, v in ended], self.course.limits.output_kb * 1024)
+        ended = [(lane, self._ended.pop((label, lane))) for other, lane in sorted(self._ended) if other == label]
+        output = lanes.merge_output(
+            [(lane, e.output, e.dropped) for lane, e in ended], self.course.limits.output_kb * 1024
+        )
         problems: list[str] = []
-        for _, v in ended:
-            problems += [p for p in v[2] if p not in problems]
-        for lane, _ in ended:
-            del self._ended[(label, lane)]
+        for _, e in ended:
+            problems += [p for p in e.problems if p not in problems]
         recorded = self._artifacts.pop(label, {})
         order = {e.id: i for i, e in enumerate(self.course.exercises)}  # the same whichever lane finished first
         artifacts = {k: recorded[k] for k in sorted(recorded, key=lambda k: (order.get(k, len(order)), k))}
