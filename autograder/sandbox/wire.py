@@ -32,6 +32,7 @@ __all__ = [
     "encode",
     "decode",
     "decode_frame",
+    "tagged_digest",
     "frame_bytes",
     "Reader",
     "write_frame",
@@ -157,9 +158,12 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 def digest(encoded: tuple[bytes, list[bytes]]) -> str:
     """A fingerprint of an encoded value: equal for two values exactly when their encodings are equal
     (same types, dtypes, shapes and bytes). Both sides compute it the same way (``hashlib`` only)."""
+    return _digest(*encoded)
+
+
+def _digest(header: bytes, buffers: list[bytes] | list[memoryview]) -> str:
     import hashlib
 
-    header, buffers = encoded
     h = hashlib.blake2b(digest_size=16)
     h.update(struct.pack("!IQ", len(header), len(buffers)))
     h.update(header)
@@ -167,6 +171,31 @@ def digest(encoded: tuple[bytes, list[bytes]]) -> str:
         h.update(struct.pack("!Q", len(b)))
         h.update(b)
     return h.hexdigest()
+
+
+def tagged_digest(frame: bytes, **fields: str | int | bool) -> str | None:
+    """The ``digest`` of the value whose ``tagged(..., **fields)`` encoding is exactly ``frame``
+    (``frame_bytes``), or None when ``frame`` is not such a frame. Nothing is decoded: the head,
+    the header's last bytes and a hash, so a frame can be compared with an expected value cheaply."""
+    if len(frame) < _HEAD.size:
+        return None
+    hlen, nbuf, total = _HEAD.unpack_from(frame)
+    start = _HEAD.size + 8 * nbuf
+    if nbuf > Limits.max_buffers or len(frame) != start + hlen + total:
+        return None
+    header = frame[start : start + hlen]
+    suffix = b"".join(b"," + _dumps([key, value]).encode() for key, value in fields.items()) + b"]}"
+    if not (header.startswith(b'{"$d":[') and header.endswith(suffix)) or len(header) < 7 + len(suffix):
+        return None
+    sizes = struct.unpack_from(f"!{nbuf}Q", frame, _HEAD.size)
+    if sum(sizes) != total:
+        return None
+    buffers, at = [], start + hlen
+    with memoryview(frame) as view:
+        for size in sizes:
+            buffers.append(view[at : at + size])
+            at += size
+        return _digest(header[: -len(suffix)] + b"]}", buffers)
 
 
 def tagged(encoded: tuple[bytes, list[bytes]], **fields: str | int | bool) -> tuple[bytes, list[bytes]]:
@@ -352,6 +381,18 @@ class Reader:
         header = bytes(frame[start : start + hlen])
         with memoryview(frame) as view:
             return decode(header, sizes, view[start + hlen : end])
+
+    def read_raw(self, deadline: float | None = None) -> bytes:
+        """Read one frame without decoding it: its bytes (``decode_frame`` checks and decodes them later).
+        Fails as ``read_frame`` does, and what fails stays unread: reading again fails the same way."""
+        self._fill(_HEAD.size, deadline)
+        hlen, nbuf, total = _HEAD.unpack_from(self._buf)
+        if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_buffers:
+            raise WireError("frame exceeds the size limits")
+        end = _HEAD.size + 8 * nbuf + hlen + total
+        self._fill(end, deadline)
+        frame, self._buf = bytes(self._buf[:end]), self._buf[end:]
+        return frame
 
     def pending(self) -> bool:
         """True when bytes beyond the frames read are buffered or can be read at once (EOF is not data)."""

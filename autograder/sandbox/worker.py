@@ -314,6 +314,25 @@ class Worker:
             raise WorkerDied(detail) from None
         return request_id, previous
 
+    def pending(self) -> bool:
+        """True when something arrived beyond the answers read (what ``_send`` refuses to send after)."""
+        return self._reader.pending()
+
+    def script_frame(self, deadline: float) -> bytes:
+        """The next frame of a running script, read but neither decoded nor checked (``script_answer``
+        does both). Raises what the reader raises and kills nothing: a failure stays on the pipe, so
+        ``script_reply`` meets it again."""
+        return self._reader.read_raw(deadline)
+
+    def script_answer(self, frame: bytes, script_id: str, n: int, *, pending: bool | None) -> tuple[dict, bool]:
+        """``script_reply`` for a frame read earlier with ``script_frame``: decoded and checked the same
+        way. ``pending``: whether more had arrived right after it (None: look now)."""
+        try:
+            reply = wire.decode_frame(frame)
+        except Exception as exc:  # noqa: BLE001 - as in _receive
+            raise self._unreadable(exc) from None
+        return self._checked(reply, script_id, None, n, pending=pending)
+
     def _receive(
         self, deadline: float, request_id: str | None, previous: str | None = None, *, n: int | None = None
     ) -> tuple[dict, bool]:
@@ -324,13 +343,22 @@ class Worker:
             self.kill()
             raise WorkerTimeout() from None
         except Exception as exc:  # noqa: BLE001 - EOF, garbage, MemoryError: the worker is done either way
-            detail = self._describe_exit() if isinstance(exc, (EOFError, OSError)) else ""
-            self.kill()
-            if isinstance(exc, wire.WireError):
-                detail = f"it sent something that is not a valid answer ({exc})"
-            elif not detail:
-                detail = f"its answer could not be read ({type(exc).__name__})"
-            raise WorkerDied(detail) from None
+            raise self._unreadable(exc) from None
+        return self._checked(reply, request_id, previous, n)
+
+    def _unreadable(self, exc: Exception) -> WorkerDied:
+        detail = self._describe_exit() if isinstance(exc, (EOFError, OSError)) else ""
+        self.kill()
+        if isinstance(exc, wire.WireError):
+            detail = f"it sent something that is not a valid answer ({exc})"
+        elif not detail:
+            detail = f"its answer could not be read ({type(exc).__name__})"
+        return WorkerDied(detail)
+
+    def _checked(
+        self, reply: object, request_id: str | None, previous: str | None, n: int | None, *, pending: bool | None = None
+    ) -> tuple[dict, bool]:
+        """``reply`` if it is the answer to ``request_id`` (answer ``n`` of a script), and whether more follow."""
         if not isinstance(reply, dict):
             self.kill()
             raise WorkerDied("it sent something that is not a valid answer")
@@ -347,7 +375,7 @@ class Worker:
         if len(reply) != 1:
             self.kill()
             raise WorkerDied("it sent something that is not a valid answer")
-        if not more and self._reader.pending():
+        if not more and (self._reader.pending() if pending is None else pending):
             self.kill()
             raise WorkerForged(self.FORGED, earlier=False)
         return reply, more
