@@ -152,7 +152,7 @@ def test_a_tampered_artefact_cannot_raise_a_grade(mini):
     assert grade(folder / "bob", course).without_timing() == bob_plain.without_timing()
 
 
-def test_the_artefact_keeps_the_references_answers_and_a_replay_does_not_run_the_reference(mini):
+def test_the_artefact_keeps_the_references_answers_and_a_replay_does_not_run_the_reference(mini, tmp_path):
     from autograder.grading.grade import grade_many
     from autograder.grading.reference import ReferenceModules
     from autograder.grading.replay import ReplayPlugin
@@ -166,7 +166,17 @@ def test_the_artefact_keeps_the_references_answers_and_a_replay_does_not_run_the
     assert loaded is not None and loaded.memo == book.memo
     reference = ReferenceModules(course.reference_dir)
     reference.preload(loaded.memo)
-    sub = load_submission(folder / "alice")
+    alice = load_submission(folder / "alice")
+    report = grade_many([alice], course, reference=reference, plugins=[ReplayPlugin(loaded, recording=False)])
+    assert report[alice.label].score == report[alice.label].max_score
+    assert reference.misses == reference.hits == 0  # her answers are the reference's: her tests passed by verification
+    # Right values as numpy floats, not the reference's Python floats: not verified, so the tests run.
+    (tmp_path / "numpy_floats").mkdir()
+    (tmp_path / "numpy_floats" / "mini.py").write_text(
+        "import numpy as np\n\n\ndef double(x):\n    return np.float64(2.0 * x)\n\n\n"
+        "def half(x):\n    return np.float64(x / 2.0)\n"
+    )
+    sub = load_submission(tmp_path / "numpy_floats")
     report = grade_many([sub], course, reference=reference, plugins=[ReplayPlugin(loaded, recording=False)])
     assert report[sub.label].score == report[sub.label].max_score
     assert reference.misses == 0 and reference.hits > 0  # every answer came from the artefact

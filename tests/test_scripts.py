@@ -9,10 +9,15 @@ hangs inside a script, and frames forged on the reply pipe while a script runs.
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+import pytest
+
 from autograder import grade, load_course
 from autograder.errors import StudentCodeError, StudentCrashed, StudentStop, StudentTimeout
 from autograder.grading import calibration
-from autograder.sandbox import SandboxLimits, StudentSession, available_levels
+from autograder.sandbox import SandboxLimits, StudentSession, available_levels, wire
 from autograder.sandbox.scripts import Script
 from tests.test_batch import SUBMISSIONS, make_course
 from tests.test_boundary import FIND_REPLY_PIPE
@@ -46,7 +51,10 @@ def body(student) -> list:
     return out
 
 
-def _recorded(files: dict[str, bytes], run) -> Script:
+VERIFIED = "passed by verification: the test did not run"
+
+
+def _recorded(files: dict[str, bytes], run, *, verifiable: bool = True) -> Script:
     """The script a calibration would record: every call ``run`` makes into ``files``, and its answer."""
     session = StudentSession(files, level=LEVEL, limits=LIMITS)
     try:
@@ -54,21 +62,22 @@ def _recorded(files: dict[str, bytes], run) -> Script:
         session.begin_test()
         run(session)
         session.end_test()
-        script = Script.of(session.tap)
+        script = Script.of(session.tap, verifiable=verifiable)
     finally:
         session.close()
     assert script is not None
     return script
 
 
-def _follow(files: dict[str, bytes], script: Script | None, run):
-    """Run ``run`` against ``files`` following ``script``; (what it returned or raised, the calls the code saw)."""
+def _follow(files: dict[str, bytes], script: Script | None, run, *, verify: bool = False):
+    """Run ``run`` against ``files`` following ``script``; (what it returned or raised, the calls the code saw).
+    ``verify``: first ``verify_script``, as the replay plugin does; the result is VERIFIED when it held."""
     session = StudentSession(files, level=LEVEL, limits=LIMITS)
     try:
         session.begin_test()
         session.use_script(script)
         try:
-            result: object = run(session)
+            result: object = VERIFIED if verify and session.verify_script() else run(session)
         except (StudentCodeError, StudentStop) as raised:
             err = raised.error if isinstance(raised, StudentStop) else raised
             result = (type(err).__name__, err.message)
@@ -151,6 +160,69 @@ def test_an_answer_forged_for_its_own_call_is_at_most_that_calls_answer():
     assert result[:2] == [0, 2000] and result[3:] == [2 * 8777, 4, 2008, 6, 2012, 8, 2016, 10, 2020]
 
 
+# ----------------------------------------------------------------------------- verification
+
+
+def test_answers_that_are_the_references_pass_the_test_without_running_it():
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    same = STUDENT.replace("99 if x == 3 else ", "")
+    result, seen, stats = _follow({"m.py": same.encode()}, script, body, verify=True)
+    assert result == VERIFIED and stats["verified"] == 1
+    assert seen == [0, 1000, 1, 1002, 2, 1004, 3, 1006, 4, 1008, 5, 1010]  # every call, once, in order
+
+
+def test_a_verification_that_meets_another_answer_leaves_the_answers_to_the_test():
+    """The test then runs on the answers already given: no call runs twice, and it sees what it sees
+    without a script (the stateful code would notice a second call)."""
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    verified, seen_verified, stats = _follow({"m.py": STUDENT.encode()}, script, body, verify=True)
+    plain, seen_plain, _ = _follow({"m.py": STUDENT.encode()}, None, body)
+    assert verified == plain and seen_verified == seen_plain
+    assert "verified" not in stats
+
+
+def test_only_a_verifiable_script_is_verified():
+    script = _recorded({"m.py": REFERENCE.encode()}, body, verifiable=False)
+    same = STUDENT.replace("99 if x == 3 else ", "")
+    result, seen, _ = _follow({"m.py": same.encode()}, script, body, verify=True)
+    assert result == [0, 2000, 2, 2004, 4, 2008, 6, 2012, 8, 2016, 10, 2020] and len(seen) == 12
+
+
+def test_a_call_that_hangs_during_a_verification_times_out_once_with_the_usual_message():
+    hangs = STUDENT.replace(
+        "    SEEN.append(x)\n", "    SEEN.append(x)\n    if x == 2:\n        while True:\n            pass\n"
+    )
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    verified, _, _ = _follow({"m.py": hangs.encode()}, script, body, verify=True)
+    plain, _, _ = _follow({"m.py": hangs.encode()}, None, body)
+    assert verified == plain
+    assert verified[0] == StudentTimeout.__name__ and "did not return within 2 s (called as f(2))" in verified[1]
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_frames_forged_during_a_verification_end_as_without_one(n):
+    """The forger answers its own call (2) or a later one (3) with 7777, which is not the reference's
+    answer: verification stops there and the test meets the forgery exactly as without a script."""
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    forger = FORGER.replace("%(n)s", str(n)).encode()
+    verified, _, _ = _follow({"m.py": forger}, script, body, verify=True)
+    scripted, _, _ = _follow({"m.py": forger}, script, body)
+    assert verified == scripted and verified != VERIFIED
+
+
+def test_a_frame_is_matched_to_its_expected_answer_without_decoding_it():
+    value = {"ok": np.arange(5.0), "extra": [1, "two"]}
+    encoded = wire.encode(value)
+    frame = wire.frame_bytes(wire.tagged(encoded, id="ab12", n=3, more=True))
+    assert wire.tagged_digest(frame, id="ab12", n=3, more=True) == wire.digest(encoded)
+    assert wire.tagged_digest(frame, id="ab12", n=3, more=False) is None  # other fields: not that frame
+    assert wire.tagged_digest(frame, id="ab12", n=4, more=True) is None
+    changed = bytearray(frame)
+    changed[-1] ^= 1  # one bit of the array
+    assert wire.tagged_digest(bytes(changed), id="ab12", n=3, more=True) != wire.digest(encoded)
+    assert wire.tagged_digest(frame[:-1], id="ab12", n=3, more=True) is None  # truncated
+
+
 # ----------------------------------------------------------------------------- whole grades
 
 STATEFUL = (
@@ -165,6 +237,9 @@ def test_grades_with_scripts_equal_grades_without(tmp_path, monkeypatch):
     book = calibration.load_book(course)
     assert book is not None and book.scripts, "the artefact carries the calibration's scripts"
     sources = {**{k: SUBMISSIONS[k] for k in ("alice", "bob", "carol", "dave_syntax")}, "stateful": STATEFUL}
+    verified = []
+    verify = StudentSession.verify_script
+    monkeypatch.setattr(StudentSession, "verify_script", lambda self: verified.append(verify(self)) or verified[-1])
     for name, source in sources.items():
         (tmp_path / name).mkdir()
         (tmp_path / name / "mini.py").write_text(source)
@@ -174,6 +249,59 @@ def test_grades_with_scripts_equal_grades_without(tmp_path, monkeypatch):
         plain = grade(tmp_path / name, course)
         assert scripted.without_timing() == plain.without_timing(), name
     assert 0 < scripted.score < scripted.max_score  # the stateful submission goes wrong part way
+    assert True in verified and False in verified  # alice's tests passed by verification; bob's did not
+
+
+PEEKING_TESTS = """\
+import pytest
+from autograder.testing import expect_close
+
+
+@pytest.fixture
+def doubled(student):
+    return student.mini.double(2.0)
+
+
+def test_calls_only(student, reference):
+    expect_close(student.mini.double(1.0), reference.mini.double(1.0), call="double(1.0)")
+
+
+def test_keeps_values_for_the_report(student, record):
+    record("curve", {"student": [student.mini.double(1.0)]})
+
+
+def test_reads_the_output(student):
+    student.mini.double(1.0)
+    assert "secret" not in student.output
+
+
+def test_reads_the_files(student):
+    assert student.has_module("mini") and student.mini.double(1.0) == 2.0
+
+
+def test_uses_a_fixture_that_calls_the_submission(student, doubled):
+    assert student.mini.double(1.0) == 2.0 and doubled == 4.0
+"""
+
+
+def test_a_test_is_verifiable_only_when_its_answers_are_all_it_sees(tmp_path):
+    """Only a test whose outcome depends on nothing but its calls' answers may pass by verification:
+    not one that keeps values for the report (``record``), reads the output or the files, or uses a
+    fixture that calls the submission (its calls are not in the test's script)."""
+    course_path = make_course(tmp_path / "course")
+    (course_path.parent / "tests" / "grading" / "test_mini.py").write_text(PEEKING_TESTS)
+    names = re.findall(r"^def (test_\w+)", PEEKING_TESTS, flags=re.M)
+    yaml = course_path.read_text().split("    tests:\n")[0] + "    tests:\n"
+    course_path.write_text(yaml + "".join(f"      {name}: 1\n" for name in names))
+    book = calibration.calibrate(load_course(course_path))
+    verifiable = {key.rsplit("::", 1)[1]: script.verifiable for key, script in book.scripts.items()}
+    assert verifiable == {
+        "test_calls_only": True,
+        "test_keeps_values_for_the_report": False,
+        "test_reads_the_output": False,
+        "test_reads_the_files": False,
+        "test_uses_a_fixture_that_calls_the_submission": False,
+    }
 
 
 def test_the_artefact_round_trips_the_scripts(tmp_path):
@@ -185,3 +313,4 @@ def test_the_artefact_round_trips_the_scripts(tmp_path):
     assert loaded is not None and set(loaded.scripts) == set(book.scripts)
     for key, script in book.scripts.items():
         assert loaded.scripts[key].calls == script.calls  # frames, modules, fingerprints
+        assert loaded.scripts[key].verifiable == script.verifiable

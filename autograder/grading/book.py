@@ -23,6 +23,7 @@ class _Recording:
     kwargs: list[dict[str, Any]] = field(default_factory=list)
     valid: list[bool] = field(default_factory=list)
     replayable: bool = True
+    calls: int = 0  # calls into the submission the recorded examples made
 
 
 @dataclass
@@ -41,6 +42,7 @@ class ExampleBook:
     memo: dict[str, dict[bytes, tuple[bytes, list[int], bytes]]] = field(default_factory=dict)
     replayed: int = 0  # tests that passed by replay
     fallbacks: int = 0  # tests whose replay stopped and ran under hypothesis
+    verified: int = 0  # tests that passed because every answer was the reference's (verify_script)
 
     def examples(self, key: str) -> _Recording | None:
         rec = self.tests.get(key)

@@ -84,6 +84,7 @@ _ENGINE_FILES = (
     "grading/calibration.py",
     "sandbox/wire.py",
     "sandbox/scripts.py",
+    "sandbox/session.py",  # what a test may read besides its answers (``Script.verifiable``)
 )
 
 
@@ -194,14 +195,15 @@ def _encode_script(script: Script) -> dict[str, Any]:
     """One test's predicted calls: the request frames back to back, and per call its module, its
     fingerprint and the fingerprint of the reference's answer."""
     return {
-        "calls": [[c.module, c.key, c.answer] for c in script.calls],
+        "calls": [[c.module, c.func, c.key, c.answer] for c in script.calls],
+        "verifiable": script.verifiable,
         "lengths": [len(c.frame) for c in script.calls],
         "frames": _b64(b"".join(c.frame for c in script.calls)),
     }
 
 
 def _decode_script(entry: Any) -> Script:
-    if not isinstance(entry, dict) or set(entry) != {"calls", "lengths", "frames"}:
+    if not isinstance(entry, dict) or set(entry) != {"calls", "lengths", "frames", "verifiable"}:
         raise ValueError("malformed script entry")
     calls, lengths = entry["calls"], entry["lengths"]
     if not isinstance(lengths, list) or not all(type(n) is int and n > 0 for n in lengths):
@@ -211,11 +213,13 @@ def _decode_script(entry: Any) -> Script:
         raise ValueError("script calls do not match")
     out, at = [], 0
     for call, n in zip(calls, lengths):
-        if not (isinstance(call, list) and len(call) == 3 and all(isinstance(x, str) for x in call)):
+        if not (isinstance(call, list) and len(call) == 4 and all(isinstance(x, str) for x in call)):
             raise ValueError("malformed script call")
-        out.append(PredictedCall(frames[at : at + n], call[0], call[1], call[2]))
+        out.append(PredictedCall(frames[at : at + n], *call))
         at += n
-    return Script(out)
+    if type(entry["verifiable"]) is not bool:
+        raise ValueError("malformed script entry")
+    return Script(out, verifiable=entry["verifiable"])
 
 
 def _b64(data: bytes) -> str:

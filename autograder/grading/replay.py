@@ -88,12 +88,13 @@ class ReplayPlugin:
             yield
             return
         if self.recording:
-            session.tap = []
+            session.tap, session.peeked = [], False
             outcome = yield
             tap, session.tap = session.tap, None
-            script = Script.of(tap) if outcome.excinfo is None else None
-            if script is not None:
-                self.book.scripts[_key(item)] = script
+            if outcome.excinfo is None:
+                script = Script.of(tap, verifiable=not session.peeked and self._verifiable(item, len(tap)))
+                if script is not None:
+                    self.book.scripts[_key(item)] = script
             return
         session.use_script(self.book.scripts.get(_key(item)) if scripts_enabled() else None)
         try:
@@ -101,10 +102,26 @@ class ReplayPlugin:
         finally:
             session.use_script(None)
 
+    def _verifiable(self, item: pytest.Item, calls: int) -> bool:
+        """Whether a test that passed on the reference passes on any submission whose answers are the
+        reference's (``StudentSession.verify_script``): it sees the submission only through the calls
+        it made, its fixtures do not call the submission or keep its values for the report (``record``),
+        and, under hypothesis, its recorded examples made every one of those calls."""
+        if not _pure(item):
+            return False
+        if not is_hypothesis_test(getattr(item, "obj", None)):
+            return True
+        rec = self.book.examples(_key(item))
+        return rec is not None and rec.calls == calls
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         test = pyfuncitem.obj
+        session = _student_session(pyfuncitem)
         if not is_hypothesis_test(test):
+            if not self.recording and session is not None and session.verify_script():
+                self.book.verified += 1
+                return True
             return None
         testargs = {arg: pyfuncitem.funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
         if self.recording:
@@ -114,11 +131,14 @@ class ReplayPlugin:
         if rec is None:
             return None
         checkpoint = _Checkpoint(testargs.get("student"))
+        if session is not None and session.verify_script():
+            self.book.replayed += 1
+            self.book.verified += 1
+            return True
         if _replay(inner_test(test), testargs, rec):
             self.book.replayed += 1
             return True
         checkpoint.restore()
-        session = _student_session(pyfuncitem)
         if session is not None:  # hypothesis draws the same inputs again: the script holds until the failure
             session.use_script(self.book.scripts.get(_key(pyfuncitem)) if scripts_enabled() else None)
         self.book.fallbacks += 1
@@ -127,6 +147,7 @@ class ReplayPlugin:
     def _record(self, item: pytest.Function, test: Any, testargs: dict[str, Any]) -> None:
         inner = inner_test(test)
         rec = _Recording()
+        session = _student_session(item)
 
         @functools.wraps(inner)
         def recording(*args: Any, **kwargs: Any) -> Any:
@@ -138,6 +159,7 @@ class ReplayPlugin:
                     drawn = copy.deepcopy(drawn)
                 except Exception:  # noqa: BLE001 - an uncopyable value just means "do not replay this test"
                     rec.replayable = False
+            before = session.calls if session is not None else 0
             try:
                 result = inner(*args, **kwargs)
             except UnsatisfiedAssumption:
@@ -145,6 +167,8 @@ class ReplayPlugin:
                     rec.kwargs.append(drawn)
                     rec.valid.append(False)
                 raise
+            finally:
+                rec.calls += session.calls - before if session is not None else 0
             if rec.replayable:
                 rec.kwargs.append(drawn)
                 rec.valid.append(True)
@@ -161,6 +185,24 @@ class ReplayPlugin:
         finally:
             set_inner_test(test, inner)
             self.book.tests[_key(item)] = rec
+
+
+_OWN_FIXTURES = frozenset({"student", "reference", "course", "data_cache"})  # the plugin's (grading.plugin)
+
+
+def _pure(item: pytest.Item) -> bool:
+    """No fixture of the test but the plugin's own may use ``student``, ``record`` or ``request``
+    (through which any fixture can be reached), and the test may not use ``record`` or ``request``."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None or {"record", "request"} & set(info.argnames):
+        return False
+    for name in info.names_closure:
+        defs = info.name2fixturedefs.get(name)
+        if name in _OWN_FIXTURES or not defs:
+            continue
+        if {"student", "record", "request"} & set(defs[-1].argnames):
+            return False
+    return True
 
 
 class _Checkpoint:

@@ -33,6 +33,7 @@ for calls whose requests fit ``MAX_SCRIPT_BYTES``.
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field
 
 from autograder.sandbox import wire
@@ -79,6 +80,7 @@ def answer_digest(reply: dict) -> str:
 class PredictedCall:
     frame: bytes  # the request {"op": "call", "module", "func", "args", "kwargs", "extras"}, as a wire frame
     module: str  # the request's module
+    func: str  # and function
     key: str  # the request's fingerprint
     answer: str  # the fingerprint of the reference's answer
 
@@ -95,7 +97,9 @@ class PredictedCall:
             answer = answer_digest(reply)
         except (wire.WireError, RecursionError):
             return None
-        return cls(wire.frame_bytes(encoded), str(message["module"]), wire.digest(encoded), answer)
+        return cls(
+            wire.frame_bytes(encoded), str(message["module"]), str(message["func"]), wire.digest(encoded), answer
+        )
 
 
 @dataclass
@@ -103,7 +107,16 @@ class Script:
     """One test's predicted calls in order, and how far the running test has followed them."""
 
     calls: list[PredictedCall]
-    pos: int = 0  # the next call the test is expected to make
+    # The test's outcome is a function of its answers alone (see verification in the module docstring).
+    verifiable: bool = False
+    pos: int = 0  # the next call whose answer is to be read from the worker
+    taken: int = 0  # the calls the test has made (pos minus the answers read ahead in ``queue``)
+    # Answers read ahead by a verification, each exactly the reference's: (frame, script id, n).
+    queue: deque[tuple[bytes, str, int]] = field(default_factory=deque)
+    # The answer to call ``pos``, read by a verification but not checked yet, and whether more had
+    # arrived after it (None: not looked).
+    held: tuple[bytes, bool | None] | None = None
+    failed: Exception | None = None  # what sending the next message raised during a verification
     running: str | None = None  # the id of the message the worker is still answering
     first: int = 0  # the index of that message's first call
     end: int = 0  # and one past its last
@@ -111,18 +124,23 @@ class Script:
     stats: dict[str, int] = field(default_factory=lambda: {"batches": 0, "calls": 0})
 
     @classmethod
-    def of(cls, tap: list[PredictedCall | None]) -> Script | None:
+    def of(cls, tap: list[PredictedCall | None], *, verifiable: bool = False) -> Script | None:
         """A script of a test's recorded calls; None when there are none, one could not be recorded,
         or together they are too large to be worth it."""
         calls = [c for c in tap if c is not None]
         size = sum(c.size for c in calls)
         if not calls or len(calls) < len(tap) or size > min(MAX_SCRIPT_BYTES, MAX_CALL_BYTES * len(calls)):
             return None
-        return cls(calls)
+        return cls(calls, verifiable=verifiable)
 
     def fresh(self) -> Script:
         """The same predictions, followed from the start."""
-        return Script(self.calls, stats=self.stats)
+        return Script(self.calls, self.verifiable, stats=self.stats)
+
+    @property
+    def ahead(self) -> bool:
+        """True while the worker has answered, or is answering, calls the test has not made yet."""
+        return self.running is not None or bool(self.queue) or self.held is not None
 
     def answered(self, more: bool) -> None:
         """Move past the call just answered; ``more``: the worker goes on with the message's next call."""
@@ -135,7 +153,7 @@ class Script:
             self.window = min(MAX_BATCH_CALLS, self.window * 4) if self.pos == self.end else 1
 
     def expects(self, key: str | None) -> bool:
-        return key is not None and self.pos < len(self.calls) and self.calls[self.pos].key == key
+        return key is not None and self.taken < len(self.calls) and self.calls[self.taken].key == key
 
     def batch(self, imported: set[str]) -> list[PredictedCall]:
         """The calls to send from ``pos`` on: up to the limits, and none into a module not imported yet

@@ -39,6 +39,7 @@ from autograder.errors import (
 )
 from autograder.sandbox.affinity import CoreShare
 from autograder.sandbox.failures import again, from_raised, names_used_by_functions, reachable, render_args
+from autograder.sandbox.following import ScriptFollowing
 from autograder.sandbox.isolation import SUBMISSION_MOUNT, Level
 from autograder.sandbox.limits import SandboxLimits
 from autograder.sandbox.proxies import ModuleProxy
@@ -52,7 +53,7 @@ _STARTUP_TIMEOUT = 60.0
 _MAX_CRASHES = 3  # a function that crashed the worker this often is not called again
 
 
-class StudentSession:
+class StudentSession(ScriptFollowing):
     """The sandboxed submission; attribute access gives module proxies."""
 
     def __init__(
@@ -92,6 +93,7 @@ class StudentSession:
         self._script: Script | None = None  # the running test's predicted calls (see scripts.py)
         self._fresh_warnings = False  # the next call shows every warning again (see begin_test)
         self.tap: list[PredictedCall | None] | None = None  # when a list: every call and its answer are recorded in it
+        self.peeked = False  # set when a test reads more than its calls' answers (its output, its files)
         _LIVE.add(self)
 
     # -- the test's view ---------------------------------------------------
@@ -105,6 +107,7 @@ class StudentSession:
 
     def has_module(self, module: str) -> bool:
         """True when the submission contains ``module.py`` (no student code runs)."""
+        self.peeked = True
         return f"{module}.py" in self._files
 
     def begin_test(self) -> None:
@@ -125,6 +128,7 @@ class StudentSession:
 
     def module_problems(self) -> list[str]:
         """One line per module that could not be used at all (missing, failed or hung on import)."""
+        self.peeked = True
         return [err.message for _, err in sorted(self._broken.items())]
 
     @property
@@ -134,6 +138,7 @@ class StudentSession:
 
     def output_kept(self) -> tuple[str, int]:
         """What the student's code printed as kept (within the limit), and how many bytes were not kept."""
+        self.peeked = True
         self._collect_output()
         text = self._output.decode("utf-8", "replace")
         # Where the copy lives differs by level and run (/submission, /tmp/ag-sub-XXXX): a warning's
@@ -219,44 +224,6 @@ class StudentSession:
             self.tap.append(PredictedCall.record(message, reply))
         return self._unwrap(reply, what, module, func)
 
-    # -- scripts (see scripts.py) -------------------------------------------
-    def use_script(self, script: Script | None) -> None:
-        """Follow ``script`` (from its start) for the calls of the test that begins; None: no script."""
-        if self._script is not None and self._script.running is not None:
-            self._retire_worker()  # it is still answering calls the test did not make
-        self._script = script.fresh() if script is not None else None
-        if script is None:
-            self._core.resume()
-        else:
-            self._core.suspend()  # the worker answers ahead of the test: both may run at once (see affinity)
-
-    def _scripted(self, message: dict, timeout: float) -> dict | None:
-        """The answer to ``message`` through the script, or None when the script does not predict it."""
-        script = self._script
-        assert script is not None  # and it expects this call (checked in _call)
-        worker = self._worker
-        assert worker is not None  # started by _ensure_imported
-        with self._core.pinned():
-            if script.running is None:
-                batch = script.batch(self._imported)
-                try:
-                    script.running = worker.start_script([c.frame for c in batch], [c.answer for c in batch], timeout)
-                except WorkerForged as forged:  # as in _request: an earlier call's function wrote a frame
-                    self._retire_worker()
-                    if forged.earlier and self._last_request is not None:
-                        self._blame_forger(*self._last_request)
-                    self.use_script(None)
-                    return None
-                script.first, script.end = script.pos, script.pos + len(batch)
-                script.stats["batches"] += 1
-            reply, more = worker.script_reply(timeout, script.running, script.pos - script.first)
-            if more and script.pos + 1 >= script.end:
-                worker.kill()
-                raise WorkerDied("it sent something that is not a valid answer")
-        script.answered(more)
-        self._last_request = (str(message["module"]), str(message["func"]))
-        return reply
-
     def _crashed(self, module: str, func: str, what: str, died: WorkerDied) -> StudentCodeError:
         """A crashed call's error; a function that forged or crashed too often is not called again."""
         self._crashes[(module, func)] += 1
@@ -304,7 +271,7 @@ class StudentSession:
     def _ensure_imported(self, module: str) -> None:
         if module in self._imported:
             return
-        if not self.has_module(module):
+        if f"{module}.py" not in self._files:
             err: StudentCodeError = StudentImportError(
                 f"your submission has no {module}.py",
                 hint=f"Hand in {module}.py next to your other files, with the stub's function names.",
@@ -467,7 +434,8 @@ class StudentSession:
 
     def _retire_worker(self) -> None:
         if self._script is not None:
-            self._script.running = None
+            self._script.running = self._script.held = None
+            self._script.queue.clear()
         if self._worker is not None:
             self._worker.kill()
             self._collect_output()
