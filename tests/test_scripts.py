@@ -266,8 +266,17 @@ def test_calls_only(student, reference):
     expect_close(student.mini.double(1.0), reference.mini.double(1.0), call="double(1.0)")
 
 
+@pytest.fixture
+def keeps(record):
+    record("fixture", [1.0])
+
+
 def test_keeps_values_for_the_report(student, record):
     record("curve", {"student": [student.mini.double(1.0)]})
+
+
+def test_uses_a_fixture_that_keeps_values(student, keeps):
+    assert student.mini.double(1.0) == 2.0
 
 
 def test_reads_the_output(student):
@@ -286,8 +295,9 @@ def test_uses_a_fixture_that_calls_the_submission(student, doubled):
 
 def test_a_test_is_verifiable_only_when_its_answers_are_all_it_sees(tmp_path):
     """Only a test whose outcome depends on nothing but its calls' answers may pass by verification:
-    not one that keeps values for the report (``record``), reads the output or the files, or uses a
-    fixture that calls the submission (its calls are not in the test's script)."""
+    not one that reads the output or the files, or uses a fixture that calls the submission (its calls
+    are not in the test's script) or keeps values for the report. What the test itself keeps with
+    ``record`` is kept with its script, and kept again when it passes by verification."""
     course_path = make_course(tmp_path / "course")
     (course_path.parent / "tests" / "grading" / "test_mini.py").write_text(PEEKING_TESTS)
     names = re.findall(r"^def (test_\w+)", PEEKING_TESTS, flags=re.M)
@@ -297,11 +307,54 @@ def test_a_test_is_verifiable_only_when_its_answers_are_all_it_sees(tmp_path):
     verifiable = {key.rsplit("::", 1)[1]: script.verifiable for key, script in book.scripts.items()}
     assert verifiable == {
         "test_calls_only": True,
-        "test_keeps_values_for_the_report": False,
+        "test_keeps_values_for_the_report": True,
+        "test_uses_a_fixture_that_keeps_values": False,
         "test_reads_the_output": False,
         "test_reads_the_files": False,
         "test_uses_a_fixture_that_calls_the_submission": False,
     }
+    records = {key.rsplit("::", 1)[1]: script.records for key, script in book.scripts.items()}
+    assert records["test_keeps_values_for_the_report"] == (("curve", '{"student": [2.0]}'),)
+
+
+RECORDING_TESTS = """\
+from hypothesis import given
+from hypothesis import strategies as st
+from autograder.testing import expect_close
+
+
+@given(x=st.floats(-10, 10))
+def test_double_curve(student, reference, record, x):
+    got = student.mini.double(x)
+    record("curve", {"student": {repr(x): got}, "reference": {repr(x): reference.mini.double(x)}})
+    expect_close(got, reference.mini.double(x), call=f"double({x!r})")
+
+
+def test_half_trace(student, record):
+    record("trace", [student.mini.half(v) for v in (1.0, 3.0)])
+"""
+
+
+def test_a_verified_test_keeps_for_the_report_what_it_keeps_when_it_runs(tmp_path, monkeypatch):
+    course_path = make_course(tmp_path / "course")
+    (course_path.parent / "tests" / "grading" / "test_mini.py").write_text(RECORDING_TESTS)
+    yaml = course_path.read_text().split("    tests:\n")[0] + "    tests:\n"
+    course_path.write_text(yaml + "      test_double_curve: 1\n      test_half_trace: 1\n")
+    course = load_course(course_path)
+    calibration.write_artefact(course)
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "mini.py").write_text(SUBMISSIONS["alice"])
+    verified = []
+    verify = StudentSession.verify_script
+    monkeypatch.setattr(StudentSession, "verify_script", lambda self: verified.append(verify(self)) or verified[-1])
+    monkeypatch.setenv("AUTOGRADER_SCRIPTS", "1")
+    scripted = grade(tmp_path / "alice", course)
+    assert verified == [True, True]  # both tests passed by verification
+    monkeypatch.setenv("AUTOGRADER_SCRIPTS", "0")
+    plain = grade(tmp_path / "alice", course)
+    assert scripted.without_timing() == plain.without_timing()
+    kept = scripted.artifacts["mini"]
+    assert kept["trace"] == [0.5, 1.5] and len(kept["curve"]["student"]) > 5
 
 
 def test_the_artefact_round_trips_the_scripts(tmp_path):
@@ -314,3 +367,4 @@ def test_the_artefact_round_trips_the_scripts(tmp_path):
     for key, script in book.scripts.items():
         assert loaded.scripts[key].calls == script.calls  # frames, modules, fingerprints
         assert loaded.scripts[key].verifiable == script.verifiable
+        assert loaded.scripts[key].records == script.records

@@ -197,13 +197,14 @@ def _encode_script(script: Script) -> dict[str, Any]:
     return {
         "calls": [[c.module, c.func, c.key, c.answer] for c in script.calls],
         "verifiable": script.verifiable,
+        "records": [list(r) for r in script.records],
         "lengths": [len(c.frame) for c in script.calls],
         "frames": _b64(b"".join(c.frame for c in script.calls)),
     }
 
 
 def _decode_script(entry: Any) -> Script:
-    if not isinstance(entry, dict) or set(entry) != {"calls", "lengths", "frames", "verifiable"}:
+    if not isinstance(entry, dict) or set(entry) != {"calls", "lengths", "frames", "verifiable", "records"}:
         raise ValueError("malformed script entry")
     calls, lengths = entry["calls"], entry["lengths"]
     if not isinstance(lengths, list) or not all(type(n) is int and n > 0 for n in lengths):
@@ -217,9 +218,12 @@ def _decode_script(entry: Any) -> Script:
             raise ValueError("malformed script call")
         out.append(PredictedCall(frames[at : at + n], *call))
         at += n
-    if type(entry["verifiable"]) is not bool:
+    records = entry["records"]
+    if type(entry["verifiable"]) is not bool or not isinstance(records, list):
         raise ValueError("malformed script entry")
-    return Script(out, verifiable=entry["verifiable"])
+    if not all(isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) for x in r) for r in records):
+        raise ValueError("malformed script records")
+    return Script(out, verifiable=entry["verifiable"], records=tuple((k, v) for k, v in records))
 
 
 def _b64(data: bytes) -> str:

@@ -224,7 +224,7 @@ def record(request: pytest.FixtureRequest) -> Callable[[str, Any], None]:
     def keep(key: str, value: Any) -> None:
         if label is not None:
             store = run.artifacts(label).setdefault(exercise, {})
-            store[key] = _merge(store.get(key), _plain(value))
+            store[key] = _merge(store.get(key), plain_data(value))
 
     return keep
 
@@ -235,15 +235,16 @@ def _merge(old: Any, new: Any) -> Any:
     return new
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
+    """What ``record`` keeps of a value: numpy arrays and numbers as lists and numbers, tuples as lists."""
     import numpy as np
 
     if isinstance(value, (np.ndarray, np.generic)):
         return np.asarray(value).tolist()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     return value
 
 

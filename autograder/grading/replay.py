@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis.errors import UnsatisfiedAssumption
@@ -89,10 +90,15 @@ class ReplayPlugin:
             return
         if self.recording:
             session.tap, session.peeked = [], False
-            outcome = yield
+            records = _RecordTap(item)
+            try:
+                outcome = yield
+            finally:
+                records.close()
             tap, session.tap = session.tap, None
             if outcome.excinfo is None:
-                script = Script.of(tap, verifiable=not session.peeked and self._verifiable(item, len(tap)))
+                verifiable = not session.peeked and records.kept is not None and self._verifiable(item, len(tap))
+                script = Script.of(tap, verifiable=verifiable, records=tuple(records.kept or ()))
                 if script is not None:
                     self.book.scripts[_key(item)] = script
             return
@@ -114,13 +120,25 @@ class ReplayPlugin:
         rec = self.book.examples(_key(item))
         return rec is not None and rec.calls == calls
 
+    def _verified(self, item: pytest.Function, session: Any) -> bool:
+        """The test passed by verification (``StudentSession.verify_script``); what it kept for the
+        report on the reference is kept again, as its body would have kept it on these answers."""
+        if not session.verify_script():
+            return False
+        self.book.verified += 1
+        script = self.book.scripts.get(_key(item))
+        if script is not None and script.records:
+            keep = cast(Callable[[str, Any], None], item.funcargs["record"])
+            for key, text in script.records:
+                keep(key, json.loads(text))
+        return True
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         test = pyfuncitem.obj
         session = _student_session(pyfuncitem)
         if not is_hypothesis_test(test):
-            if not self.recording and session is not None and session.verify_script():
-                self.book.verified += 1
+            if not self.recording and session is not None and self._verified(pyfuncitem, session):
                 return True
             return None
         testargs = {arg: pyfuncitem.funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
@@ -131,9 +149,8 @@ class ReplayPlugin:
         if rec is None:
             return None
         checkpoint = _Checkpoint(testargs.get("student"))
-        if session is not None and session.verify_script():
+        if session is not None and self._verified(pyfuncitem, session):
             self.book.replayed += 1
-            self.book.verified += 1
             return True
         if _replay(inner_test(test), testargs, rec):
             self.book.replayed += 1
@@ -187,14 +204,14 @@ class ReplayPlugin:
             self.book.tests[_key(item)] = rec
 
 
-_OWN_FIXTURES = frozenset({"student", "reference", "course", "data_cache"})  # the plugin's (grading.plugin)
+_OWN_FIXTURES = frozenset({"student", "reference", "course", "data_cache", "record"})  # the plugin's (grading.plugin)
 
 
 def _pure(item: pytest.Item) -> bool:
     """No fixture of the test but the plugin's own may use ``student``, ``record`` or ``request``
-    (through which any fixture can be reached), and the test may not use ``record`` or ``request``."""
+    (through which any fixture can be reached), and the test may not use ``request``."""
     info = getattr(item, "_fixtureinfo", None)
-    if info is None or {"record", "request"} & set(info.argnames):
+    if info is None or "request" in info.argnames:
         return False
     for name in info.names_closure:
         defs = info.name2fixturedefs.get(name)
@@ -203,6 +220,36 @@ def _pure(item: pytest.Item) -> bool:
         if {"student", "record", "request"} & set(defs[-1].argnames):
             return False
     return True
+
+
+class _RecordTap:
+    """Keeps what a test passes to ``record`` during its call, as JSON (``kept``; None when a value
+    does not survive JSON exactly, and the test is then not verifiable)."""
+
+    def __init__(self, item: pytest.Item) -> None:
+        self._funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+        self._keep = self._funcargs.get("record")
+        self.kept: list[tuple[str, str]] | None = []
+        if self._keep is not None:
+            self._funcargs["record"] = self._record
+
+    def _record(self, key: str, value: Any) -> None:
+        if self.kept is not None:
+            from autograder.grading.plugin import plain_data
+
+            try:
+                text = json.dumps(plain_data(value))
+                if json.dumps(json.loads(text)) != text:
+                    raise ValueError("not the same after JSON")
+                self.kept.append((key, text))
+            except (TypeError, ValueError, RecursionError):
+                self.kept = None
+        assert self._keep is not None
+        self._keep(key, value)
+
+    def close(self) -> None:
+        if self._keep is not None:
+            self._funcargs["record"] = self._keep
 
 
 class _Checkpoint:

@@ -109,6 +109,9 @@ class Script:
     calls: list[PredictedCall]
     # The test's outcome is a function of its answers alone (see verification in the module docstring).
     verifiable: bool = False
+    # What the test kept for the report with ``record`` when it passed on the reference, in order:
+    # (key, the value as JSON). Verification keeps the same (``grading.replay``).
+    records: tuple[tuple[str, str], ...] = ()
     pos: int = 0  # the next call whose answer is to be read from the worker
     taken: int = 0  # the calls the test has made (pos minus the answers read ahead in ``queue``)
     # Answers read ahead by a verification, each exactly the reference's: (frame, script id, n).
@@ -124,18 +127,20 @@ class Script:
     stats: dict[str, int] = field(default_factory=lambda: {"batches": 0, "calls": 0})
 
     @classmethod
-    def of(cls, tap: list[PredictedCall | None], *, verifiable: bool = False) -> Script | None:
+    def of(
+        cls, tap: list[PredictedCall | None], *, verifiable: bool = False, records: tuple[tuple[str, str], ...] = ()
+    ) -> Script | None:
         """A script of a test's recorded calls; None when there are none, one could not be recorded,
         or together they are too large to be worth it."""
         calls = [c for c in tap if c is not None]
         size = sum(c.size for c in calls)
         if not calls or len(calls) < len(tap) or size > min(MAX_SCRIPT_BYTES, MAX_CALL_BYTES * len(calls)):
             return None
-        return cls(calls, verifiable=verifiable)
+        return cls(calls, verifiable=verifiable, records=records)
 
     def fresh(self) -> Script:
         """The same predictions, followed from the start."""
-        return Script(self.calls, self.verifiable, stats=self.stats)
+        return Script(self.calls, self.verifiable, self.records, stats=self.stats)
 
     @property
     def ahead(self) -> bool:
