@@ -279,6 +279,11 @@ def test_uses_a_fixture_that_keeps_values(student, keeps):
     assert student.mini.double(1.0) == 2.0
 
 
+@pytest.mark.always_run
+def test_times_the_submission(student):
+    assert student.mini.double(1.0) == 2.0
+
+
 def test_reads_the_output(student):
     student.mini.double(1.0)
     assert "secret" not in student.output
@@ -309,6 +314,7 @@ def test_a_test_is_verifiable_only_when_its_answers_are_all_it_sees(tmp_path):
         "test_calls_only": True,
         "test_keeps_values_for_the_report": True,
         "test_uses_a_fixture_that_keeps_values": False,
+        "test_times_the_submission": False,
         "test_reads_the_output": False,
         "test_reads_the_files": False,
         "test_uses_a_fixture_that_calls_the_submission": False,

@@ -73,6 +73,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "hint(text): one-line hint shown to students when the test fails")
+    config.addinivalue_line(
+        "markers",
+        "always_run: the test's body runs even when every answer is the reference's (it reads the clock, say)",
+    )
     run = config.stash.get(RUN_KEY, None)
     if run is None:
         run = config.stash[RUN_KEY] = _standalone_run(config)

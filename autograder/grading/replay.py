@@ -112,8 +112,9 @@ class ReplayPlugin:
         """Whether a test that passed on the reference passes on any submission whose answers are the
         reference's (``StudentSession.verify_script``): it sees the submission only through the calls
         it made, its fixtures do not call the submission or keep its values for the report (``record``),
-        and, under hypothesis, its recorded examples made every one of those calls."""
-        if not _pure(item):
+        and, under hypothesis, its recorded examples made every one of those calls. A test marked
+        ``always_run`` (one that times the student's code, say) always runs."""
+        if not _pure(item) or item.get_closest_marker("always_run") is not None:
             return False
         if not is_hypothesis_test(getattr(item, "obj", None)):
             return True
