@@ -151,13 +151,27 @@ def test_a_frame_forged_for_a_later_call_of_the_script_is_a_crash_never_its_answ
     assert "f() in your m.py crashed" in result[1] and "7777" not in result[1]
 
 
-def test_an_answer_forged_for_its_own_call_is_at_most_that_calls_answer():
+def _until_failure(student) -> list:
+    """``body``'s calls, with the name of the first failure in place of the rest."""
+    out: list = []
+    try:
+        for x in range(6):
+            y = student.m.f(x)
+            out.append(y)
+            out.append(student.m.f(y + 1000))
+    except (StudentCodeError, StudentStop) as raised:
+        out.append(type(raised.error if isinstance(raised, StudentStop) else raised).__name__)
+    return out
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_an_answer_forged_for_its_own_call_is_at_most_that_calls_answer(verify):
     """Student code can read the script's id and answer its own call (f(1) is call 2): as good as
-    returning 7777 from f(1). The real answer behind it is never passed on to the next call."""
+    returning 7777 from f(1). The real answer behind it is never passed on to another call: it is
+    found on the pipe before the next request, and f is failed for good as a crash."""
     script = _recorded({"m.py": REFERENCE.encode()}, body)
-    result, _, _ = _follow({"m.py": FORGER.replace("%(n)s", "2").encode()}, script, body)
-    assert isinstance(result, list) and result[2] == 7777, result
-    assert result[:2] == [0, 2000] and result[3:] == [2 * 8777, 4, 2008, 6, 2012, 8, 2016, 10, 2020]
+    result, _, _ = _follow({"m.py": FORGER.replace("%(n)s", "2").encode()}, script, _until_failure, verify=verify)
+    assert result == [0, 2000, 7777, StudentCrashed.__name__], result
 
 
 # ----------------------------------------------------------------------------- verification
@@ -221,6 +235,47 @@ def test_a_frame_is_matched_to_its_expected_answer_without_decoding_it():
     changed[-1] ^= 1  # one bit of the array
     assert wire.tagged_digest(bytes(changed), id="ab12", n=3, more=True) != wire.digest(encoded)
     assert wire.tagged_digest(frame[:-1], id="ab12", n=3, more=True) is None  # truncated
+
+
+# Looks through the worker's memory for anything that could be a fingerprint of the reference's
+# answers (32 hex digits in a list of a dict, as a script message would carry them), and returns the
+# candidate answer whose encoding has one: the oracle attack on a function with few answers.
+ORACLE = """
+import sys
+
+
+def _fingerprints():
+    found = set()
+    f = sys._getframe()
+    while f is not None:
+        for v in list(f.f_locals.values()):
+            if isinstance(v, dict):
+                for w in v.values():
+                    if isinstance(w, list):
+                        found.update(d for d in w if isinstance(d, str) and len(d) == 32)
+        f = f.f_back
+    return found
+
+
+def f(x):
+    import _ag_wire as wire
+
+    prints = _fingerprints()
+    for c in range(-10, 2100):
+        if wire.digest(wire.encode({"ok": c})) in prints:
+            return c
+    return -1
+"""
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_the_worker_is_never_told_the_references_answers(verify):
+    """The grader alone compares answers with the reference's: code in the worker finds no fingerprint
+    to test candidate answers against, so the oracle gets what it gets without a script."""
+    script = _recorded({"m.py": REFERENCE.encode()}, body)
+    scripted, _, _ = _follow({"m.py": ORACLE.encode()}, script, _until_failure, verify=verify)
+    plain, _, _ = _follow({"m.py": ORACLE.encode()}, None, _until_failure)
+    assert scripted == plain and scripted[:2] == [-1, -1], scripted
 
 
 # ----------------------------------------------------------------------------- whole grades

@@ -19,17 +19,20 @@ answer to this request from a stale or forged frame)::
     <- {"ok": value, "id": i} | {"raised": {...}, "id": i} | {"bad_value": message, "id": i}
 
 A *script* is a run of calls the grader predicts a hidden test will make (the
-calls the reference got when the test was calibrated), each with the
-fingerprint of the reference's answer. The calls run in order, each answered
-in its own frame as soon as it returns; the run stops after the first
-answer whose fingerprint differs (the test's next call may then be another
-one) or after the last::
+calls the reference got when the test was calibrated). The calls run in order,
+each answered in its own frame as soon as it returns. After each answer but the
+message's last, the worker waits for one byte from the grader: ``+`` runs the
+next call, ``-`` ends the script (the answer differed from the reference's, so
+the test's next call may be another one). Only the grader compares answers with
+the reference's: the worker is never told what they should be, so student code
+cannot learn them here::
 
-    -> {"op": "script", "calls": [call frame, ...], "digests": [d, ...], "id": i}
+    -> {"op": "script", "calls": [call frame, ...], "id": i}
+    <- {"ok": value, "id": i, "n": 0, "more": true}   -> b"+"
+    <- {..., "id": i, "n": 1, "more": true}           -> b"-"   (or on to the last, "more": false)
 
 where each call frame is a ``call`` request (without id) encoded as a wire
 frame, sent as a uint8 array.
-    <- {"ok": value, "id": i, "n": 0, "more": true}, ..., {..., "id": i, "n": k, "more": false}
 """
 
 import os
@@ -111,20 +114,30 @@ def serve(fd_in, fd_out, submission):
         except BaseException as exc:  # noqa: BLE001 - a request that cannot be read: end, never guess
             _die(f"the worker could not read a request ({type(exc).__name__}: {exc})")
         if request.get("op") == "script":
-            _script(wire, fd_out, request, modules, root)
+            _script(wire, reader, fd_out, request, modules, root)
         else:
             _reply(wire, fd_out, _serve(request, modules, root), request.get("id"))
 
 
-def _script(wire, fd_out, request, modules, root):
-    """Run a script's calls in order, one answer frame each, until an answer differs from its prediction."""
-    calls, digests, request_id = request["calls"], request["digests"], request.get("id")
+def _script(wire, reader, fd_out, request, modules, root):
+    """Run a script's calls in order, one answer frame each, while the grader says go on."""
+    calls, request_id = request["calls"], request.get("id")
     for n, call in enumerate(calls):
         frame = _encode(wire, _serve(wire.decode_frame(call.tobytes()), modules, root))
-        more = n + 1 < len(calls) and wire.digest(frame) == digests[n]
+        more = n + 1 < len(calls)
         _write(wire, fd_out, wire.tagged(frame, id=request_id, n=n, more=more))
-        if not more:
+        if not more or _word(reader) != b"+":
             return
+
+
+def _word(reader):
+    """The grader's go (``+``) or stop (``-``) after an answer of a script."""
+    try:
+        return reader.read_word()
+    except EOFError:
+        os._exit(0)
+    except BaseException as exc:  # noqa: BLE001 - as for a request that cannot be read
+        _die(f"the worker could not read the grader's word ({type(exc).__name__}: {exc})")
 
 
 def _reply(wire, fd_out, reply, request_id):

@@ -76,9 +76,7 @@ class ScriptFollowing:
                         if script.failed is not None:  # what verify_script met sending this very message
                             failed, script.failed = script.failed, None
                             raise failed
-                        script.running = worker.start_script(
-                            [c.frame for c in batch], [c.answer for c in batch], timeout
-                        )
+                        script.running = worker.start_script([c.frame for c in batch], timeout)
                     except WorkerForged as forged:  # as in _request: an earlier call's function wrote a frame
                         self._retire_worker()
                         if forged.earlier and self._last_request is not None:
@@ -89,17 +87,29 @@ class ScriptFollowing:
                     script.stats["batches"] += 1
                 n = script.pos - script.first
                 if script.held is not None:
-                    (frame, pending), script.held = script.held, None
-                    reply, more = worker.script_answer(frame, script.running, n, pending=pending)
+                    (frame, pending, failed_word), script.held = script.held, None
+                    if failed_word is not None:  # what verify_script met telling the worker to go on
+                        raise failed_word
                 else:
-                    reply, more = worker.script_reply(timeout, script.running, n)
+                    frame, pending = worker.script_raw(timeout), None
+                reply, more = worker.script_answer(frame, script.running, n, pending=pending)
                 if more and script.pos + 1 >= script.end:
                     worker.kill()
                     raise WorkerDied("it sent something that is not a valid answer")
+                if more:  # the worker waits for the word: on only while answers are the reference's
+                    more = self._matches(script, frame, n)
+                    worker.script_word(more, timeout)
                 script.answered(more)
         script.taken += 1
         self._last_request = (str(message["module"]), str(message["func"]))
         return reply
+
+    @staticmethod
+    def _matches(script: Script, frame: bytes, n: int) -> bool:
+        """Whether ``frame`` is answer ``n`` of the running message, more to come, and byte for byte
+        the reference's answer to the call (``wire.tagged_digest``: hashed, not decoded)."""
+        assert script.running is not None
+        return wire.tagged_digest(frame, id=script.running, n=n, more=True) == script.calls[script.pos].answer
 
     def verify_script(self) -> bool:
         """Have the worker answer all of the test's predicted calls before the test runs; True when
@@ -142,11 +152,17 @@ class ScriptFollowing:
                     return False
                 n, last = script.pos - script.first, script.pos + 1 == script.end
                 if wire.tagged_digest(frame, id=script.running, n=n, more=not last) != script.calls[script.pos].answer:
-                    script.held = (frame, None)
+                    script.held = (frame, None, None)  # the test decides, and tells the worker
                     return False
                 if last and worker.pending():
-                    script.held = (frame, True)
+                    script.held = (frame, True, None)
                     return False
+                if not last:
+                    try:
+                        worker.script_word(True, timeout)
+                    except (WorkerDied, WorkerTimeout) as failed:
+                        script.held = (frame, None, failed)  # the test meets it where it takes this answer
+                        return False
                 script.queue.append((frame, script.running, n))
                 script.answered(not last)
         self.calls += len(script.queue)
@@ -169,7 +185,7 @@ class ScriptFollowing:
         if not batch or worker is None or not worker.alive:
             return False
         try:
-            script.running = worker.start_script([c.frame for c in batch], [c.answer for c in batch], timeout)
+            script.running = worker.start_script([c.frame for c in batch], timeout)
         except (WorkerForged, WorkerDied, WorkerTimeout) as exc:
             script.failed = exc  # the test meets it where it sends this message
             return False

@@ -6,13 +6,16 @@ often more than the call itself). Replayed grading knows which calls are
 coming: calibration recorded, per test, every call the reference got and a
 fingerprint of each answer (``Script``). A session that follows a script
 (``StudentSession.use_script``) sends the test's next calls in one message;
-the worker runs them in order, answers each in its own frame, and stops
-after the first answer whose fingerprint differs from the reference's.
+the worker runs them in order and answers each in its own frame. After each
+answer the grader hashes it and sends one byte: go on while it is the
+reference's, stop at the first that is not. The worker is never told the
+fingerprints: student code could otherwise test candidate answers against
+them (an oracle for a function with few possible answers).
 
 Why no grade can change:
 
-- The worker only runs a predicted call after every earlier answer was
-  identical to the reference's (same types, dtypes, shapes and bytes). The
+- The worker only runs a predicted call after the grader saw every earlier
+  answer identical to the reference's (same types, dtypes, shapes and bytes). The
   test body is deterministic, so it then makes exactly the predicted call
   next: the student's code sees the same calls in the same order as without
   a script, and nothing runs that the test would not have asked for.
@@ -23,8 +26,10 @@ Why no grade can change:
   then on); if the worker was still running the script, it is replaced.
 - Timeouts keep their meaning: each answer is awaited with the call's own
   budget, counted from when the test asks for it.
-- A script holds no answers, only fingerprints: a wrong fingerprint can
-  only stop a script early, never make an answer right.
+- A script holds no answers, only fingerprints, and they stay in the grader.
+  A matching fingerprint lets a test pass without running only through
+  verification (``StudentSession.verify_script``), where the grader hashes the
+  bytes it received itself.
 
 Used only where a calibration recorded the test (``autograder.grading.replay``),
 for calls whose requests fit ``MAX_SCRIPT_BYTES``.
@@ -116,9 +121,10 @@ class Script:
     taken: int = 0  # the calls the test has made (pos minus the answers read ahead in ``queue``)
     # Answers read ahead by a verification, each exactly the reference's: (frame, script id, n).
     queue: deque[tuple[bytes, str, int]] = field(default_factory=deque)
-    # The answer to call ``pos``, read by a verification but not checked yet, and whether more had
-    # arrived after it (None: not looked).
-    held: tuple[bytes, bool | None] | None = None
+    # The answer to call ``pos``, read by a verification but not checked yet; whether more had arrived
+    # after it (None: not looked); and what telling the worker to go on after it raised (None: no word
+    # was sent, the test decides).
+    held: tuple[bytes, bool | None, Exception | None] | None = None
     failed: Exception | None = None  # what sending the next message raised during a verification
     running: str | None = None  # the id of the message the worker is still answering
     first: int = 0  # the index of that message's first call

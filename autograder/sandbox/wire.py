@@ -319,6 +319,13 @@ def write_encoded(
             _write_all(fd, part, deadline, watch)
 
 
+def write_word(fd: int, word: bytes, *, deadline: float | None = None) -> None:
+    """Write a one-byte word (a script's go or stop) within ``deadline``."""
+    if deadline is not None and os.get_blocking(fd):
+        os.set_blocking(fd, False)
+    _write_all(fd, word, deadline)
+
+
 def _frame_parts(encoded: tuple[bytes, list[bytes]]) -> list[bytes]:
     """A frame's parts in order: the head, the buffer sizes, the header, the buffers."""
     header, buffers = encoded
@@ -393,6 +400,12 @@ class Reader:
         self._fill(end, deadline)
         frame, self._buf = bytes(self._buf[:end]), self._buf[end:]
         return frame
+
+    def read_word(self, deadline: float | None = None) -> bytes:
+        """Read one byte: a word of a script's go/stop exchange (``_worker.py``)."""
+        self._fill(1, deadline)
+        word, self._buf = bytes(self._buf[:1]), self._buf[1:]
+        return word
 
     def pending(self) -> bool:
         """True when bytes beyond the frames read are buffered or can be read at once (EOF is not data)."""

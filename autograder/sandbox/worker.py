@@ -274,20 +274,40 @@ class Worker:
         request_id, previous = self._send(message, deadline)
         return self._receive(deadline, request_id, previous)[0]
 
-    def start_script(self, frames: list[bytes], digests: list[str], timeout: float) -> str:
-        """Send a script (see ``_worker.py``): its calls as encoded request frames, each with the
-        fingerprint of the answer expected. Its answers are read one by one with ``script_reply``.
+    def start_script(self, frames: list[bytes], timeout: float) -> str:
+        """Send a script (see ``_worker.py``): its calls as encoded request frames. Each answer is read
+        with ``script_raw`` and checked with ``script_answer``; after each but the last, the worker
+        waits for ``script_word``.
 
-        Returns the script's id. Until its last answer (``more`` false) is read,
+        Returns the script's id. Until its last answer is read, or a stop is sent,
         nothing else may be sent: the worker is still answering the script.
         """
         calls = [np.frombuffer(f, dtype=np.uint8) for f in frames]  # sent as they are: not encoded again
-        request_id, _ = self._send({"op": "script", "calls": calls, "digests": digests}, time.monotonic() + timeout)
+        request_id, _ = self._send({"op": "script", "calls": calls}, time.monotonic() + timeout)
         return request_id
 
-    def script_reply(self, timeout: float, script_id: str, n: int) -> tuple[dict, bool]:
-        """Answer ``n`` of script ``script_id`` and whether more follow; kills the worker as ``request`` does."""
-        return self._receive(time.monotonic() + timeout, script_id, None, n=n)
+    def script_raw(self, timeout: float) -> bytes:
+        """The next answer of the running script, read but not decoded; kills the worker as ``request``
+        does when none comes in time or what comes is not a frame."""
+        try:
+            return self._reader.read_raw(time.monotonic() + timeout)
+        except TimeoutError:
+            self.kill()
+            raise WorkerTimeout() from None
+        except Exception as exc:  # noqa: BLE001 - as in _receive
+            raise self._unreadable(exc) from None
+
+    def script_word(self, go: bool, timeout: float) -> None:
+        """Tell the worker to run the script's next call (``go``) or to end the script."""
+        try:
+            wire.write_word(self._req, b"+" if go else b"-", deadline=time.monotonic() + timeout)
+        except TimeoutError:
+            self.kill()
+            raise WorkerTimeout() from None
+        except OSError:
+            detail = self._describe_exit()
+            self.kill()
+            raise WorkerDied(detail) from None
 
     def _send(self, message: dict, deadline: float) -> tuple[str, str | None]:
         """Write one request with a fresh id; returns (its id, the previous request's id)."""
@@ -319,14 +339,14 @@ class Worker:
         return self._reader.pending()
 
     def script_frame(self, deadline: float) -> bytes:
-        """The next frame of a running script, read but neither decoded nor checked (``script_answer``
-        does both). Raises what the reader raises and kills nothing: a failure stays on the pipe, so
-        ``script_reply`` meets it again."""
+        """``script_raw`` that kills nothing: it raises what the reader raises, and a failure stays on
+        the pipe, so ``script_raw`` meets it again."""
         return self._reader.read_raw(deadline)
 
     def script_answer(self, frame: bytes, script_id: str, n: int, *, pending: bool | None) -> tuple[dict, bool]:
-        """``script_reply`` for a frame read earlier with ``script_frame``: decoded and checked the same
-        way. ``pending``: whether more had arrived right after it (None: look now)."""
+        """A script's answer read with ``script_raw`` or ``script_frame``, decoded and checked as any
+        answer is (``_receive``): the answer and whether the message has more calls. ``pending``:
+        whether more had arrived right after it (None: look now)."""
         try:
             reply = wire.decode_frame(frame)
         except Exception as exc:  # noqa: BLE001 - as in _receive
