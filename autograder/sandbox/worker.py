@@ -301,13 +301,14 @@ class Worker:
         """Tell the worker to run the script's next call (``go``) or to end the script."""
         try:
             wire.write_word(self._req, b"+" if go else b"-", deadline=time.monotonic() + timeout)
-        except TimeoutError:
-            self.kill()
-            raise WorkerTimeout() from None
-        except OSError:
-            detail = self._describe_exit()
-            self.kill()
-            raise WorkerDied(detail) from None
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+
+    def _unwritable(self, exc: OSError) -> WorkerTimeout | WorkerDied:
+        """What a failed write to the worker means (a deadline passed, or it is gone); kills it."""
+        detail = "" if isinstance(exc, TimeoutError) else self._describe_exit()
+        self.kill()
+        return WorkerTimeout() if isinstance(exc, TimeoutError) else WorkerDied(detail)
 
     def _send(self, message: dict, deadline: float) -> tuple[str, str | None]:
         """Write one request with a fresh id; returns (its id, the previous request's id)."""
@@ -325,13 +326,8 @@ class Worker:
             detail = self.FORGED if forged else self._describe_exit()
             self.kill()
             raise (WorkerForged(detail, earlier=True) if forged else WorkerDied(detail)) from None
-        except TimeoutError:
-            self.kill()
-            raise WorkerTimeout() from None
-        except OSError:
-            detail = self._describe_exit()
-            self.kill()
-            raise WorkerDied(detail) from None
+        except OSError as exc:
+            raise self._unwritable(exc) from None
         return request_id, previous
 
     def pending(self) -> bool:
