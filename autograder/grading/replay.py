@@ -31,6 +31,12 @@ How it stays exact:
   hypothesis alone gives. (The worker's own memory is not rewound: a
   submission that keeps state between calls sees the replayed calls too.)
 
+Verification goes one step further: a test whose script is *verifiable* (decided when it is recorded,
+``ReplayPlugin._verifiable``) first has the worker answer its whole script; when every answer is, byte
+for byte, the reference's, the test passes without running (``StudentSession.verify_script``), and what
+it kept with ``record`` on the reference is kept again. Otherwise it is replayed as above, on the
+answers already given.
+
 A batch calibrates once per job (``autograder.classes.jobs``); a single submission
 replays the calibration artefact (``autograder.grading.calibration``). Not used when
 grading runs seeded (``autograder audit``'s flakiness check).
