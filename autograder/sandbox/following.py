@@ -97,7 +97,7 @@ class ScriptFollowing:
                     worker.kill()
                     raise WorkerDied("it sent something that is not a valid answer")
                 if more:  # the worker waits for the word: on only while answers are the reference's
-                    more = self._matches(script, frame, n)
+                    more = self._matches(script, frame, n, more=True)
                     worker.script_word(more, timeout)
                 script.answered(more)
         script.taken += 1
@@ -105,11 +105,11 @@ class ScriptFollowing:
         return reply
 
     @staticmethod
-    def _matches(script: Script, frame: bytes, n: int) -> bool:
-        """Whether ``frame`` is answer ``n`` of the running message, more to come, and byte for byte
-        the reference's answer to the call (``wire.tagged_digest``: hashed, not decoded)."""
+    def _matches(script: Script, frame: bytes, n: int, *, more: bool) -> bool:
+        """Whether ``frame`` is answer ``n`` of the running message, with ``more`` to come or not, and
+        byte for byte the reference's answer to the call (``wire.tagged_digest``: hashed, not decoded)."""
         assert script.running is not None
-        return wire.tagged_digest(frame, id=script.running, n=n, more=True) == script.calls[script.pos].answer
+        return wire.tagged_digest(frame, id=script.running, n=n, more=more) == script.calls[script.pos].answer
 
     def verify_script(self) -> bool:
         """Have the worker answer all of the test's predicted calls before the test runs; True when
@@ -151,7 +151,7 @@ class ScriptFollowing:
                 except Exception:  # noqa: BLE001 - late, dead or garbage: it stays on the pipe for the test
                     return False
                 n, last = script.pos - script.first, script.pos + 1 == script.end
-                if wire.tagged_digest(frame, id=script.running, n=n, more=not last) != script.calls[script.pos].answer:
+                if not self._matches(script, frame, n, more=not last):
                     script.held = (frame, None, None)  # the test decides, and tells the worker
                     return False
                 if last and worker.pending():

@@ -177,18 +177,15 @@ def tagged_digest(frame: bytes, **fields: str | int | bool) -> str | None:
     """The ``digest`` of the value whose ``tagged(..., **fields)`` encoding is exactly ``frame``
     (``frame_bytes``), or None when ``frame`` is not such a frame. Nothing is decoded: the head,
     the header's last bytes and a hash, so a frame can be compared with an expected value cheaply."""
-    if len(frame) < _HEAD.size:
-        return None
-    hlen, nbuf, total = _HEAD.unpack_from(frame)
-    start = _HEAD.size + 8 * nbuf
-    if nbuf > Limits.max_buffers or len(frame) != start + hlen + total:
+    try:
+        start, hlen, sizes = _layout(frame)
+    except WireError:
         return None
     header = frame[start : start + hlen]
     suffix = b"".join(b"," + _dumps([key, value]).encode() for key, value in fields.items()) + b"]}"
     if not (header.startswith(b'{"$d":[') and header.endswith(suffix)) or len(header) < 7 + len(suffix):
         return None
-    sizes = struct.unpack_from(f"!{nbuf}Q", frame, _HEAD.size)
-    if sum(sizes) != total:
+    if sum(sizes) != len(frame) - start - hlen:
         return None
     buffers, at = [], start + hlen
     with memoryview(frame) as view:
@@ -340,17 +337,29 @@ def frame_bytes(encoded: tuple[bytes, list[bytes]]) -> bytes:
 
 def decode_frame(data: bytes) -> object:
     """Decode one whole frame held in memory (``frame_bytes``), checked like one read from a pipe."""
-    if len(data) < _HEAD.size:
-        raise WireError("truncated frame")
-    hlen, nbuf, total = _HEAD.unpack_from(data)
+    start, hlen, sizes = _layout(data)
+    with memoryview(data) as view:
+        return decode(bytes(view[start : start + hlen]), sizes, view[start + hlen :])
+
+
+def _head(buf: bytes | bytearray) -> tuple[int, int, int]:
+    """A frame's header length, number of buffers and buffer bytes, from its head, within the limits."""
+    hlen, nbuf, total = _HEAD.unpack_from(buf)
     if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_buffers:
         raise WireError("frame exceeds the size limits")
+    return hlen, nbuf, total
+
+
+def _layout(data: bytes) -> tuple[int, int, list[int]]:
+    """Where a whole frame's header starts, its length and the buffer sizes; checked like a frame read
+    from a pipe (``WireError``)."""
+    if len(data) < _HEAD.size:
+        raise WireError("truncated frame")
+    hlen, nbuf, total = _head(data)
     start = _HEAD.size + 8 * nbuf
     if len(data) != start + hlen + total:
         raise WireError("the frame's length does not match its head")
-    sizes = list(struct.unpack_from(f"!{nbuf}Q", data, _HEAD.size))
-    with memoryview(data) as view:
-        return decode(bytes(view[start : start + hlen]), sizes, view[start + hlen :])
+    return start, hlen, list(struct.unpack_from(f"!{nbuf}Q", data, _HEAD.size))
 
 
 class Reader:
@@ -376,14 +385,8 @@ class Reader:
         that breaks the limits or the format (checked before its body is read,
         where the head allows).
         """
-        self._fill(_HEAD.size, deadline)
-        hlen, nbuf, total = _HEAD.unpack_from(self._buf)
-        if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_buffers:
-            raise WireError("frame exceeds the size limits")
+        frame, nbuf, hlen, end = self._take(deadline)
         start = _HEAD.size + 8 * nbuf
-        end = start + hlen + total
-        self._fill(end, deadline)
-        frame, self._buf = self._buf, self._buf[end:]
         sizes = list(struct.unpack_from(f"!{nbuf}Q", frame, _HEAD.size))
         header = bytes(frame[start : start + hlen])
         with memoryview(frame) as view:
@@ -392,14 +395,19 @@ class Reader:
     def read_raw(self, deadline: float | None = None) -> bytes:
         """Read one frame without decoding it: its bytes (``decode_frame`` checks and decodes them later).
         Fails as ``read_frame`` does, and what fails stays unread: reading again fails the same way."""
+        frame, _, _, end = self._take(deadline)
+        with memoryview(frame) as view:
+            return bytes(view[:end])
+
+    def _take(self, deadline: float | None) -> tuple[bytearray, int, int, int]:
+        """The next frame, its head checked (``_head``) before its body is read: the buffer that starts
+        with it, its number of buffers, its header length and where it ends in that buffer."""
         self._fill(_HEAD.size, deadline)
-        hlen, nbuf, total = _HEAD.unpack_from(self._buf)
-        if hlen > Limits.max_header or total > Limits.max_bytes or nbuf > Limits.max_buffers:
-            raise WireError("frame exceeds the size limits")
+        hlen, nbuf, total = _head(self._buf)
         end = _HEAD.size + 8 * nbuf + hlen + total
         self._fill(end, deadline)
-        frame, self._buf = bytes(self._buf[:end]), self._buf[end:]
-        return frame
+        frame, self._buf = self._buf, self._buf[end:]
+        return frame, nbuf, hlen, end
 
     def read_word(self, deadline: float | None = None) -> bytes:
         """Read one byte: a word of a script's go/stop exchange (``_worker.py``)."""

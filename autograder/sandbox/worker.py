@@ -21,7 +21,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -37,6 +39,9 @@ __all__ = ["Worker", "WorkerDied", "WorkerForged", "WorkerTimeout", "prepare_cop
 _HERE = Path(__file__).parent
 ENV_ALLOW = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 # Where a sandbox uid may leave files or IPC objects outside its private folder (world-writable folders).
+
+
+_T = TypeVar("_T")
 
 
 class WorkerDied(Exception):
@@ -289,13 +294,7 @@ class Worker:
     def script_raw(self, timeout: float) -> bytes:
         """The next answer of the running script, read but not decoded; kills the worker as ``request``
         does when none comes in time or what comes is not a frame."""
-        try:
-            return self._reader.read_raw(time.monotonic() + timeout)
-        except TimeoutError:
-            self.kill()
-            raise WorkerTimeout() from None
-        except Exception as exc:  # noqa: BLE001 - as in _receive
-            raise self._unreadable(exc) from None
+        return self._read(self._reader.read_raw, time.monotonic() + timeout)
 
     def script_word(self, go: bool, timeout: float) -> None:
         """Tell the worker to run the script's next call (``go``) or to end the script."""
@@ -353,14 +352,17 @@ class Worker:
         self, deadline: float, request_id: str | None, previous: str | None = None, *, n: int | None = None
     ) -> tuple[dict, bool]:
         """The answer to ``request_id`` (``n``: answer ``n`` of a script) and whether more follow."""
+        return self._checked(self._read(self._reader.read_frame, deadline), request_id, previous, n)
+
+    def _read(self, read: Callable[[float], _T], deadline: float) -> _T:
+        """``read(deadline)`` from the reply pipe; the worker is killed when it fails."""
         try:
-            reply = self._reader.read_frame(deadline)
+            return read(deadline)
         except TimeoutError:
             self.kill()
             raise WorkerTimeout() from None
         except Exception as exc:  # noqa: BLE001 - EOF, garbage, MemoryError: the worker is done either way
             raise self._unreadable(exc) from None
-        return self._checked(reply, request_id, previous, n)
 
     def _unreadable(self, exc: Exception) -> WorkerDied:
         detail = self._describe_exit() if isinstance(exc, (EOFError, OSError)) else ""
