@@ -135,3 +135,35 @@ def test_a_worker_started_inside_a_test_pins_the_rest_of_that_test():
 
     unpinned, cpu, during, again, after = in_fresh_thread(run)
     assert len(unpinned) > 1 and during == again == {cpu} and after == unpinned
+
+
+@needs_cores
+def test_a_test_that_follows_a_script_stays_on_the_workers_core():
+    """The worker runs a script's next call only after the grader's go-on byte: they take turns, so
+    the thread must not leave the worker's core for the script (each turn would cross cores)."""
+    from autograder.sandbox.scripts import Script
+
+    def run():
+        session = StudentSession({"m.py": SOURCE}, level=available_levels()[-1], limits=SandboxLimits())
+        try:
+            session.tap = []
+            session.begin_test()
+            session.m.cores()
+            session.m.cores()
+            session.end_test()
+            script = Script.of(session.tap)
+            session.tap = None
+            assert script is not None
+            session.begin_test()
+            session.use_script(script)
+            first = session.m.cores()
+            during = sorted(os.sched_getaffinity(0))
+            session.m.cores()
+            session.use_script(None)
+            session.end_test()
+            return session._core.cpu, first, during
+        finally:
+            session.close()
+
+    cpu, worker_cores, during = in_fresh_thread(run)
+    assert worker_cores == [cpu] and during == [cpu]

@@ -11,7 +11,11 @@ the scheduler spreads the pair over two cores, 110-120 µs on one.
 So a worker is confined to the core its grading thread was on when the
 worker started, and the thread joins it there while it uses the worker:
 for the length of a hidden test (``StudentSession.begin_test``), or of one
-call outside tests (``CoreShare.pinned``). Between tests the thread is free
+call outside tests (``CoreShare.pinned``). A test that follows a script
+(``scripts.py``) is no exception: the worker runs each next call of the
+script only after the grader's go-on byte, so the two still take turns, and
+each turn crosses cores if they are apart (measured on 2 vCPUs with a
+one-byte ping-pong: 9 µs on one core, 92 µs across two). Between tests the thread is free
 again, so two graders in one machine (test runners, Dask workers) never
 stay stuck together on one core. A process already confined to one core (a
 batch job, see ``autograder.classes.jobs``) keeps it. Set ``AUTOGRADER_PIN=0`` to
@@ -54,7 +58,6 @@ class CoreShare:
         self._free: set[int] | None = None  # the thread's own mask, restored after each visit
         self._depth = 0
         self._held = False
-        self._lent = False  # the hold is lent out: the thread runs anywhere until ``resume``
 
     def choose(self) -> None:
         """Pick the core for the next worker: the one the calling thread runs on now (kept while held)."""
@@ -85,26 +88,7 @@ class CoreShare:
             except OSError:
                 pass
 
-    def suspend(self) -> None:
-        """Let the thread run on any core while the worker computes on its own (a script: the worker
-        answers ahead of the test, so the two can run at once), keeping the hold until ``resume``."""
-        if self._held:
-            self._held, self._lent = False, True
-            try:
-                os.sched_setaffinity(0, self._free)  # type: ignore[arg-type]
-            except OSError:
-                pass
-
-    def resume(self) -> None:
-        """Join the worker's core again after ``suspend`` (if still held)."""
-        if self._lent:
-            self._lent = False
-            if self._depth > 0:
-                self._depth -= 1
-                self.hold()
-
     def release(self, *, fully: bool = False) -> None:
-        self._lent = False
         self._depth = 0 if fully else max(0, self._depth - 1)
         if self._depth == 0 and self._held:
             self._held = False

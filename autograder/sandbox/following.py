@@ -54,10 +54,6 @@ class ScriptFollowing:
         if self._script is not None and self._script.ahead:
             self._retire_worker()  # it answered, or is still answering, calls the test did not make
         self._script = script.fresh() if script is not None else None
-        if script is None:
-            self._core.resume()
-        else:
-            self._core.suspend()  # the worker answers ahead of the test: both may run at once (see affinity)
 
     def _scripted(self, message: dict, timeout: float) -> dict | None:
         """The answer to ``message`` through the script, or None when the script does not predict it."""
