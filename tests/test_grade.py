@@ -41,3 +41,19 @@ def test_grading_no_submissions_returns_no_reports(course):
     from autograder.grading.grade import grade_many
 
     assert grade_many([], course) == {}
+
+
+def test_a_grading_session_formats_no_tracebacks(course, root, monkeypatch):
+    """pytest's traceback of a failing test (one per failing example under hypothesis) is text nobody
+    reads in a grading session: outcomes come from the exception. It is not made, and the message is."""
+    from _pytest._code.code import ExceptionInfo
+
+    made: list[str] = []
+    getrepr = ExceptionInfo.getrepr
+    monkeypatch.setattr(
+        ExceptionInfo, "getrepr", lambda self, *a, **k: made.append(self.typename) or getrepr(self, *a, **k)
+    )
+    report = grade(root / "examples" / "submissions" / "bob", course, replay=False)
+    failed = [t for t in report.tests if not t.passed]
+    assert failed and all(t.message for t in failed)
+    assert made == []

@@ -122,7 +122,7 @@ def grade_many(
     warm = _WarmStart(level, course.limits) if subs else None
     try:
         with redirect, _no_plugin_autoload():
-            code = pytest.main(args, plugins=[RunInstaller(run), *plugins, *([warm] if warm else [])])
+            code = pytest.main(args, plugins=[RunInstaller(run), _NoTracebacks(), *plugins, *([warm] if warm else [])])
     finally:
         os.chdir(cwd)
         _forget_test_modules(course)
@@ -187,6 +187,28 @@ def _forget_test_modules(course: Course) -> None:
         )
         if inside or name in modules or (name in packages and file is None):
             del sys.modules[name]
+
+
+class _NoTracebacks:
+    """One line of text for a failing test instead of pytest's traceback.
+
+    pytest formats a traceback for every failing test, and hypothesis has it format one for each
+    failing example it meets while shrinking (``item.repr_failure``): a few milliseconds each, for
+    text nobody reads here. Outcomes and messages come from the exception itself
+    (``grading.outcomes``), and a grading session's output is discarded unless the suite itself
+    cannot run, which collection reports (untouched) explain. Plain ``pytest tests/grading``, where
+    an instructor reads the tracebacks, keeps them.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if isinstance(item, pytest.Function):
+                item.repr_failure = _exception_line  # type: ignore[method-assign]
+
+
+def _exception_line(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    return excinfo.exconly()
 
 
 class _WarmStart:
