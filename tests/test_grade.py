@@ -57,3 +57,16 @@ def test_a_grading_session_formats_no_tracebacks(course, root, monkeypatch):
     failed = [t for t in report.tests if not t.passed]
     assert failed and all(t.message for t in failed)
     assert made == []
+
+
+def test_a_grading_session_reads_no_installed_packages_metadata(course, monkeypatch):
+    """Plugins are handed to pytest as modules: a ``-p NAME`` would have it read every installed
+    package's entry points to find NAME, in every session (a batch job runs one per chunk)."""
+    import importlib.metadata
+
+    read: list[int] = []
+    distributions = importlib.metadata.distributions
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda *a, **k: read.append(1) or distributions(*a, **k))
+    report = grade(course.reference_dir, course)
+    assert report.score == report.max_score
+    assert read == []

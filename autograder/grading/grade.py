@@ -101,7 +101,6 @@ def grade_many(
     )  # fmt: skip
     args = [
         str(course.tests_dir),
-        "-p", "autograder.grading.plugin",
         "--rootdir", str(course.root),
         "--assert=plain",
         "--import-mode=importlib",
@@ -111,10 +110,16 @@ def grade_many(
         "-o", "addopts=",
         "-o", "python_files=test_*.py",
         "--capture=sys",
-        "--tb=native",  # hypothesis formats every failing example through pytest: keep that cheap
+        "--tb=native",
         "-q",
-        "-p", "_hypothesis_pytestplugin",  # the one installed plugin grading uses (see _no_plugin_autoload)
     ]  # fmt: skip
+    # The grading plugin and hypothesis's (the one installed plugin grading uses, see _no_plugin_autoload)
+    # are given as modules: each ``-p NAME`` would make pytest read every installed package's entry
+    # points to look for NAME (~10 ms a session, and a batch job runs a session per chunk).
+    import _hypothesis_pytestplugin
+
+    from autograder.grading import plugin as grading_plugin
+
     out = io.StringIO()
     redirect = contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext()
     cwd = os.getcwd()
@@ -122,7 +127,13 @@ def grade_many(
     warm = _WarmStart(level, course.limits) if subs else None
     try:
         with redirect, _no_plugin_autoload():
-            code = pytest.main(args, plugins=[RunInstaller(run), _NoTracebacks(), *plugins, *([warm] if warm else [])])
+            code = pytest.main(
+                args,
+                plugins=[
+                    grading_plugin, _hypothesis_pytestplugin, RunInstaller(run), _NoTracebacks(), *plugins,
+                    *([warm] if warm else []),
+                ],
+            )  # fmt: skip
     finally:
         os.chdir(cwd)
         _forget_test_modules(course)
@@ -147,7 +158,7 @@ def grade_many(
 @contextlib.contextmanager
 def _no_plugin_autoload() -> Iterator[None]:
     """No pytest plugins from other installed packages in a grading session (anyio's alone costs
-    ~0.1 s to import; xdist, platformdirs, ...): hypothesis's is asked for by name instead."""
+    ~0.1 s to import; xdist, platformdirs, ...): hypothesis's is given to pytest as a module instead."""
     saved = os.environ.get(_AUTOLOAD)
     os.environ[_AUTOLOAD] = "1"
     try:
