@@ -57,9 +57,10 @@ def test_missing_submission_exits_two(course, tmp_path, capsys):
     assert "no such submission folder" in capsys.readouterr().err
 
 
-def test_hypothesis_plugins_of_other_installed_packages_never_load_when_grading(tmp_path):
-    """A package that registers a hypothesis entry point (it could register strategies, or do anything
-    at import) is installed beside the grader: the autograder command does not run it."""
+def _fake_hypothesis_plugin(tmp_path):
+    """A package beside the grader that registers a hypothesis entry point (it could register
+    strategies, or do anything at import), proved to load with a plain import of hypothesis:
+    (environment, the file its loading writes, a course, a class folder with one submission)."""
     import os
     import subprocess
     import sys
@@ -73,18 +74,48 @@ def test_hypothesis_plugins_of_other_installed_packages_never_load_when_grading(
     mark = tmp_path / "loaded"
     (site / "fakeplug.py").write_text(f"def hook():\n    open({str(mark)!r}, 'w').write('loaded')\n")
     course = make_course(tmp_path / "course")
-    (tmp_path / "alice").mkdir()
-    (tmp_path / "alice" / "mini.py").write_text(REFERENCE)
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    (tmp_path / "class" / "alice" / "mini.py").write_text(REFERENCE)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     env.pop("HYPOTHESIS_NO_PLUGINS", None)
     probe = subprocess.run([sys.executable, "-c", "import hypothesis"], env=env, capture_output=True, text=True)
     assert probe.returncode == 0 and mark.exists(), "the fake plugin is found by a plain import of hypothesis"
     mark.unlink()
+    return env, mark, course, tmp_path / "class"
+
+
+def test_hypothesis_plugins_of_other_installed_packages_never_load_when_grading(tmp_path):
+    """The autograder command does not run another package's hypothesis entry point."""
+    import subprocess
+    import sys
+
+    env, mark, course, klass = _fake_hypothesis_plugin(tmp_path)
     graded = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "alice"), "--course", str(course), "--quiet"],
+        [sys.executable, "-m", "autograder.cli", "grade", str(klass / "alice"), "--course", str(course), "--quiet"],
         env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert graded.returncode == 0, graded.stderr
+    assert not mark.exists()
+
+
+def test_hypothesis_plugins_never_load_in_the_jobs_of_a_class_graded_through_the_api(tmp_path):
+    """``grade_class`` called from a program that did not go through the command: its grading jobs
+    do not run another package's hypothesis entry point either."""
+    import subprocess
+    import sys
+
+    env, mark, course, klass = _fake_hypothesis_plugin(tmp_path)
+    program = (
+        "import io, sys\nfrom autograder.classes.batch import grade_class\n"
+        "s = grade_class(sys.argv[1], sys.argv[2], sys.argv[3], jobs=1, stream=io.StringIO())\n"
+        "assert s.students == ['alice'], s.students\n"
+    )
+    graded = subprocess.run(
+        [sys.executable, "-c", program, str(klass), str(tmp_path / "out"), str(course)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert graded.returncode == 0, graded.stderr
+    assert (tmp_path / "out" / "alice.json").exists()
     assert not mark.exists()
 
 

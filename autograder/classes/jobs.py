@@ -290,6 +290,7 @@ class JobPool:
         from_r, from_w = os.pipe()
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
+        env.setdefault("HYPOTHESIS_NO_PLUGINS", "1")  # as ``autograder.cli.main`` sets it, for callers of the API too
         env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
         argv = [sys.executable, "-m", "autograder.classes.jobs", str(to_r), str(from_w),
                 str(self.course.path), self.level, "1" if self.replay else "0",
