@@ -412,3 +412,19 @@ def arrays_bytes(value) -> int:
     if isinstance(value, dict):
         return sum(arrays_bytes(v) for v in value.values())
     return 0
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=8).filter(lambda k: k != "ok") | st.sampled_from(["id", "n", "more"]),
+        st.text(max_size=20) | st.integers() | st.booleans() | st.text("0123456789abcdef", min_size=16, max_size=16),
+        max_size=4,
+    )
+)
+def test_a_frames_tags_are_written_exactly_as_json_writes_them(fields):
+    """The tags of a script's answers skip json for the usual kinds (a hex id, a count, a flag):
+    byte for byte what ``encode`` gives, or ``tagged_digest`` would not recognise the frame."""
+    encoded = wire.encode({"ok": 1.5})
+    assert wire.tagged(encoded, **fields) == wire.encode({"ok": 1.5, **fields})
+    frame = wire.frame_bytes(wire.tagged(encoded, **fields))
+    assert wire.tagged_digest(frame, **fields) == wire.digest(encoded)

@@ -182,7 +182,7 @@ def tagged_digest(frame: bytes, **fields: str | int | bool) -> str | None:
     except WireError:
         return None
     header = frame[start : start + hlen]
-    suffix = b"".join(b"," + _dumps([key, value]).encode() for key, value in fields.items()) + b"]}"
+    suffix = _fields(fields) + b"]}"
     if not (header.startswith(b'{"$d":[') and header.endswith(suffix)) or len(header) < 7 + len(suffix):
         return None
     if sum(sizes) != len(frame) - start - hlen:
@@ -201,8 +201,30 @@ def tagged(encoded: tuple[bytes, list[bytes]], **fields: str | int | bool) -> tu
     header, buffers = encoded
     if not (header.startswith(b'{"$d":[') and header.endswith(b"]]}")):
         raise WireError("only an encoded dict can be tagged")
-    extra = b"".join(b"," + _dumps([key, value]).encode() for key, value in fields.items())
+    extra = _fields(fields)
     return header[:-2] + extra + b"]}", buffers
+
+
+def _fields(fields: dict[str, str | int | bool]) -> bytes:
+    """``,[key,value]`` for each field, exactly as ``_dumps`` writes it: a frame's tags, written and
+    checked once per answer of a script, so the common kinds (a hex id, a count, a flag) skip json."""
+    out = b""
+    for key, value in fields.items():
+        kind = type(value)
+        if kind is bool:
+            text = b"true" if value else b"false"
+        elif kind is int:
+            text = str(value).encode()
+        elif kind is str and value.isascii() and value.isalnum():  # type: ignore[union-attr]
+            text = b'"' + value.encode() + b'"'  # type: ignore[union-attr]
+        else:
+            out += b"," + _dumps([key, value]).encode()
+            continue
+        if not (key.isascii() and key.isalnum()):
+            out += b"," + _dumps([key, value]).encode()
+            continue
+        out += b',["' + key.encode() + b'",' + text + b"]"
+    return out
 
 
 def _count_values(header: bytes) -> int:
