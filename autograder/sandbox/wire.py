@@ -207,24 +207,23 @@ def tagged(encoded: tuple[bytes, list[bytes]], **fields: str | int | bool) -> tu
 
 def _fields(fields: dict[str, str | int | bool]) -> bytes:
     """``,[key,value]`` for each field, exactly as ``_dumps`` writes it: a frame's tags, written and
-    checked once per answer of a script, so the common kinds (a hex id, a count, a flag) skip json."""
+    checked once per answer of a script, so the usual kinds (a hex id, a count, a flag) skip json."""
     out = b""
     for key, value in fields.items():
-        kind = type(value)
-        if kind is bool:
-            text = b"true" if value else b"false"
-        elif kind is int:
-            text = str(value).encode()
-        elif kind is str and value.isascii() and value.isalnum():  # type: ignore[union-attr]
-            text = b'"' + value.encode() + b'"'  # type: ignore[union-attr]
-        else:
-            out += b"," + _dumps([key, value]).encode()
-            continue
-        if not (key.isascii() and key.isalnum()):
-            out += b"," + _dumps([key, value]).encode()
-            continue
-        out += b',["' + key.encode() + b'",' + text + b"]"
+        text = _plain_json(value) if key.isascii() and key.isalnum() else None
+        out += b"," + (_dumps([key, value]).encode() if text is None else b'["' + key.encode() + b'",' + text + b"]")
     return out
+
+
+def _plain_json(value: str | int | bool) -> bytes | None:
+    """``_dumps(value)`` for a bool, an int or a string of ASCII letters and digits; None for others."""
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if type(value) is int:
+        return str(value).encode()
+    if type(value) is str and value.isascii() and value.isalnum():
+        return b'"' + value.encode() + b'"'
+    return None
 
 
 def _count_values(header: bytes) -> int:
