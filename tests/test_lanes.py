@@ -17,6 +17,7 @@ import yaml
 from autograder import grade, load_course
 from autograder.grading import lanes
 from autograder.grading.run import GradingRun
+from autograder.sandbox import affinity
 from tests.test_batch import CONFTEST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -274,3 +275,21 @@ def test_a_batch_runs_the_lanes_in_turn_with_the_same_reports(two_lanes, monkeyp
     reports = grade_many(subs, course)
     assert {r.score for r in reports.values()} == {4}
     assert reports["ann"].output == reports["ben"].output
+
+
+@needs_two_cores
+@pytest.mark.skipif(not affinity.pinning_enabled(), reason="AUTOGRADER_PIN=0: the OS places the workers")
+def test_the_lanes_at_once_run_on_two_cores(two_lanes, monkeypatch):
+    """Each lane's worker gets a core of its own, even when both lanes' threads happen to be on the
+    same core when their workers start (forced here; the scheduler does it now and then)."""
+    course, tmp = two_lanes
+    first = "import os\n\n" + FIRST.replace(
+        '    print("first.count", len(CALLS))\n', '    print("count on", sorted(os.sched_getaffinity(0)))\n'
+    )
+    folder = _submission(tmp / "alice", first)  # count() runs in lane 0, and in lane 1 through first_count()
+    cpu = sorted(os.sched_getaffinity(0))[0]
+    monkeypatch.setattr(affinity, "current_cpu", lambda: cpu)
+    report = grade(folder, course, replay=False)
+    lanes_cores = [line.removeprefix("count on ") for line in report.output.splitlines() if line.startswith("count on")]
+    assert len(lanes_cores) == 2, report.output  # lane 0's output comes first
+    assert lanes_cores[0] != lanes_cores[1] and all("," not in c for c in lanes_cores), lanes_cores

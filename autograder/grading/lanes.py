@@ -17,7 +17,8 @@ In a batch (and anywhere else) the lanes run one after the other in one
 process. ``autograder grade DIR`` on a machine with two or more cores (a
 container's CPU quota counts) runs them *at once*: the grading process forks
 after collecting the tests, the child runs lane 1 and sends its results back
-as plain JSON, the parent runs lane 0 and merges. Only a timeout depends on
+as plain JSON, the parent runs lane 0 and merges, each lane on a core of its
+own (``sandbox.affinity.two_cores``). Only a timeout depends on
 how fast the lanes ran, so a lane with any timeout is graded again one after
 the other: lane 1 again in the parent when lane 0 had none (the child's
 results are dropped), the whole submission again when lane 0 had one. The
@@ -44,6 +45,7 @@ import pytest
 
 from autograder.config import Course
 from autograder.model import TestResult
+from autograder.sandbox.affinity import confined, two_cores
 from autograder.sandbox.session import render_output
 
 if TYPE_CHECKING:
@@ -124,6 +126,7 @@ def run_lanes_at_once(session: pytest.Session, run: GradingRun, label: str, item
     # A submission still running at half its budget is slow enough to meet the budget: graded in turn
     # from here, so that a slow submission costs at most half a budget more than in a batch.
     give_up = time.monotonic() + run.course.limits.submission_timeout / 2
+    cores = two_cores()  # a core each: left to the scheduler, both lanes may land on one (see affinity)
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -134,10 +137,12 @@ def run_lanes_at_once(session: pytest.Session, run: GradingRun, label: str, item
         return
     if pid == 0:  # the child: lane 1, its results back as JSON, then gone (no atexit, no pytest teardown)
         os.close(read_end)
-        _child(session, run, label, second, write_end, give_up)
+        with confined(cores[1] if cores else None):
+            _child(session, run, label, second, write_end, give_up)
     os.close(write_end)
     try:
-        run_items(session, first, stop=lambda: run.lane_timeouts(label, 0) > 0 or time.monotonic() > give_up)
+        with confined(cores[0] if cores else None):
+            run_items(session, first, stop=lambda: run.lane_timeouts(label, 0) > 0 or time.monotonic() > give_up)
         if run.lane_timeouts(label, 0) or time.monotonic() > give_up:
             run.regrade = True  # lane 0 may have run slower beside lane 1: the whole submission again, in order
             return

@@ -18,7 +18,10 @@ each turn crosses cores if they are apart (measured on 2 vCPUs with a
 one-byte ping-pong: 9 µs on one core, 92 µs across two). Between tests the thread is free
 again, so two graders in one machine (test runners, Dask workers) never
 stay stuck together on one core. A process already confined to one core (a
-batch job, see ``autograder.classes.jobs``) keeps it. Set ``AUTOGRADER_PIN=0`` to
+batch job, see ``autograder.classes.jobs``) keeps it, and so does a thread
+``confined`` to one: the two lanes of a submission graded at once
+(``autograder.grading.lanes``) take a core each (``two_cores``), or the
+scheduler could put both pairs on one. Set ``AUTOGRADER_PIN=0`` to
 leave scheduling entirely to the OS.
 """
 
@@ -28,7 +31,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-__all__ = ["CoreShare", "current_cpu", "pinning_enabled"]
+__all__ = ["CoreShare", "confined", "current_cpu", "pinning_enabled", "two_cores"]
 
 
 def pinning_enabled() -> bool:
@@ -105,3 +108,37 @@ class CoreShare:
             yield
         finally:
             self.release()
+
+
+def two_cores() -> tuple[int, int] | None:
+    """Two distinct cores of this thread's, for two graders at once; None when pinning is off or there is one."""
+    if not pinning_enabled():
+        return None
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except OSError:
+        return None
+    return (allowed[0], allowed[1]) if len(allowed) >= 2 else None
+
+
+@contextlib.contextmanager
+def confined(cpu: int | None) -> Iterator[None]:
+    """Run the calling thread on ``cpu`` alone for the body, then on its own cores again (``None``: as it is).
+
+    A ``CoreShare`` that chooses inside takes ``cpu`` and keeps it (``choose``: already confined).
+    """
+    saved = None
+    if cpu is not None:
+        try:
+            saved = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, {cpu})
+        except OSError:
+            saved = None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            try:
+                os.sched_setaffinity(0, saved)
+            except OSError:
+                pass
