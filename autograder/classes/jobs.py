@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograder.config import Course, load_course
 from autograder.errors import AutograderError, ConfigError, IsolationError, SuiteError
-from autograder.sandbox.affinity import pinning_enabled
+from autograder.sandbox.affinity import pinnable_cores
 from autograder.sandbox.isolation import checks_done, take_checks
 from autograder.submission import Submission, submission_from_json, submission_to_json
 
@@ -316,12 +316,7 @@ class JobPool:
         best (``autograder.sandbox.affinity``); jobs on distinct cores do not
         evict each other's caches. With more jobs than cores, the OS schedules.
         """
-        if not pinning_enabled():
-            return None
-        try:
-            allowed = sorted(os.sched_getaffinity(0))
-        except OSError:
-            return None
+        allowed = pinnable_cores()
         taken = {j.cpu for j in self._jobs}
         free = [c for c in allowed if c not in taken]
         if self.jobs > len(allowed) or not free:

@@ -31,7 +31,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-__all__ = ["CoreShare", "confined", "current_cpu", "pinning_enabled", "two_cores"]
+__all__ = ["CoreShare", "confined", "current_cpu", "pinnable_cores", "pinning_enabled", "two_cores"]
 
 
 def pinning_enabled() -> bool:
@@ -110,14 +110,19 @@ class CoreShare:
             self.release()
 
 
+def pinnable_cores() -> list[int]:
+    """The cores the calling thread may run on, in order, for pinning; none when pinning is off."""
+    if not pinning_enabled():
+        return []
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except OSError:
+        return []
+
+
 def two_cores() -> tuple[int, int] | None:
     """Two distinct cores of this thread's, for two graders at once; None when pinning is off or there is one."""
-    if not pinning_enabled():
-        return None
-    try:
-        allowed = sorted(os.sched_getaffinity(0))
-    except OSError:
-        return None
+    allowed = pinnable_cores()
     return (allowed[0], allowed[1]) if len(allowed) >= 2 else None
 
 
