@@ -15,10 +15,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+import _hypothesis_pytestplugin
 import pytest
 
 from autograder.config import Course, resolve_course
 from autograder.errors import SuiteError
+from autograder.grading import plugin as grading_plugin
 from autograder.grading.plugin import GradingRun, RunInstaller
 from autograder.grading.reference import ReferenceModules
 from autograder.model import GradeReport
@@ -113,13 +115,6 @@ def grade_many(
         "--tb=native",
         "-q",
     ]  # fmt: skip
-    # The grading plugin and hypothesis's (the one installed plugin grading uses, see _no_plugin_autoload)
-    # are given as modules: each ``-p NAME`` would make pytest read every installed package's entry
-    # points to look for NAME (~10 ms a session, and a batch job runs a session per chunk).
-    import _hypothesis_pytestplugin
-
-    from autograder.grading import plugin as grading_plugin
-
     out = io.StringIO()
     redirect = contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext()
     cwd = os.getcwd()
@@ -127,6 +122,9 @@ def grade_many(
     warm = _WarmStart(level, course.limits) if subs else None
     try:
         with redirect, _no_plugin_autoload():
+            # The grading plugin and hypothesis's (the one installed plugin grading uses, see
+            # _no_plugin_autoload) are given as modules: each ``-p NAME`` would make pytest read every
+            # installed package's entry points to look for NAME, in every session (one per chunk of a batch).
             code = pytest.main(
                 args,
                 plugins=[

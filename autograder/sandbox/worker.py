@@ -277,7 +277,7 @@ class Worker:
         """Send one request and return the decoded reply; kills the worker on timeout, garbage or forgery."""
         deadline = time.monotonic() + timeout
         request_id, previous = self._send(message, deadline)
-        return self._receive(deadline, request_id, previous)[0]
+        return self._receive(deadline, request_id, previous)
 
     def start_script(self, frames: list[bytes], timeout: float) -> str:
         """Send a script (see ``_worker.py``): its calls as encoded request frames. Each answer is read
@@ -348,11 +348,9 @@ class Worker:
             raise self._unreadable(exc) from None
         return self._checked(reply, script_id, None, n, pending=pending)
 
-    def _receive(
-        self, deadline: float, request_id: str | None, previous: str | None = None, *, n: int | None = None
-    ) -> tuple[dict, bool]:
-        """The answer to ``request_id`` (``n``: answer ``n`` of a script) and whether more follow."""
-        return self._checked(self._read(self._reader.read_frame, deadline), request_id, previous, n)
+    def _receive(self, deadline: float, request_id: str | None, previous: str | None = None) -> dict:
+        """The answer to ``request_id`` (a script's answers are read with ``script_raw``)."""
+        return self._checked(self._read(self._reader.read_frame, deadline), request_id, previous, None)[0]
 
     def _read(self, read: Callable[[float], _T], deadline: float) -> _T:
         """``read(deadline)`` from the reply pipe; the worker is killed when it fails."""
